@@ -1,0 +1,9 @@
+/**
+ * The Lucid desktop app (JavaFX) and the {@code lucid} command line.
+ */
+module lucid.app {
+    requires lucid.engine;
+    requires javafx.controls;
+
+    exports lucid.app to javafx.graphics;
+}

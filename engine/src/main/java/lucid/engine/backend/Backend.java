@@ -1,0 +1,81 @@
+package lucid.engine.backend;
+
+import java.util.Comparator;
+import java.util.List;
+import java.util.ServiceLoader;
+
+import lucid.engine.tensor.FloatTensor;
+import lucid.engine.tensor.GgmlType;
+
+/**
+ * The kernels that model blocks call. Implementations are found by {@link ServiceLoader} through
+ * {@link Provider}; the model asks {@link #supports} and never names a backend.
+ *
+ * <p>A backend owns its worker threads; {@link #close} stops them.
+ */
+public interface Backend extends AutoCloseable {
+
+    /** Operations a backend may or may not support for a given weight type. */
+    enum Op { MATMUL }
+
+    String name();
+
+    /** Number of threads the backend spreads work over. */
+    int threads();
+
+    boolean supports(Op op, GgmlType weightType);
+
+    /**
+     * Matrix-vector product: {@code out[outOffset + r] = dot(w row r, x[xOffset..xOffset+cols))} for
+     * {@code r < rows}, where row {@code r} is weights {@code [r * cols, (r + 1) * cols)} of {@code w}.
+     */
+    void matmul(FloatTensor w, float[] x, int xOffset, float[] out, int outOffset, int rows, int cols);
+
+    /** Runs {@code body.run(i)} for {@code i < count} across the backend's threads; returns when all are done. */
+    void parallelFor(int count, IntTask body);
+
+    @Override
+    void close();
+
+    @FunctionalInterface
+    interface IntTask {
+        void run(int index);
+    }
+
+    /** Service interface: one per backend implementation. */
+    interface Provider {
+        String name();
+
+        /** Higher wins when several are available. */
+        int priority();
+
+        boolean isAvailable();
+
+        Backend open(int threads);
+    }
+
+    /** All providers on the module or class path that say they are available, best first. */
+    static List<Provider> availableProviders() {
+        return ServiceLoader.load(Provider.class, Backend.class.getClassLoader()).stream()
+                .map(ServiceLoader.Provider::get)
+                .filter(Provider::isAvailable)
+                .sorted(Comparator.comparingInt(Provider::priority).reversed())
+                .toList();
+    }
+
+    /**
+     * Opens the backend called {@code name}, or the best available one when {@code name} is null.
+     *
+     * @throws IllegalArgumentException when no available backend has that name
+     */
+    static Backend open(String name, int threads) {
+        List<Provider> providers = availableProviders();
+        for (Provider p : providers) {
+            if (name == null || p.name().equalsIgnoreCase(name)) {
+                return p.open(threads);
+            }
+        }
+        throw new IllegalArgumentException("no backend named '" + name + "' is available (available: "
+                + String.join(", ", providers.stream().map(Provider::name).toList()) + ")");
+    }
+}

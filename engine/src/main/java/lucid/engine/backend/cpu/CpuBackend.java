@@ -1,0 +1,187 @@
+package lucid.engine.backend.cpu;
+
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+
+import lucid.engine.backend.Backend;
+import lucid.engine.tensor.FloatTensor;
+import lucid.engine.tensor.GgmlType;
+
+/**
+ * Runs kernels on the CPU: the Vector API paths of the tensor classes, spread over a fixed set of
+ * worker threads that live as long as the backend (no thread start-up per token).
+ *
+ * <p>Work is handed out in chunks of indices through one atomic counter, so faster threads take
+ * more chunks; the calling thread works too and then waits for the others.
+ */
+public final class CpuBackend implements Backend {
+
+    private final int threads;
+    private final Thread[] workers;
+    private final Object lock = new Object();
+    private volatile boolean closed;
+
+    // The job in progress, published under `lock` with a new generation number.
+    private long generation;
+    private IntTask job;
+    private int jobCount;
+    private int jobChunk;
+    private final AtomicInteger next = new AtomicInteger();
+    private final AtomicInteger pending = new AtomicInteger();
+    private volatile Throwable failure;
+    private volatile Thread caller;
+
+    public CpuBackend(int threads) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads must be >= 1, got " + threads);
+        }
+        this.threads = threads;
+        this.workers = new Thread[threads - 1];
+        for (int i = 0; i < workers.length; i++) {
+            Thread t = Thread.ofPlatform().daemon().name("lucid-cpu-" + (i + 1)).unstarted(this::workerLoop);
+            workers[i] = t;
+            t.start();
+        }
+    }
+
+    @Override
+    public String name() {
+        return "cpu";
+    }
+
+    @Override
+    public int threads() {
+        return threads;
+    }
+
+    @Override
+    public boolean supports(Op op, GgmlType weightType) {
+        return weightType.isSupported();
+    }
+
+    @Override
+    public void matmul(FloatTensor w, float[] x, int xOffset, float[] out, int outOffset, int rows, int cols) {
+        parallelFor(rows, r -> out[outOffset + r] = w.dot((long) r * cols, x, xOffset, cols));
+    }
+
+    @Override
+    public void parallelFor(int count, IntTask body) {
+        if (count <= 0) {
+            return;
+        }
+        if (workers.length == 0 || count == 1) {
+            for (int i = 0; i < count; i++) {
+                body.run(i);
+            }
+            return;
+        }
+        // Several chunks per thread balance uneven progress; not so many that the counter is hot.
+        int chunk = Math.max(1, count / (threads * 8));
+        failure = null;
+        caller = Thread.currentThread();
+        next.set(0);
+        pending.set(workers.length);
+        synchronized (lock) {
+            job = body;
+            jobCount = count;
+            jobChunk = chunk;
+            generation++;
+            lock.notifyAll();
+        }
+        runChunks(body, count, chunk);
+        while (pending.get() > 0) {
+            LockSupport.parkNanos(this, 20_000);
+        }
+        synchronized (lock) {
+            job = null;
+        }
+        Throwable t = failure;
+        if (t != null) {
+            if (t instanceof RuntimeException re) {
+                throw re;
+            }
+            if (t instanceof Error e) {
+                throw e;
+            }
+            throw new IllegalStateException(t);
+        }
+    }
+
+    private void runChunks(IntTask body, int count, int chunk) {
+        int start;
+        while ((start = next.getAndAdd(chunk)) < count) {
+            int end = Math.min(count, start + chunk);
+            for (int i = start; i < end; i++) {
+                body.run(i);
+            }
+        }
+    }
+
+    private void workerLoop() {
+        long seen = 0;
+        while (true) {
+            IntTask body;
+            int count;
+            int chunk;
+            synchronized (lock) {
+                while (!closed && generation == seen) {
+                    try {
+                        lock.wait();
+                    } catch (InterruptedException e) {
+                        // Only close() stops a worker.
+                    }
+                }
+                if (closed) {
+                    return;
+                }
+                seen = generation;
+                body = job;
+                count = jobCount;
+                chunk = jobChunk;
+            }
+            try {
+                if (body != null) {
+                    runChunks(body, count, chunk);
+                }
+            } catch (Throwable t) {
+                failure = t;
+                next.set(Integer.MAX_VALUE / 2);
+            } finally {
+                if (pending.decrementAndGet() == 0) {
+                    LockSupport.unpark(caller);
+                }
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        synchronized (lock) {
+            closed = true;
+            lock.notifyAll();
+        }
+    }
+
+    /** Registers the CPU backend with {@link Backend#availableProviders()}. */
+    public static final class Provider implements Backend.Provider {
+        @Override
+        public String name() {
+            return "cpu";
+        }
+
+        @Override
+        public int priority() {
+            return 0;
+        }
+
+        @Override
+        public boolean isAvailable() {
+            return true;
+        }
+
+        @Override
+        public Backend open(int threads) {
+            return new CpuBackend(threads);
+        }
+    }
+}

@@ -1,0 +1,4 @@
+/**
+ * CPU backend: Vector API kernels spread across cores.
+ */
+package lucid.engine.backend.cpu;
