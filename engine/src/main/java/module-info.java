@@ -4,6 +4,7 @@
 module lucid.engine {
     requires jdk.incubator.vector;
 
+    exports lucid.engine.gguf;
     exports lucid.engine.tensor;
     exports lucid.engine.backend;
 

@@ -1,0 +1,325 @@
+package lucid.engine.gguf;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import lucid.engine.tensor.GgmlType;
+
+/**
+ * Reads the header of a GGUF file (everything before the tensor data) from its mapping, checking
+ * every count, length and offset against the bytes that are really there, so a corrupt or
+ * truncated file fails with a message instead of an out-of-memory error or a crash later.
+ * The layout is documented on {@link GgufFile}.
+ */
+final class GgufParser {
+
+    static final int MAGIC = 0x46554747; // "GGUF" read as a little-endian uint32
+    /** Arrays nested deeper than this are refused; real files nest at most once. */
+    private static final int MAX_NESTING = 8;
+
+    private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfDouble F64 = ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    record Header(int version, GgufMetadata metadata, List<GgufTensorInfo> tensors, int alignment, long dataOffset) {
+    }
+
+    private final Path path;
+    private final MemorySegment bytes;
+    private final long size;
+    private long pos;
+
+    GgufParser(Path path, MemorySegment bytes) {
+        this.path = path;
+        this.bytes = bytes;
+        this.size = bytes.byteSize();
+    }
+
+    Header parse() throws GgufFormatException {
+        if (size < 4) {
+            throw error("file is " + size + " bytes long, too short to be a GGUF file");
+        }
+        int magic = bytes.get(U32, 0);
+        if (magic != MAGIC) {
+            throw error(String.format("not a GGUF file (bad magic 0x%08x, expected \"GGUF\")", magic));
+        }
+        pos = 4;
+        int version = readU32AsInt("version");
+        if (version == 1) {
+            throw error("GGUF version 1 is not supported (it predates GGUF v2 from 2023); "
+                    + "convert the model again with a current llama.cpp");
+        }
+        if (version != 2 && version != 3) {
+            if (Integer.reverseBytes(version) == 2 || Integer.reverseBytes(version) == 3) {
+                throw error("big-endian GGUF files are not supported");
+            }
+            throw error("unsupported GGUF version " + Integer.toUnsignedString(version) + " (supported: 2, 3)");
+        }
+        long tensorCount = readU64("tensor count");
+        long kvCount = readU64("metadata key count");
+        // Each key/value takes at least 8 (key length) + 4 (type) + 1 bytes, each tensor info at least
+        // 8 + 4 + 4 + 8: a count that cannot fit in the file is corrupt, whatever it says.
+        if (kvCount < 0 || kvCount > (size - pos) / 13) {
+            throw error("metadata key count " + Long.toUnsignedString(kvCount) + " cannot fit in a file of "
+                    + size + " bytes");
+        }
+        Map<String, GgufMetadata.Entry> entries = new LinkedHashMap<>();
+        for (long i = 0; i < kvCount; i++) {
+            String key = readString("metadata key #" + i);
+            int typeId = readU32AsInt("type of key '" + key + "'");
+            GgufValueType type = GgufValueType.fromId(Integer.toUnsignedLong(typeId))
+                    .orElseThrow(() -> error("metadata key '" + key + "' has unknown value type "
+                            + Integer.toUnsignedString(typeId)));
+            Object value = readValue(type, key, 0);
+            if (entries.putIfAbsent(key, new GgufMetadata.Entry(key, type, value)) != null) {
+                throw error("metadata key '" + key + "' appears twice");
+            }
+        }
+        GgufMetadata metadata = new GgufMetadata(entries);
+
+        int alignment = readAlignment(metadata);
+        if (tensorCount < 0 || tensorCount > (size - pos) / 24) {
+            throw error("tensor count " + Long.toUnsignedString(tensorCount) + " cannot fit in a file of "
+                    + size + " bytes");
+        }
+        List<GgufTensorInfo> tensors = new ArrayList<>((int) tensorCount);
+        Set<String> names = new HashSet<>();
+        for (long i = 0; i < tensorCount; i++) {
+            GgufTensorInfo info = readTensorInfo(i, alignment);
+            if (!names.add(info.name())) {
+                throw error("tensor '" + info.name() + "' appears twice");
+            }
+            tensors.add(info);
+        }
+
+        long dataOffset = tensorCount == 0 ? pos : alignUp(pos, alignment);
+        for (GgufTensorInfo t : tensors) {
+            long end = dataOffset + t.offset() + t.byteSize();
+            if (t.offset() > size || end > size || end < 0) {
+                throw error("tensor '" + t.name() + "' (" + t.byteSize() + " bytes at data offset " + t.offset()
+                        + ") extends past the end of the file (" + size + " bytes); the file is truncated or corrupt");
+            }
+        }
+        return new Header(version, metadata, tensors, alignment, dataOffset);
+    }
+
+    private int readAlignment(GgufMetadata metadata) throws GgufFormatException {
+        var entry = metadata.entry("general.alignment");
+        if (entry.isEmpty()) {
+            return GgufFile.DEFAULT_ALIGNMENT;
+        }
+        long a = entry.get().value() instanceof Number n ? n.longValue() : -1;
+        if (!entry.get().type().isInteger() || a <= 0 || a > (1 << 30) || Long.bitCount(a) != 1) {
+            throw error("general.alignment must be a power of two, got " + entry.get().value());
+        }
+        return (int) a;
+    }
+
+    private GgufTensorInfo readTensorInfo(long index, int alignment) throws GgufFormatException {
+        String name = readString("name of tensor #" + index);
+        int nDims = readU32AsInt("dimension count of tensor '" + name + "'");
+        if (nDims < 1 || nDims > GgufFile.MAX_DIMS) {
+            throw error("tensor '" + name + "' has " + Integer.toUnsignedString(nDims)
+                    + " dimensions (1 to " + GgufFile.MAX_DIMS + " allowed)");
+        }
+        long[] dims = new long[nDims];
+        long elements = 1;
+        for (int d = 0; d < nDims; d++) {
+            dims[d] = readU64("dimension " + d + " of tensor '" + name + "'");
+            if (dims[d] <= 0) {
+                throw error("tensor '" + name + "' has dimension " + d + " = " + Long.toUnsignedString(dims[d]));
+            }
+            try {
+                elements = Math.multiplyExact(elements, dims[d]);
+            } catch (ArithmeticException e) {
+                throw error("tensor '" + name + "' has an absurd element count (overflows 64 bits)");
+            }
+        }
+        int typeId = readU32AsInt("type of tensor '" + name + "'");
+        GgmlType type = GgmlType.fromId(Integer.toUnsignedLong(typeId))
+                .orElseThrow(() -> error("tensor '" + name + "' has unknown type id " + Integer.toUnsignedString(typeId)));
+        if (dims[0] % type.blockSize() != 0) {
+            throw error("tensor '" + name + "' of type " + type + " has a row of " + dims[0]
+                    + " elements, not a multiple of the block size " + type.blockSize());
+        }
+        long offset = readU64("data offset of tensor '" + name + "'");
+        if (offset < 0 || offset % alignment != 0) {
+            throw error("tensor '" + name + "' data offset " + Long.toUnsignedString(offset)
+                    + " is not a multiple of the alignment " + alignment);
+        }
+        if (elements / type.blockSize() > Long.MAX_VALUE / type.typeSize()) {
+            throw error("tensor '" + name + "' is absurdly large");
+        }
+        return new GgufTensorInfo(name, dims, type, offset);
+    }
+
+    private Object readValue(GgufValueType type, String key, int depth) throws GgufFormatException {
+        String what = "value of '" + key + "'";
+        return switch (type) {
+            case UINT8 -> Byte.toUnsignedInt(readByte(what));
+            case INT8 -> (int) readByte(what);
+            case UINT16 -> Short.toUnsignedInt(readShort(what));
+            case INT16 -> (int) readShort(what);
+            case UINT32 -> Integer.toUnsignedLong(readU32AsInt(what));
+            case INT32 -> readU32AsInt(what);
+            case UINT64, INT64 -> readU64(what);
+            case FLOAT32 -> {
+                need(4, what);
+                float f = bytes.get(F32, pos);
+                pos += 4;
+                yield f;
+            }
+            case FLOAT64 -> {
+                need(8, what);
+                double d = bytes.get(F64, pos);
+                pos += 8;
+                yield d;
+            }
+            case BOOL -> {
+                byte b = readByte(what);
+                if (b != 0 && b != 1) {
+                    throw error("boolean " + what + " is " + b + " (must be 0 or 1)");
+                }
+                yield b == 1;
+            }
+            case STRING -> readString(what);
+            case ARRAY -> readArray(key, depth);
+        };
+    }
+
+    private GgufArray readArray(String key, int depth) throws GgufFormatException {
+        if (depth >= MAX_NESTING) {
+            throw error("array '" + key + "' is nested more than " + MAX_NESTING + " levels deep");
+        }
+        int typeId = readU32AsInt("element type of array '" + key + "'");
+        GgufValueType type = GgufValueType.fromId(Integer.toUnsignedLong(typeId))
+                .orElseThrow(() -> error("array '" + key + "' has unknown element type " + Integer.toUnsignedString(typeId)));
+        long count = readU64("length of array '" + key + "'");
+        if (count < 0 || count > (size - pos) / type.minBytes()) {
+            throw error("array '" + key + "' claims " + Long.toUnsignedString(count) + " elements of type "
+                    + type + ", more than the " + (size - pos) + " bytes left in the file can hold");
+        }
+        if (count > Integer.MAX_VALUE - 8) {
+            throw error("array '" + key + "' has too many elements (" + count + ")");
+        }
+        int n = (int) count;
+        Object values = switch (type) {
+            case UINT8, INT8, UINT16, INT16, INT32 -> {
+                int[] a = new int[n];
+                for (int i = 0; i < n; i++) {
+                    a[i] = (Integer) readValue(type, key, depth + 1);
+                }
+                yield a;
+            }
+            case UINT32, UINT64, INT64 -> {
+                long[] a = new long[n];
+                for (int i = 0; i < n; i++) {
+                    a[i] = (Long) readValue(type, key, depth + 1);
+                }
+                yield a;
+            }
+            case FLOAT32 -> {
+                need(4L * n, "array '" + key + "'");
+                float[] a = new float[n];
+                MemorySegment.copy(bytes, F32, pos, a, 0, n);
+                pos += 4L * n;
+                yield a;
+            }
+            case FLOAT64 -> {
+                need(8L * n, "array '" + key + "'");
+                double[] a = new double[n];
+                MemorySegment.copy(bytes, F64, pos, a, 0, n);
+                pos += 8L * n;
+                yield a;
+            }
+            case BOOL -> {
+                boolean[] a = new boolean[n];
+                for (int i = 0; i < n; i++) {
+                    a[i] = (Boolean) readValue(type, key, depth + 1);
+                }
+                yield a;
+            }
+            case STRING -> {
+                String[] a = new String[n];
+                for (int i = 0; i < n; i++) {
+                    a[i] = readString("element " + i + " of array '" + key + "'");
+                }
+                yield a;
+            }
+            case ARRAY -> {
+                GgufArray[] a = new GgufArray[n];
+                for (int i = 0; i < n; i++) {
+                    a[i] = readArray(key, depth + 1);
+                }
+                yield a;
+            }
+        };
+        return new GgufArray(type, values);
+    }
+
+    private String readString(String what) throws GgufFormatException {
+        long len = readU64("length of " + what);
+        if (len < 0 || len > size - pos) {
+            throw error("length of " + what + " is " + Long.toUnsignedString(len) + " bytes, more than the "
+                    + (size - pos) + " bytes left in the file");
+        }
+        byte[] b = new byte[(int) Math.min(len, Integer.MAX_VALUE)];
+        if (b.length != len) {
+            throw error(what + " is absurdly long (" + len + " bytes)");
+        }
+        MemorySegment.copy(bytes, ValueLayout.JAVA_BYTE, pos, b, 0, b.length);
+        pos += len;
+        return new String(b, StandardCharsets.UTF_8);
+    }
+
+    private byte readByte(String what) throws GgufFormatException {
+        need(1, what);
+        return bytes.get(ValueLayout.JAVA_BYTE, pos++);
+    }
+
+    private short readShort(String what) throws GgufFormatException {
+        need(2, what);
+        short s = bytes.get(U16, pos);
+        pos += 2;
+        return s;
+    }
+
+    private int readU32AsInt(String what) throws GgufFormatException {
+        need(4, what);
+        int v = bytes.get(U32, pos);
+        pos += 4;
+        return v;
+    }
+
+    private long readU64(String what) throws GgufFormatException {
+        need(8, what);
+        long v = bytes.get(U64, pos);
+        pos += 8;
+        return v;
+    }
+
+    private void need(long n, String what) throws GgufFormatException {
+        if (n > size - pos) {
+            throw error("truncated: the file ends at byte " + size + " while reading " + what + " at byte " + pos);
+        }
+    }
+
+    private static long alignUp(long offset, int alignment) {
+        return (offset + alignment - 1) / alignment * alignment;
+    }
+
+    private GgufFormatException error(String problem) {
+        return new GgufFormatException(path, problem);
+    }
+}
