@@ -3,10 +3,12 @@
  */
 module lucid.engine {
     requires jdk.incubator.vector;
+    requires jdk.management;
 
     exports lucid.engine.gguf;
     exports lucid.engine.tensor;
     exports lucid.engine.backend;
+    exports lucid.engine.model;
 
     uses lucid.engine.backend.Backend.Provider;
     provides lucid.engine.backend.Backend.Provider with lucid.engine.backend.cpu.CpuBackend.Provider;

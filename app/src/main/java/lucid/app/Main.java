@@ -1,13 +1,33 @@
 package lucid.app;
 
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
+
+import lucid.app.cli.Cli;
+
 /**
- * Entry point of the {@code lucid} launcher: no command opens the desktop app, a command runs the CLI.
+ * Entry point of the {@code lucid} launcher: a command name runs the CLI; anything else (nothing,
+ * or app options such as {@code --model}) opens the desktop app.
  */
 public final class Main {
     private Main() {
     }
 
     public static void main(String[] args) {
-        System.out.println("Lucid");
+        Cli cli = Cli.standard();
+        List<String> argv = Arrays.asList(args);
+        if (!argv.isEmpty() && cli.isCommand(argv.getFirst())) {
+            // UTF-8 whatever the platform's default, so Chinese text and emoji survive pipes.
+            PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), false, StandardCharsets.UTF_8);
+            PrintStream err = new PrintStream(new FileOutputStream(FileDescriptor.err), true, StandardCharsets.UTF_8);
+            int code = cli.run(argv, out, err);
+            out.flush();
+            System.exit(code);
+        }
+        DesktopApp.launchWith(args);
     }
 }

@@ -1,0 +1,17 @@
+package lucid.app.cli;
+
+import java.util.List;
+
+/** One {@code lucid <command>}: its options, and what it does with them. */
+public interface Command {
+
+    String name();
+
+    /** One line for {@code lucid help}. */
+    String summary();
+
+    List<Option> options();
+
+    /** Runs the command; returns the exit code. Bad input throws {@link UsageException}. */
+    int run(ParsedArgs args, CliContext context) throws Exception;
+}

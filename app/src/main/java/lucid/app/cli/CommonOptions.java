@@ -1,0 +1,56 @@
+package lucid.app.cli;
+
+import java.nio.charset.StandardCharsets;
+
+import lucid.engine.inference.Engine;
+
+/** Options and small helpers several commands share. */
+final class CommonOptions {
+    private CommonOptions() {
+    }
+
+    static final Option MODEL = Option.required("model", "FILE", "GGUF model file");
+    static final Option THREADS = Option.value("threads", "N", "worker threads (default: all cores)");
+    static final Option JSON = Option.flag("json", "print JSON instead of text");
+    static final Option PROMPT = Option.required("prompt", "TEXT", "prompt text");
+
+    static int threads(ParsedArgs args) {
+        int n = args.integer("threads", Engine.defaultThreads());
+        if (n < 1 || n > 1024) {
+            throw new UsageException("--threads must be between 1 and 1024, got " + n);
+        }
+        return n;
+    }
+
+    /** A token's bytes as text; a piece that is part of a multi-byte character shows as U+FFFD. */
+    static String pieceText(byte[] piece) {
+        return new String(piece, StandardCharsets.UTF_8);
+    }
+
+    static String humanBytes(long bytes) {
+        if (bytes < 1024) {
+            return bytes + " B";
+        }
+        String[] units = {"KiB", "MiB", "GiB", "TiB"};
+        double v = bytes;
+        int u = -1;
+        while (v >= 1024 && u < units.length - 1) {
+            v /= 1024;
+            u++;
+        }
+        return String.format("%.2f %s", v, units[u]);
+    }
+
+    static String humanCount(long n) {
+        if (n >= 1_000_000_000L) {
+            return String.format("%.2f B", n / 1e9);
+        }
+        if (n >= 1_000_000L) {
+            return String.format("%.2f M", n / 1e6);
+        }
+        if (n >= 1_000L) {
+            return String.format("%.1f K", n / 1e3);
+        }
+        return Long.toString(n);
+    }
+}

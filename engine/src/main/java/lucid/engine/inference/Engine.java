@@ -1,0 +1,83 @@
+package lucid.engine.inference;
+
+import java.io.IOException;
+import java.nio.file.Path;
+
+import lucid.engine.backend.Backend;
+import lucid.engine.gguf.GgufFile;
+import lucid.engine.model.Architecture;
+import lucid.engine.model.Architectures;
+import lucid.engine.model.ModelConfig;
+import lucid.engine.model.Transformer;
+import lucid.engine.model.UnsupportedModelException;
+import lucid.engine.tokenizer.Tokenizer;
+
+/**
+ * Entry point of the engine: owns a backend (and its threads) and loads models onto it.
+ *
+ * <pre>{@code
+ * try (Engine engine = Engine.create(4);
+ *      LoadedModel model = engine.load(path);
+ *      InferenceSession session = model.newSession(2048)) { ... }
+ * }</pre>
+ */
+public final class Engine implements AutoCloseable {
+
+    private final Backend backend;
+
+    public Engine(Backend backend) {
+        this.backend = backend;
+    }
+
+    /** An engine on the best available backend with {@code threads} threads. */
+    public static Engine create(int threads) {
+        return new Engine(Backend.open(null, threads));
+    }
+
+    /** Threads to use when the user does not say: every core the JVM may use. */
+    public static int defaultThreads() {
+        return Math.max(1, Runtime.getRuntime().availableProcessors());
+    }
+
+    public Backend backend() {
+        return backend;
+    }
+
+    /**
+     * Opens a GGUF model: validates the file, reads its tokenizer and hyperparameters, and assembles
+     * the transformer over the mapped weights.
+     *
+     * @throws IOException               the file cannot be read or is not valid GGUF
+     *                                   ({@link lucid.engine.gguf.GgufFormatException})
+     * @throws UnsupportedModelException the file is valid but describes a model the engine cannot run
+     */
+    public LoadedModel load(Path path) throws IOException {
+        long start = System.nanoTime();
+        GgufFile file = GgufFile.open(path);
+        try {
+            String archName = file.metadata().getString("general.architecture")
+                    .orElseThrow(() -> new UnsupportedModelException(path.getFileName()
+                            + " has no general.architecture key; it is not a model file"));
+            Architecture architecture = Architectures.forName(archName);
+            if (file.tensors().isEmpty()) {
+                throw new UnsupportedModelException(path.getFileName() + " has no tensors (a vocabulary-only file?)");
+            }
+            Tokenizer tokenizer = Tokenizer.fromGguf(file.metadata());
+            int vocab = file.tensor("token_embd.weight")
+                    .map(t -> (int) t.dim(1))
+                    .orElseThrow(() -> new UnsupportedModelException("tensor 'token_embd.weight' is missing"));
+            ModelConfig config = architecture.config(file, vocab);
+            MemoryCheck.requireWeightsFit(LoadedModel.weightBytes(file), path.getFileName().toString());
+            Transformer transformer = architecture.build(file, config);
+            return new LoadedModel(file, architecture, config, transformer, tokenizer, backend, System.nanoTime() - start);
+        } catch (IOException | RuntimeException | Error e) {
+            file.close();
+            throw e;
+        }
+    }
+
+    @Override
+    public void close() {
+        backend.close();
+    }
+}

@@ -1,0 +1,159 @@
+package lucid.engine.inference;
+
+import java.util.Arrays;
+import java.util.concurrent.CancellationException;
+
+import lucid.engine.model.ForwardState;
+import lucid.engine.model.KvCache;
+import lucid.engine.model.Transformer;
+
+/**
+ * One conversation's state on a loaded model: the tokens processed so far and their keys and values.
+ *
+ * <p>{@link #prefill} feeds prompt tokens, {@link #step} feeds one token and returns the next-token
+ * logits, {@link #rewind} forgets the last tokens (their cache rows are simply overwritten later),
+ * and {@link #cancel} asks a running prefill or generation, from any thread, to stop at the next
+ * token boundary with a {@link CancellationException}. A session is used by one thread at a time.
+ */
+public final class InferenceSession implements AutoCloseable {
+
+    /** Receives the next-token logits at each prompt position. The array is reused: copy what you keep. */
+    @FunctionalInterface
+    public interface LogitsSink {
+        void accept(int position, float[] logits);
+    }
+
+    private final LoadedModel model;
+    private final Transformer transformer;
+    private final int contextLength;
+    private final KvCache cache;
+    private final ForwardState state;
+    private final int[] tokens; // (contextLength) tokens at positions 0 .. position-1
+    private int position;
+    private volatile boolean cancelRequested;
+
+    InferenceSession(LoadedModel model, int contextLength) {
+        this.model = model;
+        this.transformer = model.transformer();
+        this.contextLength = contextLength;
+        var c = transformer.config();
+        this.cache = new KvCache(c.blockCount(), contextLength, c.kvDim());
+        this.state = new ForwardState(c, contextLength);
+        this.tokens = new int[contextLength];
+    }
+
+    public LoadedModel model() {
+        return model;
+    }
+
+    /** Number of tokens processed so far: the position the next token takes. */
+    public int position() {
+        return position;
+    }
+
+    public int contextLength() {
+        return contextLength;
+    }
+
+    public int remaining() {
+        return contextLength - position;
+    }
+
+    /** The tokens processed so far. */
+    public int[] tokens() {
+        return Arrays.copyOf(tokens, position);
+    }
+
+    /**
+     * Processes {@code prompt} and returns the logits for the token after its last one (a fresh array).
+     *
+     * @throws ContextFullException  when the prompt does not fit in what is left of the context
+     * @throws CancellationException when {@link #cancel()} was called meanwhile; the tokens processed
+     *                               before it stay in the session
+     */
+    public float[] prefill(int[] prompt) {
+        return prefill(prompt, null);
+    }
+
+    /** As {@link #prefill(int[])}, also handing the logits of every prompt position to {@code sink}. */
+    public float[] prefill(int[] prompt, LogitsSink sink) {
+        if (prompt.length == 0) {
+            throw new IllegalArgumentException("empty prompt");
+        }
+        if (prompt.length > remaining()) {
+            throw new ContextFullException(contextLength);
+        }
+        for (int i = 0; i < prompt.length; i++) {
+            checkCancelled();
+            boolean last = i == prompt.length - 1;
+            forward(prompt[i], sink != null || last);
+            if (sink != null) {
+                sink.accept(position - 1, state.logits());
+            }
+        }
+        return state.logits().clone();
+    }
+
+    /**
+     * Processes one token and returns the logits for the next. The array is the session's own and is
+     * overwritten by the next call: copy what you keep.
+     */
+    public float[] step(int token) {
+        if (remaining() == 0) {
+            throw new ContextFullException(contextLength);
+        }
+        checkCancelled();
+        forward(token, true);
+        return state.logits();
+    }
+
+    /** Forgets the last {@code count} tokens. */
+    public void rewind(int count) {
+        if (count < 0 || count > position) {
+            throw new IllegalArgumentException("cannot rewind " + count + " tokens from position " + position);
+        }
+        position -= count;
+    }
+
+    /** Forgets everything. */
+    public void reset() {
+        position = 0;
+        cancelRequested = false;
+    }
+
+    /** Asks the running prefill or generation to stop; safe from any thread. */
+    public void cancel() {
+        cancelRequested = true;
+    }
+
+    /** Clears a cancel request that was honoured, so the session can be used again. */
+    public void clearCancel() {
+        cancelRequested = false;
+    }
+
+    public boolean isCancelRequested() {
+        return cancelRequested;
+    }
+
+    void checkCancelled() {
+        if (cancelRequested) {
+            cancelRequested = false;
+            throw new CancellationException("cancelled at position " + position);
+        }
+    }
+
+    private void forward(int token, boolean computeLogits) {
+        int vocab = transformer.config().vocabSize();
+        if (token < 0 || token >= vocab) {
+            throw new IllegalArgumentException("token id " + token + " is outside the vocabulary (0.." + (vocab - 1) + ")");
+        }
+        transformer.forward(model.backend(), state, cache, token, position, computeLogits);
+        tokens[position] = token;
+        position++;
+    }
+
+    @Override
+    public void close() {
+        // The cache is plain heap memory; nothing native to release. Present so callers can scope sessions.
+    }
+}

@@ -1,0 +1,168 @@
+package lucid.tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import lucid.app.cli.Cli;
+import lucid.engine.gguf.SharedFixtures;
+
+/** The {@code lucid} commands, run in-process as the launcher runs them. */
+class CliTest {
+
+    record Run(int code, String out, String err) {
+    }
+
+    static Run lucid(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = Cli.standard().run(List.of(args), new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+        return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    static String stories() {
+        return SharedFixtures.file("models/stories260k.gguf").toString();
+    }
+
+    @Test
+    void greedyGenerationTellsTheStoryLlamaCppTells() {
+        Run r = lucid("generate", "--model", stories(), "--prompt", "Once upon a time", "--temp", "0",
+                "--max-tokens", "60", "--threads", "2");
+        assertEquals(0, r.code(), r.err());
+        // shared/models/MODELS.md: llama.cpp's and llama2.c's greedy text for this prompt.
+        assertTrue(r.out().startsWith(", there was a little girl named Lily. She loved to play outside in the park. "
+                + "One day, she saw a big, red ball."), r.out());
+        assertFalse(r.out().contains("Once upon a time"), "only the new text is printed");
+        assertTrue(r.err().contains("tok/s"), "timings go to stderr: " + r.err());
+    }
+
+    @Test
+    void stopStringEndsGenerationAndIsNotPrinted() {
+        Run r = lucid("generate", "--model", stories(), "--prompt", "Once upon a time", "--temp", "0",
+                "--stop", "Lily", "--threads", "1");
+        assertEquals(0, r.code(), r.err());
+        assertEquals(", there was a little girl named", r.out().strip());
+        assertTrue(r.err().contains("stop string"), r.err());
+    }
+
+    @Test
+    void seededSamplingIsReproducible() {
+        String[] args = {"generate", "--model", stories(), "--prompt", "Lily", "--temp", "1.0", "--seed", "42",
+                "--max-tokens", "30", "--threads", "1"};
+        Run a = lucid(args);
+        Run b = lucid(args);
+        assertEquals(0, a.code(), a.err());
+        assertEquals(a.out(), b.out());
+        Run c = lucid("generate", "--model", stories(), "--prompt", "Lily", "--temp", "1.0", "--seed", "43",
+                "--max-tokens", "30", "--threads", "1");
+        assertFalse(a.out().equals(c.out()), "another seed, another story");
+    }
+
+    @Test
+    void tokenizeAndDetokenize() throws IOException {
+        Run plain = lucid("tokenize", "--model", stories(), "--text", "Once upon a time", "--json");
+        assertEquals(0, plain.code(), plain.err());
+        JsonNode json = new ObjectMapper().readTree(plain.out());
+        assertEquals("[403,407,261,378]", json.get("ids").toString());
+        assertEquals("[\" Once\",\" upon\",\" a\",\" time\"]", json.get("pieces").toString());
+
+        Run special = lucid("tokenize", "--model", stories(), "--text", "Once upon a time", "--add-special", "--json");
+        assertEquals("[1,403,407,261,378]", new ObjectMapper().readTree(special.out()).get("ids").toString());
+
+        Run back = lucid("detokenize", "--model", stories(), "--ids", "1 403 407 261 378");
+        assertEquals(0, back.code(), back.err());
+        assertEquals("Once upon a time", back.out().strip());
+    }
+
+    @Test
+    void logitsJsonMatchesGolden() throws IOException {
+        Run r = lucid("logits", "--model", stories(), "--prompt", "Once upon a time", "--json", "--threads", "2");
+        assertEquals(0, r.code(), r.err());
+        JsonNode json = new ObjectMapper().readTree(r.out());
+        Golden.Prompt p = Golden.load("stories260k").prompts().getFirst();
+        assertEquals("[1,403,407,261,378]", json.get("tokens").toString());
+        assertEquals(p.logits().length, json.get("logits").size());
+        for (int pos = 0; pos < p.logits().length; pos++) {
+            float[] row = Golden.floats(json.get("logits").get(pos));
+            for (int v = 0; v < row.length; v++) {
+                assertEquals(p.logits()[pos][v], row[v], GoldenLogitsTest.TIGHT, "position " + pos + " token " + v);
+            }
+        }
+    }
+
+    @Test
+    void infoDescribesTheModel() throws IOException {
+        Run r = lucid("info", "--model", stories(), "--json");
+        assertEquals(0, r.code(), r.err());
+        JsonNode json = new ObjectMapper().readTree(r.out());
+        assertEquals("llama", json.get("architecture").asText());
+        assertEquals(292_800, json.get("parameters").asLong());
+        assertEquals(5, json.get("hyperparameters").get("block_count").asInt());
+        assertEquals(4, json.get("hyperparameters").get("head_count_kv").asInt());
+        assertEquals(48, json.get("tensors").size());
+        assertTrue(json.get("ram_estimate").get("total_bytes").asLong() > json.get("weight_bytes").asLong());
+
+        Run text = lucid("info", "--model", stories());
+        assertTrue(text.out().contains("blk.0.ffn_down.weight"), text.out());
+        assertTrue(text.out().contains("RAM estimate"), text.out());
+    }
+
+    @Test
+    void perplexityPrintsItLast() {
+        Run r = lucid("perplexity", "--model", stories(), "--file",
+                SharedFixtures.file("golden/story-visible.txt").toString(), "--ctx", "128", "--threads", "2");
+        assertEquals(0, r.code(), r.err());
+        String[] lines = r.out().strip().split("\n");
+        String last = lines[lines.length - 1];
+        assertTrue(last.matches("perplexity: 3\\.9[67]\\d\\d"), last);
+    }
+
+    @Test
+    void badFilesGiveOneLineAndExitCode2(@TempDir Path dir) throws IOException {
+        Path garbage = dir.resolve("garbage.gguf");
+        Files.write(garbage, "this is not a model".getBytes(StandardCharsets.UTF_8));
+        Path truncated = dir.resolve("truncated.gguf");
+        byte[] real = Files.readAllBytes(Path.of(stories()));
+        Files.write(truncated, java.util.Arrays.copyOf(real, real.length / 2));
+        String v1 = SharedFixtures.file("models/legacy/stories260k-ggufv1.gguf").toString();
+
+        for (String[] c : List.of(
+                new String[] {"generate", "--model", garbage.toString(), "--prompt", "x"},
+                new String[] {"generate", "--model", truncated.toString(), "--prompt", "x"},
+                new String[] {"info", "--model", v1},
+                new String[] {"generate", "--model", dir.resolve("missing.gguf").toString(), "--prompt", "x"},
+                new String[] {"generate", "--model", SharedFixtures.file("models/vocab-only/ggml-vocab-llama-spm.gguf")
+                        .toString(), "--prompt", "x"},
+                new String[] {"generate", "--model", stories(), "--prompt", "x", "--temp", "-1"},
+                new String[] {"generate", "--model", stories(), "--prompt", "x", "--bogus"},
+                new String[] {"frobnicate"})) {
+            Run r = lucid(c);
+            assertEquals(2, r.code(), String.join(" ", c) + " -> " + r.err());
+            assertEquals(1, r.err().strip().lines().count(), "one line: " + r.err());
+            assertTrue(r.err().startsWith("lucid: "), r.err());
+            assertFalse(r.err().contains("\tat "), "no stack trace without --debug: " + r.err());
+        }
+        assertTrue(lucid("info", "--model", v1).err().contains("version 1"));
+        assertTrue(lucid("info", "--model", garbage.toString()).err().contains("garbage.gguf"));
+        assertTrue(lucid("info", "--model", truncated.toString()).err().contains("truncated.gguf"));
+
+        Run debug = lucid("info", "--model", garbage.toString(), "--debug");
+        assertEquals(2, debug.code());
+        assertTrue(debug.err().contains("\tat "), "--debug adds the stack trace");
+    }
+}

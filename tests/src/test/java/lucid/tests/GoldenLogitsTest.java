@@ -1,0 +1,150 @@
+package lucid.tests;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import lucid.engine.inference.Engine;
+import lucid.engine.inference.InferenceSession;
+import lucid.engine.inference.LoadedModel;
+import lucid.engine.sampling.SamplerChain;
+import lucid.engine.sampling.SamplingParams;
+
+/**
+ * Our logits and greedy continuations against llama.cpp's (shared/golden/outputs).
+ *
+ * <p>The engine dequantizes weights exactly and accumulates in F32, so it is compared tightly with
+ * llama.cpp's run on the F32-dequantized weights, and loosely with llama.cpp's own quantized run,
+ * whose kernels also round the activations (F16 or BF16 for F16/BF16 weights, Q8_0 for Q8_0, Q4_0
+ * and Q5_0, Q8_1 for Q4_1). The loose tolerances follow from that rounding: see {@link #looseTolerance}.
+ */
+class GoldenLogitsTest {
+
+    /** F32 against F32: only summation order differs; the issue asks for 1e-3. */
+    static final float TIGHT = 1e-3f;
+
+    static Engine engine;
+
+    @BeforeAll
+    static void startEngine() {
+        engine = Engine.create(2);
+    }
+
+    @AfterAll
+    static void stopEngine() {
+        engine.close();
+    }
+
+    /**
+     * Largest logit difference allowed against llama.cpp's quantized run. Activation rounding has a
+     * relative error of about 2^-11 for F16 and 2^-8 for BF16; 8-bit activation blocks (Q8_0/Q8_1)
+     * round each value to 1/127 of its block's largest magnitude, about 0.4%, and these errors pass
+     * through every layer. With logits of magnitude up to ~10 (stories260k) or ~1 (synthetic),
+     * measured maxima were a fraction of these bounds.
+     */
+    static float looseTolerance(String stem) {
+        if (stem.endsWith("f16") && !stem.endsWith("bf16")) {
+            return 0.01f;
+        }
+        if (stem.endsWith("bf16")) {
+            return 0.03f;
+        }
+        return 0.08f;
+    }
+
+    static Stream<Arguments> models() {
+        return Stream.of("stories260k", "stories260k-f16", "stories260k-q8_0-mixed", "stories260k-q5_0-mixed",
+                "synth-llama-f32", "synth-llama-f16", "synth-llama-bf16", "synth-llama-q8_0", "synth-llama-q4_0",
+                "synth-llama-q4_1", "synth-llama-q5_0").map(Arguments::of);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("models")
+    void logitsAndGreedyContinuationMatchLlamaCpp(String stem) throws IOException {
+        Golden.Model golden = Golden.load(stem);
+        try (LoadedModel model = engine.load(golden.modelPath())) {
+            for (Golden.Prompt p : golden.prompts()) {
+                int[] tokens = model.tokenizer().encode(p.text(), true, false);
+                assertArrayEquals(p.tokens(), tokens, stem + ": token ids of '" + p.text() + "'");
+
+                List<float[]> ours = new ArrayList<>();
+                int[] continuation;
+                try (InferenceSession session = model.newSession(512)) {
+                    session.prefill(tokens, (pos, logits) -> ours.add(logits.clone()));
+                    continuation = greedy(session, ours.getLast(), 32);
+                }
+                boolean exactWeights = p.dequantizedLogits() == null;
+                float[][] reference = exactWeights ? p.logits() : p.dequantizedLogits();
+                float diff = maxDiff(ours, reference);
+                assertTrue(diff <= TIGHT, stem + " '" + p.text() + "': max logit difference " + diff
+                        + " against llama.cpp" + (exactWeights ? "" : " on dequantized weights") + " exceeds " + TIGHT);
+                if (!exactWeights) {
+                    float loose = maxDiff(ours, p.logits());
+                    assertTrue(loose <= looseTolerance(stem), stem + " '" + p.text() + "': max logit difference " + loose
+                            + " against llama.cpp's quantized run exceeds " + looseTolerance(stem));
+                    assertArrayEquals(p.dequantizedContinuation(), continuation,
+                            stem + " '" + p.text() + "': greedy continuation vs llama.cpp on dequantized weights");
+                }
+                // llama.cpp's own run: identical tokens wherever its choice was not a near-tie.
+                int agree = agreeingPrefix(p, continuation, exactWeights ? TIGHT : looseTolerance(stem));
+                assertTrue(agree >= 0, stem + " '" + p.text() + "': greedy continuation " + Arrays.toString(continuation)
+                        + " departs from llama.cpp's " + Arrays.toString(p.continuation()) + " at a step with a clear margin");
+            }
+        }
+    }
+
+    /** Greedy tokens (lowest id wins a tie) as llama.cpp made them: 32 steps, end-of-text not special. */
+    static int[] greedy(InferenceSession session, float[] firstLogits, int steps) {
+        SamplerChain chain = SamplerChain.from(SamplingParams.greedy(), firstLogits.length);
+        int[] out = new int[steps];
+        float[] logits = firstLogits;
+        for (int i = 0; i < steps; i++) {
+            out[i] = chain.sample(logits);
+            if (i + 1 < steps) {
+                logits = session.step(out[i]);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Compares with llama.cpp's continuation up to the first step where its top-two margin is within
+     * {@code tolerance} (after a near-tie the sequences may legitimately part). Returns that prefix
+     * length, or -1 if a token differs before it.
+     */
+    static int agreeingPrefix(Golden.Prompt p, int[] ours, float tolerance) {
+        for (int i = 0; i < ours.length; i++) {
+            if (p.margins()[i] <= 2 * tolerance) {
+                return i;
+            }
+            if (ours[i] != p.continuation()[i]) {
+                return -1;
+            }
+        }
+        return ours.length;
+    }
+
+    static float maxDiff(List<float[]> ours, float[][] reference) {
+        assertEquals(reference.length, ours.size(), "positions");
+        float max = 0;
+        for (int pos = 0; pos < reference.length; pos++) {
+            assertEquals(reference[pos].length, ours.get(pos).length, "vocabulary size");
+            for (int v = 0; v < reference[pos].length; v++) {
+                max = Math.max(max, Math.abs(reference[pos][v] - ours.get(pos)[v]));
+            }
+        }
+        return max;
+    }
+}
