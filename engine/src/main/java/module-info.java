@@ -9,6 +9,10 @@ module lucid.engine {
     exports lucid.engine.tensor;
     exports lucid.engine.backend;
     exports lucid.engine.model;
+    exports lucid.engine.tokenizer;
+    exports lucid.engine.sampling;
+    exports lucid.engine.inference;
+    exports lucid.engine.lab;
 
     uses lucid.engine.backend.Backend.Provider;
     provides lucid.engine.backend.Backend.Provider with lucid.engine.backend.cpu.CpuBackend.Provider;
