@@ -7,6 +7,7 @@ module lucid.engine {
     exports lucid.engine.gguf;
     exports lucid.engine.tensor;
     exports lucid.engine.backend;
+    exports lucid.engine.tokenizer;
 
     uses lucid.engine.backend.Backend.Provider;
     provides lucid.engine.backend.Backend.Provider with lucid.engine.backend.cpu.CpuBackend.Provider;
