@@ -48,20 +48,22 @@ class GoldenLogitsTest {
     }
 
     /**
-     * Largest logit difference allowed against llama.cpp's quantized run. Activation rounding has a
-     * relative error of about 2^-11 for F16 and 2^-8 for BF16; 8-bit activation blocks (Q8_0/Q8_1)
-     * round each value to 1/127 of its block's largest magnitude, about 0.4%, and these errors pass
-     * through every layer. With logits of magnitude up to ~10 (stories260k) or ~1 (synthetic),
-     * measured maxima were a fraction of these bounds.
+     * Largest logit difference allowed against llama.cpp's quantized run, as a fraction of the row's
+     * largest |logit|. llama.cpp rounds activations before each product: to F16 (relative error
+     * 2^-11) for F16 weights, to BF16 (2^-8) for BF16, and to 8-bit blocks (1/127 of the block's
+     * largest magnitude, about 0.4%) for Q8_0/Q4_0/Q5_0 (Q8_0) and Q4_1 (Q8_1); these errors compound
+     * through the layers. In the golden files llama.cpp's own quantized run differs from its run on
+     * dequantized weights by at most 0.05% (F16), 0.55% (BF16) and 2.2% (8-bit) of the row maximum;
+     * the bounds leave headroom above those.
      */
     static float looseTolerance(String stem) {
         if (stem.endsWith("f16") && !stem.endsWith("bf16")) {
-            return 0.01f;
+            return 0.002f;
         }
         if (stem.endsWith("bf16")) {
-            return 0.03f;
+            return 0.01f;
         }
-        return 0.08f;
+        return 0.03f;
     }
 
     static Stream<Arguments> models() {
@@ -91,14 +93,14 @@ class GoldenLogitsTest {
                 assertTrue(diff <= TIGHT, stem + " '" + p.text() + "': max logit difference " + diff
                         + " against llama.cpp" + (exactWeights ? "" : " on dequantized weights") + " exceeds " + TIGHT);
                 if (!exactWeights) {
-                    float loose = maxDiff(ours, p.logits());
-                    assertTrue(loose <= looseTolerance(stem), stem + " '" + p.text() + "': max logit difference " + loose
-                            + " against llama.cpp's quantized run exceeds " + looseTolerance(stem));
+                    float loose = maxRelativeDiff(ours, p.logits());
+                    assertTrue(loose <= looseTolerance(stem), stem + " '" + p.text() + "': logits differ from llama.cpp's "
+                            + "quantized run by " + loose + " of the row maximum, more than " + looseTolerance(stem));
                     assertArrayEquals(p.dequantizedContinuation(), continuation,
                             stem + " '" + p.text() + "': greedy continuation vs llama.cpp on dequantized weights");
                 }
                 // llama.cpp's own run: identical tokens wherever its choice was not a near-tie.
-                int agree = agreeingPrefix(p, continuation, exactWeights ? TIGHT : looseTolerance(stem));
+                int agree = agreeingPrefix(p, continuation, exactWeights ? TIGHT : looseTolerance(stem) * maxAbs(p.logits()));
                 assertTrue(agree >= 0, stem + " '" + p.text() + "': greedy continuation " + Arrays.toString(continuation)
                         + " departs from llama.cpp's " + Arrays.toString(p.continuation()) + " at a step with a clear margin");
             }
@@ -134,6 +136,27 @@ class GoldenLogitsTest {
             }
         }
         return ours.length;
+    }
+
+    /** Largest difference in a row divided by that row's largest |logit|. */
+    static float maxRelativeDiff(List<float[]> ours, float[][] reference) {
+        float max = 0;
+        for (int pos = 0; pos < reference.length; pos++) {
+            float scale = maxAbs(new float[][] {reference[pos]});
+            float diff = maxDiff(List.of(ours.get(pos)), new float[][] {reference[pos]});
+            max = Math.max(max, diff / scale);
+        }
+        return max;
+    }
+
+    static float maxAbs(float[][] rows) {
+        float max = 0;
+        for (float[] row : rows) {
+            for (float v : row) {
+                max = Math.max(max, Math.abs(v));
+            }
+        }
+        return max;
     }
 
     static float maxDiff(List<float[]> ours, float[][] reference) {

@@ -70,7 +70,7 @@ public final class Engine implements AutoCloseable {
             MemoryCheck.requireWeightsFit(LoadedModel.weightBytes(file), path.getFileName().toString());
             Transformer transformer = architecture.build(file, config);
             return new LoadedModel(file, architecture, config, transformer, tokenizer, backend, System.nanoTime() - start);
-        } catch (IOException | RuntimeException | Error e) {
+        } catch (RuntimeException | Error e) {
             file.close();
             throw e;
         }

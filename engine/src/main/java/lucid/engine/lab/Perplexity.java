@@ -61,8 +61,9 @@ public final class Perplexity {
             throw new IllegalArgumentException("the text has " + tokens.length + " tokens, fewer than one chunk of "
                     + ctx + "; use a smaller --ctx or a longer text");
         }
-        int bos = model.tokenizer().vocabulary().bos();
-        boolean addBos = bos >= 0 && model.tokenizer().vocabulary().addBos();
+        var vocabulary = model.tokenizer().vocabulary();
+        boolean addBos = vocabulary.bos().isPresent() && vocabulary.addBos();
+        int bos = vocabulary.bos().orElse(-1);
         int first = ctx / 2;
         double nll = 0;
         double nll2 = 0;
