@@ -1,0 +1,146 @@
+package lucid.engine.inference;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import lucid.engine.gguf.SharedFixtures;
+import lucid.engine.model.UnsupportedModelException;
+import lucid.engine.sampling.SamplingParams;
+
+class InferenceSessionTest {
+
+    static Engine engine;
+    static LoadedModel model;
+
+    @BeforeAll
+    static void load() throws IOException {
+        engine = Engine.create(2);
+        model = engine.load(SharedFixtures.file("models/stories260k.gguf"));
+    }
+
+    @AfterAll
+    static void close() {
+        model.close();
+        engine.close();
+    }
+
+    int[] prompt() {
+        return model.tokenizer().encode("Lily and Tom went to the park. They saw", true, false);
+    }
+
+    @Test
+    void prefillEqualsStepByStep() {
+        int[] p = prompt();
+        float[] batched;
+        try (InferenceSession s = model.newSession(64)) {
+            batched = s.prefill(p);
+        }
+        try (InferenceSession s = model.newSession(64)) {
+            float[] last = null;
+            for (int t : p) {
+                last = s.step(t).clone();
+            }
+            assertArrayEquals(batched, last);
+            assertEquals(p.length, s.position());
+            assertArrayEquals(p, s.tokens());
+        }
+    }
+
+    @Test
+    void rewindThenReplayGivesTheSameLogits() {
+        int[] p = prompt();
+        try (InferenceSession s = model.newSession(64)) {
+            s.prefill(p);
+            float[] next = s.step(300).clone();
+            float[] after = s.step(301).clone();
+            s.rewind(2);
+            assertEquals(p.length, s.position());
+            assertArrayEquals(next, s.step(300));
+            assertArrayEquals(after, s.step(301));
+            assertThrows(IllegalArgumentException.class, () -> s.rewind(1000));
+        }
+    }
+
+    @Test
+    void resultsDoNotDependOnThreadCount() throws IOException {
+        int[] p = prompt();
+        try (Engine one = Engine.create(1); LoadedModel m1 = one.load(model.path());
+             InferenceSession s1 = m1.newSession(64); InferenceSession s2 = model.newSession(64)) {
+            // Rows are split across threads but each row's sum is computed by one thread in a fixed order,
+            // so only the JIT's choice of float reduction order can differ: far below 1e-5.
+            assertArrayEquals(s1.prefill(p), s2.prefill(p), 1e-5f);
+        }
+    }
+
+    @Test
+    void contextFullIsReportedNotCorrupted() {
+        try (InferenceSession s = model.newSession(4)) {
+            s.prefill(new int[] {1, 403, 407});
+            s.step(261);
+            assertEquals(0, s.remaining());
+            assertThrows(ContextFullException.class, () -> s.step(378));
+            assertThrows(ContextFullException.class, () -> model.newSession(4).prefill(new int[] {1, 2, 3, 4, 5}));
+            var r = new Generator(model.newSession(8)).generate(new int[] {1, 403, 407, 261, 378},
+                    SamplingParams.greedy(), null);
+            assertEquals(StopReason.CONTEXT_FULL, r.reason());
+            assertEquals(4, r.tokens().length);
+        }
+    }
+
+    @Test
+    void badTokenIdsAreRefused() {
+        try (InferenceSession s = model.newSession(8)) {
+            assertThrows(IllegalArgumentException.class, () -> s.step(512));
+            assertThrows(IllegalArgumentException.class, () -> s.step(-1));
+            assertEquals(0, s.position());
+        }
+    }
+
+    @Test
+    void cancelFromAnotherThreadStopsGeneration() throws Exception {
+        try (InferenceSession s = model.newSession(2048)) {
+            CountDownLatch started = new CountDownLatch(1);
+            Thread canceller = Thread.ofPlatform().start(() -> {
+                try {
+                    started.await(5, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                s.cancel();
+            });
+            GenerationResult r = new Generator(s).generate(prompt(), SamplingParams.greedy().withMaxTokens(100_000),
+                    e -> {
+                        if (e instanceof GenerationEvent.TokenGenerated) {
+                            started.countDown();
+                        }
+                    });
+            canceller.join();
+            assertEquals(StopReason.CANCELLED, r.reason());
+            assertTrue(r.tokens().length < 2000, "stopped early: " + r.tokens().length);
+            s.clearCancel();
+            s.step(300); // still usable after a cancel
+        }
+        try (InferenceSession s = model.newSession(64)) {
+            s.cancel();
+            assertThrows(CancellationException.class, () -> s.prefill(prompt()));
+        }
+    }
+
+    @Test
+    void unknownArchitectureIsRefusedWithTheSupportedList() {
+        var e = assertThrows(UnsupportedModelException.class,
+                () -> engine.load(SharedFixtures.file("models/vocab-only/ggml-vocab-gpt-2.gguf")));
+        assertTrue(e.getMessage().contains("'gpt2'") && e.getMessage().contains("llama"), e.getMessage());
+    }
+}
