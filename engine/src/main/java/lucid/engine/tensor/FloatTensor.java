@@ -128,6 +128,9 @@ public abstract class FloatTensor {
             case F32 -> new F32Tensor(data, size);
             case F16 -> new F16Tensor(data, size);
             case BF16 -> new BF16Tensor(data, size);
+            case Q8_0 -> new Q8_0Tensor(data, size);
+            case Q4_0 -> new Q4_0Tensor(data, size);
+            case Q4_1 -> new Q4_1Tensor(data, size);
             default -> throw new UnsupportedOperationException("tensor type " + type + " is not supported (supported: "
                     + GgmlType.supportedNames() + ")");
         };

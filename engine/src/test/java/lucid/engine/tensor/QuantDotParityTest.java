@@ -50,6 +50,29 @@ class QuantDotParityTest {
     }
 
     @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_0", "Q4_1"})
+    void quantizedDotMatchesReference(GgmlType type) {
+        int count = QUANT_BLOCKS * type.blockSize();
+        int block = type.blockSize();
+        for (int shift : SHIFTS) {
+            Random random = new Random(SEED + type.ordinal() * 31L + shift);
+            try (Arena arena = Arena.ofConfined()) {
+                FloatTensor tensor = wrap(arena, type, count, shift, random);
+                float[] x = activations(count + 5, random);
+                assertDotsMatch(tensor, 0, x, 0, count);
+                assertDotsMatch(tensor, 0, x, 5, count);
+                // Every block alone: a short sum, so one wrong weight cannot hide in the tolerance.
+                for (int b = 0; b < QUANT_BLOCKS; b++) {
+                    assertDotsMatch(tensor, (long) b * block, x, b * block + 1, block);
+                }
+                assertDotsMatch(tensor, 3L * block, x, 2, 7 * block);
+                assertDotsMatch(tensor, 5L * block, x, 0, 30 * block);
+                assertDotsMatch(tensor, 4L * block, x, 0, 0);
+            }
+        }
+    }
+
+    @ParameterizedTest
     @EnumSource(value = GgmlType.class, names = {"F32", "F16", "BF16"})
     void plainDotMatchesReferenceAtEveryLengthAndOffset(GgmlType type) {
         for (int shift : SHIFTS) {
@@ -76,7 +99,7 @@ class QuantDotParityTest {
      * subnormal, say), and it pins each weight to its lane.
      */
     @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"F32", "F16", "BF16"})
+    @EnumSource(value = GgmlType.class, names = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1"})
     void oneHotDotPicksOutEachWeightExactly(GgmlType type) {
         int block = type.blockSize();
         int count = type.isQuantized() ? QUANT_BLOCKS * block : PLAIN_WEIGHTS;
@@ -100,7 +123,7 @@ class QuantDotParityTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"F32", "F16", "BF16"})
+    @EnumSource(value = GgmlType.class, names = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1"})
     void dequantizeEqualsGetFloatExactly(GgmlType type) {
         int block = type.blockSize();
         int count = type.isQuantized() ? QUANT_BLOCKS * block : PLAIN_WEIGHTS;
