@@ -131,6 +131,8 @@ public abstract class FloatTensor {
             case Q8_0 -> new Q8_0Tensor(data, size);
             case Q4_0 -> new Q4_0Tensor(data, size);
             case Q4_1 -> new Q4_1Tensor(data, size);
+            case Q5_0 -> new Q5_0Tensor(data, size);
+            case Q5_1 -> new Q5_1Tensor(data, size);
             default -> throw new UnsupportedOperationException("tensor type " + type + " is not supported (supported: "
                     + GgmlType.supportedNames() + ")");
         };

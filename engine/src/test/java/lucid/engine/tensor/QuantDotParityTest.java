@@ -50,7 +50,7 @@ class QuantDotParityTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_0", "Q4_1"})
+    @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1"})
     void quantizedDotMatchesReference(GgmlType type) {
         int count = QUANT_BLOCKS * type.blockSize();
         int block = type.blockSize();
@@ -99,7 +99,7 @@ class QuantDotParityTest {
      * subnormal, say), and it pins each weight to its lane.
      */
     @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1"})
+    @EnumSource(value = GgmlType.class, names = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1"})
     void oneHotDotPicksOutEachWeightExactly(GgmlType type) {
         int block = type.blockSize();
         int count = type.isQuantized() ? QUANT_BLOCKS * block : PLAIN_WEIGHTS;
@@ -123,7 +123,7 @@ class QuantDotParityTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1"})
+    @EnumSource(value = GgmlType.class, names = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1"})
     void dequantizeEqualsGetFloatExactly(GgmlType type) {
         int block = type.blockSize();
         int count = type.isQuantized() ? QUANT_BLOCKS * block : PLAIN_WEIGHTS;
