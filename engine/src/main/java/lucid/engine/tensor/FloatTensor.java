@@ -1,6 +1,9 @@
 package lucid.engine.tensor;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.Objects;
 
 /**
  * A flat run of {@code size} weights stored in one {@link GgmlType}, read in place from a
@@ -11,8 +14,17 @@ import java.lang.foreign.MemorySegment;
  * ({@link #getFloat}), which is the reference every faster path is tested against, and computes
  * dot products with the Vector API ({@link #dot}). For quantized types, offsets and lengths passed
  * to {@code dot} and {@code dequantize} must be multiples of the block size.
+ *
+ * <p>Only this package can add a type: the kernels are package-private abstract methods, so every
+ * type is created by {@link #wrap} and comes with its parity test.
  */
 public abstract class FloatTensor {
+
+    // GGUF data is little-endian, and quant blocks start at any byte (a Q4_0 block is 18 bytes), so
+    // every read goes through an unaligned little-endian layout.
+    static final ValueLayout.OfShort SHORT_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    static final ValueLayout.OfInt INT_LE = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    static final ValueLayout.OfFloat FLOAT_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     protected final MemorySegment data;
     protected final long size;
@@ -42,8 +54,14 @@ public abstract class FloatTensor {
     /** Weight {@code index}, decoded one at a time: the scalar reference. */
     public abstract float getFloat(long index);
 
-    /** {@code sum(w[offset + i] * x[xOffset + i] for i < n)}, on the fastest path this CPU offers. */
-    public abstract float dot(long offset, float[] x, int xOffset, int n);
+    /**
+     * {@code sum(w[offset + i] * x[xOffset + i] for i < n)}, on the fastest path this CPU offers: the
+     * Vector API when {@link VectorSupport#ENABLED}, else a scalar loop over whole blocks.
+     */
+    public final float dot(long offset, float[] x, int xOffset, int n) {
+        checkRange(offset, n);
+        return VectorSupport.ENABLED ? dotVector(offset, x, xOffset, n) : dotScalar(offset, x, xOffset, n);
+    }
 
     /** The same sum computed weight by weight from {@link #getFloat}: the reference for {@link #dot}. */
     public final float dotReference(long offset, float[] x, int xOffset, int n) {
@@ -54,10 +72,49 @@ public abstract class FloatTensor {
         return sum;
     }
 
-    /** Decodes {@code n} weights starting at {@code offset} into {@code out[outOffset..]}. */
-    public void dequantize(long offset, float[] out, int outOffset, int n) {
-        for (int i = 0; i < n; i++) {
-            out[outOffset + i] = getFloat(offset + i);
+    /**
+     * Decodes {@code n} weights starting at {@code offset} into {@code out[outOffset..]}, equal to
+     * {@link #getFloat} bit for bit.
+     */
+    public final void dequantize(long offset, float[] out, int outOffset, int n) {
+        checkRange(offset, n);
+        decode(offset, out, outOffset, n);
+    }
+
+    // The two paths of dot(), both package-private so that the parity tests can run each of them
+    // whatever VectorSupport.ENABLED says. Arguments are already range-checked.
+
+    /** {@link #dot} with the Vector API, in {@link VectorSupport#FLOAT_SPECIES}. */
+    abstract float dotVector(long offset, float[] x, int xOffset, int n);
+
+    /** {@link #dot} in plain scalar code, block by block. */
+    abstract float dotScalar(long offset, float[] x, int xOffset, int n);
+
+    /** {@link #dequantize} after the range check: a block at a time, same arithmetic as {@link #getFloat}. */
+    abstract void decode(long offset, float[] out, int outOffset, int n);
+
+    /**
+     * Fails class initialization when a quant class's block layout disagrees with {@link GgmlType}:
+     * the byte size is stated twice, so it is checked once, like ggml's static_assert on each block.
+     */
+    static void checkBlockLayout(GgmlType type, int blockWeights, int blockBytes) {
+        if (type.blockSize() != blockWeights || type.typeSize() != blockBytes) {
+            throw new IllegalStateException(type + " block layout is " + blockWeights + " weights in " + blockBytes
+                    + " bytes, but GgmlType says " + type.blockSize() + " in " + type.typeSize());
+        }
+    }
+
+    /** The f16 at byte {@code position}: how ggml stores block scales and minimums. */
+    final float f16At(long position) {
+        return Float.float16ToFloat(data.get(SHORT_LE, position));
+    }
+
+    private void checkRange(long offset, int n) {
+        Objects.checkFromIndexSize(offset, n, size);
+        int blockSize = type().blockSize();
+        if (offset % blockSize != 0 || n % blockSize != 0) {
+            throw new IllegalArgumentException(type() + " weights are read in whole blocks of " + blockSize
+                    + ", got offset " + offset + " and length " + n);
         }
     }
 
@@ -67,7 +124,17 @@ public abstract class FloatTensor {
      * @throws UnsupportedOperationException when the engine has no kernels for {@code type}
      */
     public static FloatTensor wrap(GgmlType type, MemorySegment data, long size) {
-        throw new UnsupportedOperationException("tensor type " + type + " is not supported (supported: "
-                + GgmlType.supportedNames() + ")");
+        return switch (type) {
+            case F32 -> new F32Tensor(data, size);
+            case F16 -> new F16Tensor(data, size);
+            case BF16 -> new BF16Tensor(data, size);
+            case Q8_0 -> new Q8_0Tensor(data, size);
+            case Q4_0 -> new Q4_0Tensor(data, size);
+            case Q4_1 -> new Q4_1Tensor(data, size);
+            case Q5_0 -> new Q5_0Tensor(data, size);
+            case Q5_1 -> new Q5_1Tensor(data, size);
+            default -> throw new UnsupportedOperationException("tensor type " + type + " is not supported (supported: "
+                    + GgmlType.supportedNames() + ")");
+        };
     }
 }

@@ -1,0 +1,109 @@
+package lucid.engine.tensor;
+
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * GGML_TYPE_Q4_0: blocks of 32 weights in 18 bytes (4.5 bits per weight).
+ *
+ * <pre>
+ * offset  size  field
+ *  0       2    d       f16 scale
+ *  2      16    qs[16]  4-bit quants, two per byte: byte j holds weight j in its low nibble and
+ *                       weight j + 16 in its high nibble
+ * </pre>
+ *
+ * Weight = (nibble - 8) * d, so nibbles 0..15 stand for -8..7.
+ */
+public final class Q4_0Tensor extends FloatTensor {
+
+    static final int BLOCK_WEIGHTS = 32;
+    static final int BLOCK_BYTES = 2 + 16;
+    private static final int QS = 2;
+
+    static {
+        checkBlockLayout(GgmlType.Q4_0, BLOCK_WEIGHTS, BLOCK_BYTES);
+    }
+
+    private static final VectorSpecies<Float> FLOATS = VectorSupport.FLOAT_SPECIES;
+    private static final VectorSpecies<Byte> BYTES = VectorSupport.BYTE_SPECIES;
+
+    Q4_0Tensor(MemorySegment data, long size) {
+        super(data, size);
+    }
+
+    @Override
+    public GgmlType type() {
+        return GgmlType.Q4_0;
+    }
+
+    @Override
+    public float getFloat(long index) {
+        long block = index / BLOCK_WEIGHTS * BLOCK_BYTES;
+        int j = (int) (index % BLOCK_WEIGHTS);
+        int packed = data.get(JAVA_BYTE, block + QS + j % 16);
+        int nibble = j < 16 ? packed & 0x0F : (packed >> 4) & 0x0F;
+        return (nibble - 8) * f16At(block);
+    }
+
+    @Override
+    float dotVector(long offset, float[] x, int xOffset, int n) {
+        FloatVector acc = FloatVector.zero(FLOATS);
+        long block = offset / BLOCK_WEIGHTS * BLOCK_BYTES;
+        for (int i = 0; i < n; i += BLOCK_WEIGHTS, block += BLOCK_BYTES) {
+            FloatVector blockSum = FloatVector.zero(FLOATS);
+            for (int k = 0; k < 16; k += BYTES.length()) {
+                ByteVector packed = ByteVector.fromMemorySegment(BYTES, data, block + QS + k, ByteOrder.LITTLE_ENDIAN);
+                // Low nibbles are weights k.., high nibbles weights 16 + k..; taking 8 off in the byte
+                // lanes leaves -8..7, which B2F widens as signed.
+                ByteVector low = packed.and((byte) 0x0F).sub((byte) 8);
+                ByteVector high = packed.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F).sub((byte) 8);
+                for (int part = 0; part < VectorSupport.BYTE_PARTS; part++) {
+                    int j = xOffset + i + k + part * FLOATS.length();
+                    FloatVector wLow = (FloatVector) low.convertShape(VectorOperators.B2F, FLOATS, part);
+                    FloatVector wHigh = (FloatVector) high.convertShape(VectorOperators.B2F, FLOATS, part);
+                    blockSum = wLow.fma(FloatVector.fromArray(FLOATS, x, j), blockSum);
+                    blockSum = wHigh.fma(FloatVector.fromArray(FLOATS, x, j + 16), blockSum);
+                }
+            }
+            acc = blockSum.fma(FloatVector.broadcast(FLOATS, f16At(block)), acc);
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    @Override
+    float dotScalar(long offset, float[] x, int xOffset, int n) {
+        float sum = 0f;
+        long block = offset / BLOCK_WEIGHTS * BLOCK_BYTES;
+        for (int i = 0; i < n; i += BLOCK_WEIGHTS, block += BLOCK_BYTES) {
+            float blockSum = 0f;
+            for (int j = 0; j < 16; j++) {
+                int packed = data.get(JAVA_BYTE, block + QS + j);
+                blockSum += ((packed & 0x0F) - 8) * x[xOffset + i + j]
+                        + (((packed >> 4) & 0x0F) - 8) * x[xOffset + i + j + 16];
+            }
+            sum += blockSum * f16At(block);
+        }
+        return sum;
+    }
+
+    @Override
+    void decode(long offset, float[] out, int outOffset, int n) {
+        long block = offset / BLOCK_WEIGHTS * BLOCK_BYTES;
+        for (int i = 0; i < n; i += BLOCK_WEIGHTS, block += BLOCK_BYTES) {
+            float d = f16At(block);
+            for (int j = 0; j < 16; j++) {
+                int packed = data.get(JAVA_BYTE, block + QS + j);
+                out[outOffset + i + j] = ((packed & 0x0F) - 8) * d;
+                out[outOffset + i + j + 16] = (((packed >> 4) & 0x0F) - 8) * d;
+            }
+        }
+    }
+}

@@ -1,0 +1,118 @@
+package lucid.engine.tensor;
+
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * GGML_TYPE_Q4_1: blocks of 32 weights in 20 bytes (5 bits per weight).
+ *
+ * <pre>
+ * offset  size  field
+ *  0       2    d       f16 scale
+ *  2       2    m       f16 minimum
+ *  4      16    qs[16]  4-bit quants, two per byte: byte j holds weight j in its low nibble and
+ *                       weight j + 16 in its high nibble
+ * </pre>
+ *
+ * Weight = nibble * d + m.
+ */
+public final class Q4_1Tensor extends FloatTensor {
+
+    static final int BLOCK_WEIGHTS = 32;
+    static final int BLOCK_BYTES = 2 + 2 + 16;
+    private static final int M = 2;
+    private static final int QS = 4;
+
+    static {
+        checkBlockLayout(GgmlType.Q4_1, BLOCK_WEIGHTS, BLOCK_BYTES);
+    }
+
+    private static final VectorSpecies<Float> FLOATS = VectorSupport.FLOAT_SPECIES;
+    private static final VectorSpecies<Byte> BYTES = VectorSupport.BYTE_SPECIES;
+
+    Q4_1Tensor(MemorySegment data, long size) {
+        super(data, size);
+    }
+
+    @Override
+    public GgmlType type() {
+        return GgmlType.Q4_1;
+    }
+
+    @Override
+    public float getFloat(long index) {
+        long block = index / BLOCK_WEIGHTS * BLOCK_BYTES;
+        int j = (int) (index % BLOCK_WEIGHTS);
+        int packed = data.get(JAVA_BYTE, block + QS + j % 16);
+        int nibble = j < 16 ? packed & 0x0F : (packed >> 4) & 0x0F;
+        return nibble * f16At(block) + f16At(block + M);
+    }
+
+    // sum((q * d + m) * x) = d * sum(q * x) + m * sum(x): two sums per block, scaled once each.
+
+    @Override
+    float dotVector(long offset, float[] x, int xOffset, int n) {
+        FloatVector acc = FloatVector.zero(FLOATS);
+        long block = offset / BLOCK_WEIGHTS * BLOCK_BYTES;
+        for (int i = 0; i < n; i += BLOCK_WEIGHTS, block += BLOCK_BYTES) {
+            FloatVector qxSum = FloatVector.zero(FLOATS);
+            FloatVector xSum = FloatVector.zero(FLOATS);
+            for (int k = 0; k < 16; k += BYTES.length()) {
+                ByteVector packed = ByteVector.fromMemorySegment(BYTES, data, block + QS + k, ByteOrder.LITTLE_ENDIAN);
+                ByteVector low = packed.and((byte) 0x0F);
+                ByteVector high = packed.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F);
+                for (int part = 0; part < VectorSupport.BYTE_PARTS; part++) {
+                    int j = xOffset + i + k + part * FLOATS.length();
+                    FloatVector xLow = FloatVector.fromArray(FLOATS, x, j);
+                    FloatVector xHigh = FloatVector.fromArray(FLOATS, x, j + 16);
+                    qxSum = ((FloatVector) low.convertShape(VectorOperators.B2F, FLOATS, part)).fma(xLow, qxSum);
+                    qxSum = ((FloatVector) high.convertShape(VectorOperators.B2F, FLOATS, part)).fma(xHigh, qxSum);
+                    xSum = xSum.add(xLow).add(xHigh);
+                }
+            }
+            acc = qxSum.fma(FloatVector.broadcast(FLOATS, f16At(block)), acc);
+            acc = xSum.fma(FloatVector.broadcast(FLOATS, f16At(block + M)), acc);
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    @Override
+    float dotScalar(long offset, float[] x, int xOffset, int n) {
+        float sum = 0f;
+        long block = offset / BLOCK_WEIGHTS * BLOCK_BYTES;
+        for (int i = 0; i < n; i += BLOCK_WEIGHTS, block += BLOCK_BYTES) {
+            float qxSum = 0f;
+            float xSum = 0f;
+            for (int j = 0; j < 16; j++) {
+                int packed = data.get(JAVA_BYTE, block + QS + j);
+                float xLow = x[xOffset + i + j];
+                float xHigh = x[xOffset + i + j + 16];
+                qxSum += (packed & 0x0F) * xLow + ((packed >> 4) & 0x0F) * xHigh;
+                xSum += xLow + xHigh;
+            }
+            sum += qxSum * f16At(block) + xSum * f16At(block + M);
+        }
+        return sum;
+    }
+
+    @Override
+    void decode(long offset, float[] out, int outOffset, int n) {
+        long block = offset / BLOCK_WEIGHTS * BLOCK_BYTES;
+        for (int i = 0; i < n; i += BLOCK_WEIGHTS, block += BLOCK_BYTES) {
+            float d = f16At(block);
+            float m = f16At(block + M);
+            for (int j = 0; j < 16; j++) {
+                int packed = data.get(JAVA_BYTE, block + QS + j);
+                out[outOffset + i + j] = (packed & 0x0F) * d + m;
+                out[outOffset + i + j + 16] = ((packed >> 4) & 0x0F) * d + m;
+            }
+        }
+    }
+}

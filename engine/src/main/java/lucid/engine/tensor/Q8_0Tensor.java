@@ -1,0 +1,95 @@
+package lucid.engine.tensor;
+
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * GGML_TYPE_Q8_0: blocks of 32 weights in 34 bytes (8.5 bits per weight).
+ *
+ * <pre>
+ * offset  size  field
+ *  0       2    d       f16 scale
+ *  2      32    qs[32]  int8 quants; weight j = qs[j] * d
+ * </pre>
+ */
+public final class Q8_0Tensor extends FloatTensor {
+
+    static final int BLOCK_WEIGHTS = 32;
+    static final int BLOCK_BYTES = 2 + 32;
+    private static final int QS = 2;
+
+    static {
+        checkBlockLayout(GgmlType.Q8_0, BLOCK_WEIGHTS, BLOCK_BYTES);
+    }
+
+    private static final VectorSpecies<Float> FLOATS = VectorSupport.FLOAT_SPECIES;
+    private static final VectorSpecies<Byte> BYTES = VectorSupport.BYTE_SPECIES;
+
+    Q8_0Tensor(MemorySegment data, long size) {
+        super(data, size);
+    }
+
+    @Override
+    public GgmlType type() {
+        return GgmlType.Q8_0;
+    }
+
+    @Override
+    public float getFloat(long index) {
+        long block = index / BLOCK_WEIGHTS * BLOCK_BYTES;
+        int j = (int) (index % BLOCK_WEIGHTS);
+        return data.get(JAVA_BYTE, block + QS + j) * f16At(block);
+    }
+
+    @Override
+    float dotVector(long offset, float[] x, int xOffset, int n) {
+        FloatVector acc = FloatVector.zero(FLOATS);
+        long block = offset / BLOCK_WEIGHTS * BLOCK_BYTES;
+        for (int i = 0; i < n; i += BLOCK_WEIGHTS, block += BLOCK_BYTES) {
+            // Sum q * x over the block first, then scale once by d.
+            FloatVector blockSum = FloatVector.zero(FLOATS);
+            for (int k = 0; k < BLOCK_WEIGHTS; k += BYTES.length()) {
+                ByteVector q = ByteVector.fromMemorySegment(BYTES, data, block + QS + k, ByteOrder.LITTLE_ENDIAN);
+                for (int part = 0; part < VectorSupport.BYTE_PARTS; part++) {
+                    FloatVector w = (FloatVector) q.convertShape(VectorOperators.B2F, FLOATS, part);
+                    FloatVector xs = FloatVector.fromArray(FLOATS, x, xOffset + i + k + part * FLOATS.length());
+                    blockSum = w.fma(xs, blockSum);
+                }
+            }
+            acc = blockSum.fma(FloatVector.broadcast(FLOATS, f16At(block)), acc);
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    @Override
+    float dotScalar(long offset, float[] x, int xOffset, int n) {
+        float sum = 0f;
+        long block = offset / BLOCK_WEIGHTS * BLOCK_BYTES;
+        for (int i = 0; i < n; i += BLOCK_WEIGHTS, block += BLOCK_BYTES) {
+            float blockSum = 0f;
+            for (int j = 0; j < BLOCK_WEIGHTS; j++) {
+                blockSum += data.get(JAVA_BYTE, block + QS + j) * x[xOffset + i + j];
+            }
+            sum += blockSum * f16At(block);
+        }
+        return sum;
+    }
+
+    @Override
+    void decode(long offset, float[] out, int outOffset, int n) {
+        long block = offset / BLOCK_WEIGHTS * BLOCK_BYTES;
+        for (int i = 0; i < n; i += BLOCK_WEIGHTS, block += BLOCK_BYTES) {
+            float d = f16At(block);
+            for (int j = 0; j < BLOCK_WEIGHTS; j++) {
+                out[outOffset + i + j] = data.get(JAVA_BYTE, block + QS + j) * d;
+            }
+        }
+    }
+}

@@ -1,0 +1,103 @@
+package lucid.engine.tensor;
+
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Which vector width the tensor kernels use, decided once when this class loads.
+ *
+ * <p>Two system properties steer it:
+ * <ul>
+ *   <li>{@code lucid.vector.bits} = 64, 128, 256 or 512 forces a width. The build runs the parity
+ *       tests once per width on a single CPU this way, so every width is tested wherever the build
+ *       runs; a forced width the CPU lacks still computes correctly, only slowly.</li>
+ *   <li>{@code lucid.vector=false} turns the Vector API off and the kernels use their scalar loops.</li>
+ * </ul>
+ *
+ * <p>Without a forced width the Vector API is used only when the CPU's preferred float vector is at
+ * least 128 bits: narrower than that the API falls back to Java code that is slower than a plain
+ * loop. Everything here is a static final so that the JIT folds it into the kernels.
+ */
+public final class VectorSupport {
+
+    /** The system property that forces a vector width in bits. */
+    public static final String BITS_PROPERTY = "lucid.vector.bits";
+
+    /** The system property that turns the Vector API off when {@code false}. */
+    public static final String ENABLED_PROPERTY = "lucid.vector";
+
+    private static final String FORCED_BITS = System.getProperty(BITS_PROPERTY);
+    private static final boolean TURNED_OFF = "false".equalsIgnoreCase(System.getProperty(ENABLED_PROPERTY));
+
+    /** The float species every kernel works in: forced by {@value #BITS_PROPERTY}, else the CPU's preferred one. */
+    public static final VectorSpecies<Float> FLOAT_SPECIES = chooseSpecies(FORCED_BITS);
+
+    /** Whether {@link FloatTensor#dot} takes the Vector API path. */
+    public static final boolean ENABLED = isEnabled(TURNED_OFF, FORCED_BITS != null,
+            FloatVector.SPECIES_PREFERRED.vectorBitSize());
+
+    /** Floats per vector. */
+    static final int FLOAT_LANES = FLOAT_SPECIES.length();
+
+    /** Ints in the same shape as {@link #FLOAT_SPECIES}: one int lane per float lane, for integer decoding. */
+    static final VectorSpecies<Integer> INT_SPECIES =
+            IntVector.SPECIES_PREFERRED.withShape(FLOAT_SPECIES.vectorShape());
+
+    /**
+     * Bytes read per load by the quantized kernels: one byte per float lane, but never fewer than 8
+     * because the smallest vector shape is 64 bits. That is 8 lanes up to 256 bits and 16 at 512, so
+     * a load never reaches past a 32-weight block nor past its 16 bytes of nibbles.
+     */
+    static final VectorSpecies<Byte> BYTE_SPECIES =
+            ByteVector.SPECIES_PREFERRED.withShape(VectorShape.forBitSize(Math.max(64, FLOAT_LANES * 8)));
+
+    /** Float vectors widened from one {@link #BYTE_SPECIES} load. */
+    static final int BYTE_PARTS = BYTE_SPECIES.length() / FLOAT_LANES;
+
+    /** Halves (f16/bf16) read per load: one per float lane, but at least 4 (64 bits). */
+    static final VectorSpecies<Short> SHORT_SPECIES =
+            ShortVector.SPECIES_PREFERRED.withShape(VectorShape.forBitSize(Math.max(64, FLOAT_LANES * 16)));
+
+    /** Float vectors widened from one {@link #SHORT_SPECIES} load. */
+    static final int SHORT_PARTS = SHORT_SPECIES.length() / FLOAT_LANES;
+
+    /** Lane indices 0, 1, 2, ... as ints: shift counts that give each lane its own bit of a bit field. */
+    static final IntVector LANE_INDEX = IntVector.zero(INT_SPECIES).addIndex(1);
+
+    private VectorSupport() {
+    }
+
+    /** What the kernels run on, for logs and {@code lucid bench}: e.g. "Vector API, 512-bit (16 floats)". */
+    public static String describe() {
+        if (!ENABLED) {
+            return TURNED_OFF
+                    ? "scalar (Vector API turned off by " + ENABLED_PROPERTY + "=false)"
+                    : "scalar (this CPU's preferred vector, " + FLOAT_SPECIES.vectorBitSize() + "-bit, is too narrow)";
+        }
+        return "Vector API, " + FLOAT_SPECIES.vectorBitSize() + "-bit (" + FLOAT_LANES + " floats)"
+                + (FORCED_BITS != null ? ", forced by " + BITS_PROPERTY : "");
+    }
+
+    // A forced width is always used, 64 bits included: that is how the 64-bit path gets tested.
+    static boolean isEnabled(boolean turnedOff, boolean widthForced, int preferredBits) {
+        return !turnedOff && (widthForced || preferredBits >= 128);
+    }
+
+    static VectorSpecies<Float> chooseSpecies(String forcedBits) {
+        if (forcedBits == null) {
+            return FloatVector.SPECIES_PREFERRED;
+        }
+        return switch (forcedBits.strip()) {
+            case "64" -> FloatVector.SPECIES_64;
+            case "128" -> FloatVector.SPECIES_128;
+            case "256" -> FloatVector.SPECIES_256;
+            case "512" -> FloatVector.SPECIES_512;
+            default -> throw new IllegalStateException(
+                    "system property " + BITS_PROPERTY + " must be 64, 128, 256 or 512, got '" + forcedBits + "'");
+        };
+    }
+}
