@@ -31,8 +31,8 @@ final class GgufParser {
      * The most bytes the header (magic to the last tensor info) may take. Every count and length is
      * checked against the bytes left before this limit, not only before the end of the file: in a
      * file of many gigabytes a corrupt length would otherwise pass and ask for an array too large
-     * for the heap. The largest real headers (vocabularies of 256k tokens with their merges) take
-     * under 16 MiB.
+     * for the heap. Real headers, even with vocabularies of 256k tokens and their merges, are a few
+     * MiB.
      */
     static final long MAX_HEADER_BYTES = 128L << 20;
 
@@ -138,7 +138,7 @@ final class GgufParser {
         }
         long a = entry.get().value() instanceof Number n ? n.longValue() : -1;
         if (!entry.get().type().isInteger() || a <= 0 || a > MAX_ALIGNMENT || Long.bitCount(a) != 1) {
-            throw error("general.alignment must be an integer power of two, got " + entry.get().type() + " "
+            throw error("general.alignment must be an integer power of two up to " + MAX_ALIGNMENT + ", got " + entry.get().type() + " "
                     + entry.get().value());
         }
         return (int) a;
@@ -229,46 +229,67 @@ final class GgufParser {
                     + type + ": " + beyond(count, type.minBytes()));
         }
         int n = (int) count;
+        // Arrays of numbers and booleans are checked once and copied in a tight loop; descriptions for
+        // error messages are built only on failure, since vocabularies hold hundreds of thousands of
+        // elements.
+        long start = pos;
+        int width = type.minBytes();
+        if (type != GgufValueType.STRING && type != GgufValueType.ARRAY) {
+            need((long) width * n, "array '" + key + "'");
+            pos += (long) width * n;
+        }
         Object values = switch (type) {
             case UINT8, INT8, UINT16, INT16, INT32 -> {
                 int[] a = new int[n];
                 for (int i = 0; i < n; i++) {
-                    a[i] = (Integer) readValue(type, key, depth + 1);
+                    long at = start + (long) i * width;
+                    a[i] = switch (type) {
+                        case UINT8 -> Byte.toUnsignedInt(bytes.get(ValueLayout.JAVA_BYTE, at));
+                        case INT8 -> bytes.get(ValueLayout.JAVA_BYTE, at);
+                        case UINT16 -> Short.toUnsignedInt(bytes.get(U16, at));
+                        case INT16 -> bytes.get(U16, at);
+                        default -> bytes.get(U32, at);
+                    };
                 }
                 yield a;
             }
-            case UINT32, UINT64, INT64 -> {
+            case UINT32 -> {
                 long[] a = new long[n];
                 for (int i = 0; i < n; i++) {
-                    a[i] = (Long) readValue(type, key, depth + 1);
+                    a[i] = Integer.toUnsignedLong(bytes.get(U32, start + 4L * i));
                 }
+                yield a;
+            }
+            case UINT64, INT64 -> {
+                long[] a = new long[n];
+                MemorySegment.copy(bytes, U64, start, a, 0, n);
                 yield a;
             }
             case FLOAT32 -> {
-                need(4L * n, "array '" + key + "'");
                 float[] a = new float[n];
-                MemorySegment.copy(bytes, F32, pos, a, 0, n);
-                pos += 4L * n;
+                MemorySegment.copy(bytes, F32, start, a, 0, n);
                 yield a;
             }
             case FLOAT64 -> {
-                need(8L * n, "array '" + key + "'");
                 double[] a = new double[n];
-                MemorySegment.copy(bytes, F64, pos, a, 0, n);
-                pos += 8L * n;
+                MemorySegment.copy(bytes, F64, start, a, 0, n);
                 yield a;
             }
             case BOOL -> {
                 boolean[] a = new boolean[n];
                 for (int i = 0; i < n; i++) {
-                    a[i] = (Boolean) readValue(type, key, depth + 1);
+                    byte b = bytes.get(ValueLayout.JAVA_BYTE, start + i);
+                    if (b != 0 && b != 1) {
+                        throw error("boolean element " + i + " of array '" + key + "' is " + b + " (must be 0 or 1)");
+                    }
+                    a[i] = b == 1;
                 }
                 yield a;
             }
             case STRING -> {
                 String[] a = new String[n];
                 for (int i = 0; i < n; i++) {
-                    a[i] = readString("element " + i + " of array '" + key + "'");
+                    a[i] = readString(key, i);
                 }
                 yield a;
             }
@@ -284,14 +305,28 @@ final class GgufParser {
     }
 
     private String readString(String what) throws GgufFormatException {
-        long len = readU64("length of " + what);
+        return readString(what, -1);
+    }
+
+    /** A gguf_string; {@code index} ≥ 0 makes it element {@code index} of array {@code what}. */
+    private String readString(String what, int index) throws GgufFormatException {
+        if (8 > limit - pos) {
+            need(8, "length of " + describe(what, index));
+        }
+        long len = bytes.get(U64, pos);
+        pos += 8;
         if (len < 0 || len > limit - pos) {
-            throw error("length of " + what + " is " + Long.toUnsignedString(len) + " bytes: " + beyond(len, 1));
+            throw error("length of " + describe(what, index) + " is " + Long.toUnsignedString(len) + " bytes: "
+                    + beyond(len, 1));
         }
         byte[] b = new byte[(int) len];
         MemorySegment.copy(bytes, ValueLayout.JAVA_BYTE, pos, b, 0, b.length);
         pos += len;
         return new String(b, StandardCharsets.UTF_8);
+    }
+
+    private static String describe(String what, int index) {
+        return index < 0 ? what : "element " + index + " of array '" + what + "'";
     }
 
     private byte readByte(String what) throws GgufFormatException {
