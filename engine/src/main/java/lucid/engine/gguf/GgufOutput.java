@@ -13,8 +13,9 @@ import java.util.Arrays;
 /**
  * The byte sink under {@link GgufWriter}: little-endian primitives into one reused buffer, flushed to
  * a channel in large writes. It counts every byte so that padding can be computed from the position,
- * and when the channel is a file it turns long runs of zeros into holes (a seek instead of a write),
- * so a file with gigabytes of zero weights costs no disk and no time.
+ * and when it is given a file it turns long runs of zeros into holes (a seek instead of a write), so
+ * a file with gigabytes of zero weights costs no disk and no time. Holes are only for files the
+ * writer opened itself: in a channel opened for APPEND a seek would be ignored and the zeros lost.
  *
  * <p>It does not own the channel: whoever opened it closes it.
  */
@@ -25,15 +26,23 @@ final class GgufOutput {
     private static final long HOLE_THRESHOLD = 1 << 16;
 
     private final WritableByteChannel channel;
-    private final FileChannel file; // the same channel when it can seek, else null
+    private final FileChannel file; // the same channel when holes may be left in it, else null
     private final long fileStart;
     private final ByteBuffer buffer = ByteBuffer.allocate(BUFFER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
     private long position;
 
-    GgufOutput(WritableByteChannel channel) throws IOException {
+    /** An output that writes every byte, zeros included. */
+    GgufOutput(WritableByteChannel channel) {
         this.channel = channel;
-        this.file = channel instanceof FileChannel fc ? fc : null;
-        this.fileStart = file == null ? 0 : file.position();
+        this.file = null;
+        this.fileStart = 0;
+    }
+
+    /** An output that leaves holes for long runs of zeros in {@code file}, from its current position. */
+    GgufOutput(FileChannel file) throws IOException {
+        this.channel = file;
+        this.file = file;
+        this.fileStart = file.position();
     }
 
     /** Bytes written (or skipped) so far. */
@@ -96,16 +105,23 @@ final class GgufOutput {
 
     void segment(MemorySegment segment) throws IOException {
         long size = segment.byteSize();
-        if (size < BUFFER_BYTES) {
-            room((int) size);
-            MemorySegment.copy(segment, ValueLayout.JAVA_BYTE, 0, buffer.array(), buffer.position(), (int) size);
-            buffer.position(buffer.position() + (int) size);
-        } else {
-            // Large segments (mapped weights) go straight to the channel, 1 GiB at a time since a
-            // ByteBuffer view cannot exceed 2 GiB.
+        if (size >= BUFFER_BYTES && segment.isNative()) {
+            // Large native segments (mapped weights) go straight to the channel, 1 GiB at a time since
+            // a ByteBuffer view cannot exceed 2 GiB.
             flush();
             for (long off = 0; off < size; off += 1L << 30) {
                 drain(segment.asSlice(off, Math.min(1L << 30, size - off)).asByteBuffer());
+            }
+        } else {
+            // Heap segments over float[] and the like have no ByteBuffer view: copy through the buffer.
+            for (long off = 0; off < size; ) {
+                if (!buffer.hasRemaining()) {
+                    flush();
+                }
+                int step = (int) Math.min(size - off, buffer.remaining());
+                MemorySegment.copy(segment, ValueLayout.JAVA_BYTE, off, buffer.array(), buffer.position(), step);
+                buffer.position(buffer.position() + step);
+                off += step;
             }
         }
         position += size;

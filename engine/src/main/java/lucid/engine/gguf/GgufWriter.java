@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -40,8 +41,8 @@ import lucid.engine.tensor.GgmlType;
  * <p>Tensor data comes from a byte array, a memory segment (for example a tensor of another open
  * {@link GgufFile}), a {@link Producer} that streams it while the file is written, or
  * {@link TensorData#zeros()}; nothing is held in memory beyond what the caller supplies, and runs of
- * zeros become holes in the file. A writer is a description of a file: it can write it several times,
- * and is not thread-safe while being filled.
+ * zeros written to a {@link Path} become holes in the file. A writer is a description of a file: it
+ * can write it several times (as long as its producers can run again), and is not thread-safe.
  *
  * <p>Every check the reader makes is made here first, as an {@link IllegalArgumentException} at the
  * call that breaks it, so a writer never produces a file that {@link GgufFile#open} refuses.
@@ -76,7 +77,7 @@ public final class GgufWriter {
             return new Streamed(producer);
         }
 
-        /** All zeros; written as a hole in files that support it. */
+        /** All zeros; a hole when written to a {@link Path} on a file system that has them. */
         static TensorData zeros() {
             return new Zeros();
         }
@@ -234,7 +235,7 @@ public final class GgufWriter {
             case Zeros z -> byteSize;
         };
         if (given != byteSize) {
-            throw new IllegalArgumentException("tensor '" + name + "' (" + type + ", " + java.util.Arrays.toString(dims)
+            throw new IllegalArgumentException("tensor '" + name + "' (" + type + ", " + Arrays.toString(dims)
                     + ") takes " + byteSize + " bytes, but its data has " + given);
         }
         tensors.put(name, new PendingTensor(name, utf8Name, dims.clone(), type, byteSize, data));
@@ -278,7 +279,7 @@ public final class GgufWriter {
             // SPARSE only hints on file systems that need it (NTFS); Linux makes holes anyway.
             try (FileChannel channel = FileChannel.open(partial, StandardOpenOption.CREATE_NEW,
                     StandardOpenOption.WRITE, StandardOpenOption.SPARSE)) {
-                write(channel);
+                write(new GgufOutput(channel));
             }
             try {
                 Files.move(partial, path, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
@@ -302,13 +303,16 @@ public final class GgufWriter {
     }
 
     /**
-     * Writes the file to a channel from its current position; the channel stays open. A
-     * {@link FileChannel} gets holes where long runs of zeros would be.
+     * Writes the file to a channel from its current position; the channel stays open. Every byte is
+     * written (only {@link #write(Path)} leaves holes for zeros, in a file it opened itself).
      */
     public void write(WritableByteChannel channel) throws IOException {
+        write(new GgufOutput(channel));
+    }
+
+    private void write(GgufOutput out) throws IOException {
         int alignment = alignment();
         List<GgufTensorInfo> infos = tensorInfos();
-        GgufOutput out = new GgufOutput(channel);
 
         out.u32(GgufParser.MAGIC);
         out.u32(VERSION);

@@ -11,8 +11,11 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -304,6 +307,40 @@ class GgufWriterTest {
                         f.tensorData(f.tensor("small").orElseThrow()).toArray(ValueLayout.JAVA_BYTE));
             }
         }
+    }
+
+    @Test
+    void copiesLargeHeapSegmentsOverNonByteArrays() throws IOException {
+        float[] weights = new float[400_000]; // 1.6 MB, more than the writer's buffer
+        for (int i = 0; i < weights.length; i++) {
+            weights[i] = i * 0.5f;
+        }
+        Path path = dir.resolve("floats.gguf");
+        new GgufWriter().addTensor("w", GgmlType.F32, new long[] {weights.length},
+                TensorData.of(MemorySegment.ofArray(weights))).write(path);
+        try (GgufFile f = GgufFile.open(path)) {
+            float[] back = f.tensorData(f.tensor("w").orElseThrow())
+                    .toArray(ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN));
+            assertArrayEquals(weights, back);
+        }
+    }
+
+    /** A channel the caller opened (maybe for APPEND, where a seek is ignored) gets every zero written. */
+    @Test
+    void writesZerosIntoACallersChannel() throws IOException {
+        Path path = dir.resolve("appended.gguf");
+        Files.write(path, new byte[] {1, 2, 3});
+        GgufWriter w = new GgufWriter()
+                .addTensor("zeros", GgmlType.I8, new long[] {1 << 20}, TensorData.zeros())
+                .addTensor("tail", GgmlType.I8, new long[] {2}, TensorData.of(new byte[] {7, 9}));
+        try (FileChannel channel = FileChannel.open(path, StandardOpenOption.APPEND)) {
+            w.write(channel);
+        }
+        byte[] all = Files.readAllBytes(path);
+        ByteArrayOutputStream expected = new ByteArrayOutputStream();
+        expected.write(new byte[] {1, 2, 3});
+        w.write(expected);
+        assertArrayEquals(expected.toByteArray(), all);
     }
 
     /**
