@@ -133,9 +133,21 @@ public final class GgufFile implements AutoCloseable {
         return fileSize;
     }
 
-    /** The bytes of one tensor, a slice of the mapping (valid until {@link #close()}). */
+    /**
+     * The bytes of one tensor, a slice of the mapping (valid until {@link #close()}; reading it after
+     * that throws {@link IllegalStateException}).
+     *
+     * @throws IllegalStateException when this file is closed
+     */
     public MemorySegment tensorData(GgufTensorInfo info) {
+        if (!isOpen()) {
+            throw new IllegalStateException(path.getFileName() + " is closed");
+        }
         return mapping.asSlice(dataOffset + info.offset(), info.byteSize());
+    }
+
+    public boolean isOpen() {
+        return arena.scope().isAlive();
     }
 
     /** Unmaps the file. Idempotent. */

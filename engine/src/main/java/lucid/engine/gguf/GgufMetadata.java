@@ -2,6 +2,7 @@ package lucid.engine.gguf;
 
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalDouble;
@@ -158,6 +159,17 @@ public final class GgufMetadata {
             }
             default -> null;
         });
+    }
+
+    /** Equal when both hold the same entries in the same order (order is part of a file). */
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof GgufMetadata m && List.copyOf(entries.values()).equals(List.copyOf(m.entries.values()));
+    }
+
+    @Override
+    public int hashCode() {
+        return entries.hashCode();
     }
 
     @Override

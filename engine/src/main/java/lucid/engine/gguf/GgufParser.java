@@ -24,7 +24,17 @@ final class GgufParser {
 
     static final int MAGIC = 0x46554747; // "GGUF" read as a little-endian uint32
     /** Arrays nested deeper than this are refused; real files nest at most once. */
-    private static final int MAX_NESTING = 8;
+    static final int MAX_NESTING = 8;
+    /** The largest general.alignment accepted. */
+    static final int MAX_ALIGNMENT = 1 << 30;
+    /**
+     * The most bytes the header (magic to the last tensor info) may take. Every count and length is
+     * checked against the bytes left before this limit, not only before the end of the file: in a
+     * file of many gigabytes a corrupt length would otherwise pass and ask for an array too large
+     * for the heap. Real headers, even with vocabularies of 256k tokens and their merges, are a few
+     * MiB.
+     */
+    static final long MAX_HEADER_BYTES = 128L << 20;
 
     private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -35,15 +45,21 @@ final class GgufParser {
     record Header(int version, GgufMetadata metadata, List<GgufTensorInfo> tensors, int alignment, long dataOffset) {
     }
 
+    private static final int MIN_KV_BYTES = 8 + 4 + 1;
+    private static final int MIN_TENSOR_INFO_BYTES = 8 + 4 + 8 + 4 + 8;
+
     private final Path path;
     private final MemorySegment bytes;
     private final long size;
+    /** Where the header must end at the latest: the end of the file or {@link #MAX_HEADER_BYTES}. */
+    private final long limit;
     private long pos;
 
     GgufParser(Path path, MemorySegment bytes) {
         this.path = path;
         this.bytes = bytes;
         this.size = bytes.byteSize();
+        this.limit = Math.min(size, MAX_HEADER_BYTES);
     }
 
     Header parse() throws GgufFormatException {
@@ -69,10 +85,11 @@ final class GgufParser {
         long tensorCount = readU64("tensor count");
         long kvCount = readU64("metadata key count");
         // Each key/value takes at least 8 (key length) + 4 (type) + 1 bytes, each tensor info at least
-        // 8 + 4 + 4 + 8: a count that cannot fit in the file is corrupt, whatever it says.
-        if (kvCount < 0 || kvCount > (size - pos) / 13) {
-            throw error("metadata key count " + Long.toUnsignedString(kvCount) + " cannot fit in a file of "
-                    + size + " bytes");
+        // 8 (name length) + 4 (n_dims) + 8 (ne0) + 4 (type) + 8 (offset): a count that cannot fit in
+        // what is left is corrupt, whatever it says, and must not size an allocation.
+        if (kvCount < 0 || kvCount > (limit - pos) / MIN_KV_BYTES) {
+            throw error("metadata key count " + Long.toUnsignedString(kvCount) + " is impossible: "
+                    + beyond(kvCount, MIN_KV_BYTES));
         }
         Map<String, GgufMetadata.Entry> entries = new LinkedHashMap<>();
         for (long i = 0; i < kvCount; i++) {
@@ -89,9 +106,9 @@ final class GgufParser {
         GgufMetadata metadata = new GgufMetadata(entries);
 
         int alignment = readAlignment(metadata);
-        if (tensorCount < 0 || tensorCount > (size - pos) / 24) {
-            throw error("tensor count " + Long.toUnsignedString(tensorCount) + " cannot fit in a file of "
-                    + size + " bytes");
+        if (tensorCount < 0 || tensorCount > (limit - pos) / MIN_TENSOR_INFO_BYTES) {
+            throw error("tensor count " + Long.toUnsignedString(tensorCount) + " is impossible: "
+                    + beyond(tensorCount, MIN_TENSOR_INFO_BYTES));
         }
         List<GgufTensorInfo> tensors = new ArrayList<>((int) tensorCount);
         Set<String> names = new HashSet<>();
@@ -120,8 +137,9 @@ final class GgufParser {
             return GgufFile.DEFAULT_ALIGNMENT;
         }
         long a = entry.get().value() instanceof Number n ? n.longValue() : -1;
-        if (!entry.get().type().isInteger() || a <= 0 || a > (1 << 30) || Long.bitCount(a) != 1) {
-            throw error("general.alignment must be a power of two, got " + entry.get().value());
+        if (!entry.get().type().isInteger() || a <= 0 || a > MAX_ALIGNMENT || Long.bitCount(a) != 1) {
+            throw error("general.alignment must be an integer power of two up to " + MAX_ALIGNMENT + ", got " + entry.get().type() + " "
+                    + entry.get().value());
         }
         return (int) a;
     }
@@ -206,54 +224,72 @@ final class GgufParser {
         GgufValueType type = GgufValueType.fromId(Integer.toUnsignedLong(typeId))
                 .orElseThrow(() -> error("array '" + key + "' has unknown element type " + Integer.toUnsignedString(typeId)));
         long count = readU64("length of array '" + key + "'");
-        if (count < 0 || count > (size - pos) / type.minBytes()) {
+        if (count < 0 || count > (limit - pos) / type.minBytes()) {
             throw error("array '" + key + "' claims " + Long.toUnsignedString(count) + " elements of type "
-                    + type + ", more than the " + (size - pos) + " bytes left in the file can hold");
-        }
-        if (count > Integer.MAX_VALUE - 8) {
-            throw error("array '" + key + "' has too many elements (" + count + ")");
+                    + type + ": " + beyond(count, type.minBytes()));
         }
         int n = (int) count;
+        // Arrays of numbers and booleans are checked once and copied in a tight loop; descriptions for
+        // error messages are built only on failure, since vocabularies hold hundreds of thousands of
+        // elements.
+        long start = pos;
+        int width = type.minBytes();
+        if (type != GgufValueType.STRING && type != GgufValueType.ARRAY) {
+            need((long) width * n, "array '" + key + "'");
+            pos += (long) width * n;
+        }
         Object values = switch (type) {
             case UINT8, INT8, UINT16, INT16, INT32 -> {
                 int[] a = new int[n];
                 for (int i = 0; i < n; i++) {
-                    a[i] = (Integer) readValue(type, key, depth + 1);
+                    long at = start + (long) i * width;
+                    a[i] = switch (type) {
+                        case UINT8 -> Byte.toUnsignedInt(bytes.get(ValueLayout.JAVA_BYTE, at));
+                        case INT8 -> bytes.get(ValueLayout.JAVA_BYTE, at);
+                        case UINT16 -> Short.toUnsignedInt(bytes.get(U16, at));
+                        case INT16 -> bytes.get(U16, at);
+                        default -> bytes.get(U32, at);
+                    };
                 }
                 yield a;
             }
-            case UINT32, UINT64, INT64 -> {
+            case UINT32 -> {
                 long[] a = new long[n];
                 for (int i = 0; i < n; i++) {
-                    a[i] = (Long) readValue(type, key, depth + 1);
+                    a[i] = Integer.toUnsignedLong(bytes.get(U32, start + 4L * i));
                 }
+                yield a;
+            }
+            case UINT64, INT64 -> {
+                long[] a = new long[n];
+                MemorySegment.copy(bytes, U64, start, a, 0, n);
                 yield a;
             }
             case FLOAT32 -> {
-                need(4L * n, "array '" + key + "'");
                 float[] a = new float[n];
-                MemorySegment.copy(bytes, F32, pos, a, 0, n);
-                pos += 4L * n;
+                MemorySegment.copy(bytes, F32, start, a, 0, n);
                 yield a;
             }
             case FLOAT64 -> {
-                need(8L * n, "array '" + key + "'");
                 double[] a = new double[n];
-                MemorySegment.copy(bytes, F64, pos, a, 0, n);
-                pos += 8L * n;
+                MemorySegment.copy(bytes, F64, start, a, 0, n);
                 yield a;
             }
             case BOOL -> {
                 boolean[] a = new boolean[n];
                 for (int i = 0; i < n; i++) {
-                    a[i] = (Boolean) readValue(type, key, depth + 1);
+                    byte b = bytes.get(ValueLayout.JAVA_BYTE, start + i);
+                    if (b != 0 && b != 1) {
+                        throw error("boolean element " + i + " of array '" + key + "' is " + b + " (must be 0 or 1)");
+                    }
+                    a[i] = b == 1;
                 }
                 yield a;
             }
             case STRING -> {
                 String[] a = new String[n];
                 for (int i = 0; i < n; i++) {
-                    a[i] = readString("element " + i + " of array '" + key + "'");
+                    a[i] = readString(key, i);
                 }
                 yield a;
             }
@@ -269,18 +305,28 @@ final class GgufParser {
     }
 
     private String readString(String what) throws GgufFormatException {
-        long len = readU64("length of " + what);
-        if (len < 0 || len > size - pos) {
-            throw error("length of " + what + " is " + Long.toUnsignedString(len) + " bytes, more than the "
-                    + (size - pos) + " bytes left in the file");
+        return readString(what, -1);
+    }
+
+    /** A gguf_string; {@code index} ≥ 0 makes it element {@code index} of array {@code what}. */
+    private String readString(String what, int index) throws GgufFormatException {
+        if (8 > limit - pos) {
+            need(8, "length of " + describe(what, index));
         }
-        byte[] b = new byte[(int) Math.min(len, Integer.MAX_VALUE)];
-        if (b.length != len) {
-            throw error(what + " is absurdly long (" + len + " bytes)");
+        long len = bytes.get(U64, pos);
+        pos += 8;
+        if (len < 0 || len > limit - pos) {
+            throw error("length of " + describe(what, index) + " is " + Long.toUnsignedString(len) + " bytes: "
+                    + beyond(len, 1));
         }
+        byte[] b = new byte[(int) len];
         MemorySegment.copy(bytes, ValueLayout.JAVA_BYTE, pos, b, 0, b.length);
         pos += len;
         return new String(b, StandardCharsets.UTF_8);
+    }
+
+    private static String describe(String what, int index) {
+        return index < 0 ? what : "element " + index + " of array '" + what + "'";
     }
 
     private byte readByte(String what) throws GgufFormatException {
@@ -310,9 +356,21 @@ final class GgufParser {
     }
 
     private void need(long n, String what) throws GgufFormatException {
-        if (n > size - pos) {
+        if (n > limit - pos) {
+            if (limit < size) {
+                throw error("the header is larger than " + (MAX_HEADER_BYTES >> 20) + " MiB (reading " + what
+                        + " at byte " + pos + "); the file is corrupt");
+            }
             throw error("truncated: the file ends at byte " + size + " while reading " + what + " at byte " + pos);
         }
+    }
+
+    /** Why {@code count} items of at least {@code itemBytes} each cannot be where the parser is. */
+    private String beyond(long count, long itemBytes) {
+        if (Long.compareUnsigned(count, (size - pos) / itemBytes) > 0) {
+            return "needs more than the " + (size - pos) + " bytes left in the file; the file is truncated or corrupt";
+        }
+        return "needs more than a GGUF header may take (" + (MAX_HEADER_BYTES >> 20) + " MiB); the file is corrupt";
     }
 
     private static long alignUp(long offset, int alignment) {
