@@ -20,6 +20,7 @@ import javafx.scene.layout.VBox;
 import javafx.stage.FileChooser;
 import javafx.stage.Stage;
 
+import lucid.app.common.PngWriter;
 import lucid.engine.inference.Engine;
 import lucid.engine.inference.LoadedModel;
 
@@ -39,6 +40,9 @@ public final class DesktopApp extends Application {
     private final Label status = new Label("No model loaded. Open a GGUF file to start.");
     private final ProgressIndicator progress = new ProgressIndicator();
     private Task<LoadedModel> loading;
+    private Stage stage;
+    private String screenshot;
+    private boolean exitAfter;
 
     static void launchWith(String[] args) {
         Application.launch(DesktopApp.class, args);
@@ -46,6 +50,7 @@ public final class DesktopApp extends Application {
 
     @Override
     public void start(Stage stage) {
+        this.stage = stage;
         engine = Engine.create(Engine.defaultThreads());
         progress.setVisible(false);
         progress.setPrefSize(24, 24);
@@ -69,10 +74,42 @@ public final class DesktopApp extends Application {
         stage.show();
 
         List<String> args = getParameters().getRaw();
-        int i = args.indexOf("--model");
-        if (i >= 0 && i + 1 < args.size()) {
-            load(Path.of(args.get(i + 1)));
+        String modelArg = option(args, "--model");
+        screenshot = option(args, "--screenshot");
+        exitAfter = args.contains("--exit");
+        if (modelArg != null) {
+            load(Path.of(modelArg));
+        } else {
+            automationStep();
         }
+    }
+
+    private static String option(List<String> args, String name) {
+        int i = args.indexOf(name);
+        return i >= 0 && i + 1 < args.size() ? args.get(i + 1) : null;
+    }
+
+    /**
+     * Automation for docs and checks: once the window has settled (model loaded or failed), write
+     * {@code --screenshot} and quit when {@code --exit} was given. It drives the same UI a person sees.
+     */
+    private void automationStep() {
+        if (screenshot == null && !exitAfter) {
+            return;
+        }
+        // Let layout and CSS settle for a pulse before the snapshot.
+        Platform.runLater(() -> {
+            if (screenshot != null) {
+                try {
+                    PngWriter.write(stage.getScene().snapshot(null), Path.of(screenshot));
+                } catch (java.io.IOException e) {
+                    System.err.println("lucid: could not write screenshot " + screenshot + ": " + e.getMessage());
+                }
+            }
+            if (exitAfter) {
+                Platform.exit();
+            }
+        });
     }
 
     private void chooseModel(Stage stage) {
@@ -115,11 +152,13 @@ public final class DesktopApp extends Application {
             status.setText("Loaded " + model.path().getFileName() + " — " + model.architectureName() + ", "
                     + String.format("%,d", model.parameterCount()) + " parameters, context "
                     + model.config().contextLength() + " tokens.");
+            automationStep();
         });
         task.setOnFailed(e -> {
             progress.setVisible(false);
             Throwable t = task.getException();
             status.setText("Could not load " + path.getFileName() + ": " + t.getMessage());
+            automationStep();
         });
         task.setOnCancelled(e -> {
             progress.setVisible(false);
