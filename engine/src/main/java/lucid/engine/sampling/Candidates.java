@@ -17,6 +17,13 @@ import java.util.Objects;
  */
 public final class Candidates implements CandidatesView {
 
+    /**
+     * Up to this many wanted candidates, and when they are a small part of the rest, a bounded
+     * heap beats quickselect: most tokens cost one comparison with the heap's worst, and only
+     * the few that beat it are touched again (llama.cpp's partial_sort makes the same choice).
+     */
+    private static final int HEAP_SELECT_MAX = 4096;
+
     // Per position (0 <= i < size):
     private final int[] ids;        // (capacity) token id at position i
     private final float[] logits;   // (capacity) logit at position i
@@ -175,9 +182,9 @@ public final class Candidates implements CandidatesView {
     /**
      * Moves the best {@code min(k, size)} candidates to the front, in rank order; the rest stay
      * behind them unordered. Cost is about O(size + k log k), not O(size log size): with a 150k
-     * vocabulary and k = 40 that is two linear passes instead of a full sort. A
-     * later call with a larger k only does the extra part, which lets nucleus sampling grow the
-     * sorted prefix until it holds enough probability mass.
+     * vocabulary and k = 40 that is two linear passes instead of a full sort. A later call with a
+     * larger k only does the extra part, which lets nucleus sampling grow the sorted prefix until
+     * it holds enough probability mass.
      */
     public void sortTop(int k) {
         if (k < 0) {
@@ -200,13 +207,6 @@ public final class Candidates implements CandidatesView {
         identityOrder = false;
         selected = -1;
     }
-
-    /**
-     * Up to this many wanted candidates, and when they are a small part of the rest, a bounded
-     * heap beats quickselect: most tokens cost one comparison with the heap's worst, and only
-     * the few that beat it are touched again (llama.cpp's partial_sort makes the same choice).
-     */
-    private static final int HEAP_SELECT_MAX = 4096;
 
     /**
      * Keeps the best {@code k - from} keys of positions [from, size) in a max-heap stored in
