@@ -17,6 +17,13 @@ import java.util.Objects;
  */
 public final class Candidates implements CandidatesView {
 
+    /**
+     * Up to this many wanted candidates, and when they are a small part of the rest, a bounded
+     * heap beats quickselect: most tokens cost one comparison with the heap's worst, and only
+     * the few that beat it are touched again (llama.cpp's partial_sort makes the same choice).
+     */
+    private static final int HEAP_SELECT_MAX = 4096;
+
     // Per position (0 <= i < size):
     private final int[] ids;        // (capacity) token id at position i
     private final float[] logits;   // (capacity) logit at position i
@@ -175,9 +182,9 @@ public final class Candidates implements CandidatesView {
     /**
      * Moves the best {@code min(k, size)} candidates to the front, in rank order; the rest stay
      * behind them unordered. Cost is about O(size + k log k), not O(size log size): with a 150k
-     * vocabulary and k = 40 that is the difference between a selection pass and a full sort. A
-     * later call with a larger k only does the extra part, which lets nucleus sampling grow the
-     * sorted prefix until it holds enough probability mass.
+     * vocabulary and k = 40 that is two linear passes instead of a full sort. A later call with a
+     * larger k only does the extra part, which lets nucleus sampling grow the sorted prefix until
+     * it holds enough probability mass.
      */
     public void sortTop(int k) {
         if (k < 0) {
@@ -188,6 +195,98 @@ public final class Candidates implements CandidatesView {
             return;
         }
         int from = sortedPrefix;
+        int wanted = k - from;
+        int rest = size - from;
+        if (k < size && wanted <= HEAP_SELECT_MAX && wanted <= rest / 8) {
+            heapSelect(from, k);
+        } else {
+            quickSelect(from, k);
+        }
+        // With one candidate left behind the prefix, that one is the worst: all is sorted.
+        sortedPrefix = (k >= size - 1) ? size : k;
+        identityOrder = false;
+        selected = -1;
+    }
+
+    /**
+     * Keeps the best {@code k - from} keys of positions [from, size) in a max-heap stored in
+     * keys[from, k) (root = worst of the best so far), then moves those candidates to the front
+     * and writes them back in rank order.
+     */
+    private void heapSelect(int from, int k) {
+        int capacity = k - from;
+        int heapSize = 0;
+        for (int i = from; i < size; i++) {
+            long key = rankKey(logits[i], ids[i]);
+            if (heapSize < capacity) {
+                siftUp(from, heapSize++, key);
+            } else if (key < keys[from]) {
+                siftDown(from, heapSize, key);
+            }
+        }
+        long worstKept = keys[from];
+        // Keys are distinct, so exactly `capacity` candidates are <= worstKept: gather them in front.
+        int front = from;
+        for (int i = from; i < size; i++) {
+            if (rankKey(logits[i], ids[i]) <= worstKept) {
+                int id = ids[i];
+                float logit = logits[i];
+                ids[i] = ids[front];
+                logits[i] = logits[front];
+                ids[front] = id;
+                logits[front] = logit;
+                front++;
+            }
+        }
+        // Heapsort the heap in place: popping the largest to the end leaves ascending key order.
+        for (int end = capacity - 1; end > 0; end--) {
+            long largest = keys[from];
+            siftDown(from, end, keys[from + end]);
+            keys[from + end] = largest;
+        }
+        for (int i = from; i < k; i++) {
+            ids[i] = (int) keys[i];
+            logits[i] = logitOfKey(keys[i]);
+        }
+    }
+
+    /** Max-heap in keys[base, base + n): inserts {@code key} at slot n and restores the order. */
+    private void siftUp(int base, int n, long key) {
+        while (n > 0) {
+            int parent = (n - 1) >>> 1;
+            long p = keys[base + parent];
+            if (p >= key) {
+                break;
+            }
+            keys[base + n] = p;
+            n = parent;
+        }
+        keys[base + n] = key;
+    }
+
+    /** Max-heap in keys[base, base + n): replaces the root with {@code key} and restores the order. */
+    private void siftDown(int base, int n, long key) {
+        int slot = 0;
+        while (true) {
+            int child = 2 * slot + 1;
+            if (child >= n) {
+                break;
+            }
+            if (child + 1 < n && keys[base + child + 1] > keys[base + child]) {
+                child++;
+            }
+            long c = keys[base + child];
+            if (c <= key) {
+                break;
+            }
+            keys[base + slot] = c;
+            slot = child;
+        }
+        keys[base + slot] = key;
+    }
+
+    /** Selection for large k: partition all keys of [from, size), then sort the front part. */
+    private void quickSelect(int from, int k) {
         for (int i = from; i < size; i++) {
             keys[i] = rankKey(logits[i], ids[i]);
         }
@@ -201,10 +300,6 @@ public final class Candidates implements CandidatesView {
             ids[i] = (int) keys[i];
             logits[i] = logitOfKey(keys[i]);
         }
-        // With one candidate left behind the prefix, that one is the worst: all is sorted.
-        sortedPrefix = (k >= size - 1) ? size : k;
-        identityOrder = false;
-        selected = -1;
     }
 
     /** Number of leading positions known to be in rank order. */

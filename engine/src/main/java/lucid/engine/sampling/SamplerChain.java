@@ -17,6 +17,7 @@ public final class SamplerChain {
 
     private final int vocabSize;
     private final List<Sampler> samplers;
+    private final Sampler[] stages;  // the same, as an array: looping it per token allocates no iterator
     private final Candidates candidates;
     private StageObserver observer;  // null when nobody watches: the common, free case
 
@@ -33,6 +34,7 @@ public final class SamplerChain {
         }
         this.vocabSize = vocabSize;
         this.samplers = List.copyOf(samplers);
+        this.stages = this.samplers.toArray(Sampler[]::new);
         this.candidates = new Candidates(vocabSize);
     }
 
@@ -103,12 +105,12 @@ public final class SamplerChain {
         candidates.fill(logits);
         StageObserver watching = observer;
         if (watching == null) {
-            for (Sampler s : samplers) {
+            for (Sampler s : stages) {
                 s.apply(candidates);
             }
         } else {
             observe(watching, "logits");
-            for (Sampler s : samplers) {
+            for (Sampler s : stages) {
                 s.apply(candidates);
                 observe(watching, s.name());
             }
@@ -142,7 +144,7 @@ public final class SamplerChain {
             throw new IllegalArgumentException(
                     "token " + token + " is outside the vocabulary [0, " + vocabSize + ")");
         }
-        for (Sampler s : samplers) {
+        for (Sampler s : stages) {
             s.accept(token);
         }
     }

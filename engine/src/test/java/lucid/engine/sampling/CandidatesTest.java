@@ -148,6 +148,39 @@ class CandidatesTest {
     }
 
     @Test
+    void sortTopHandlesPresortedInputsBothWays() {
+        // Ascending logits make every token beat the heap's worst (its worst case); descending
+        // makes none after the first k. Both must give the same answer as the definition.
+        int vocab = 10_000;
+        float[] ascending = new float[vocab];
+        float[] descending = new float[vocab];
+        for (int i = 0; i < vocab; i++) {
+            ascending[i] = i * 0.001f;
+            descending[i] = -i * 0.001f;
+        }
+        Candidates c = new Candidates(vocab);
+        c.fill(ascending);
+        c.sortTop(40);
+        for (int i = 0; i < 40; i++) {
+            assertEquals(vocab - 1 - i, c.id(i));
+        }
+        c.fill(descending);
+        c.sortTop(40);
+        for (int i = 0; i < 40; i++) {
+            assertEquals(i, c.id(i));
+        }
+        // The candidates behind the prefix are all still there, exactly once.
+        boolean[] seen = new boolean[vocab];
+        for (int i = 0; i < vocab; i++) {
+            seen[c.id(i)] = true;
+            assertEquals(descending[c.id(i)], c.logit(i), "logit travels with its token");
+        }
+        for (boolean b : seen) {
+            assertTrue(b);
+        }
+    }
+
+    @Test
     void truncateKeepsThePrefixAndRefusesToEmpty() {
         Candidates c = filled(3f, 1f, 2f);
         c.sort();

@@ -33,6 +33,8 @@ class SamplerChainTest {
         SamplerChain bare = SamplerChain.from(
                 SamplingParams.defaults().withTopK(0).withTopP(1f).withMinP(0f), 100);
         assertEquals(List.of("temp", "dist"), names(bare));
+        assertEquals(List.of("top-k", "temp", "dist"), names(SamplerChain.from(
+                SamplingParams.defaults().withTopK(1).withTopP(1f).withMinP(0f), 100)));
     }
 
     @Test

@@ -159,6 +159,10 @@ class SamplersTest {
         // in their current order. min-p 0.35 -> threshold 0.175: keeps 0.50 and 0.20.
         assertArrayEquals(new int[] {0, 2, 4}, minP(0.25f));
         assertArrayEquals(new int[] {2, 4}, minP(0.35f));
+        // Close to the cut on both sides: 0.302 x 0.5 = 0.151 just drops 0.15; 0.298 x 0.5 = 0.149
+        // just keeps it (a 0.7% margin, far above float rounding of the logits).
+        assertArrayEquals(new int[] {2, 4}, minP(0.302f));
+        assertArrayEquals(new int[] {0, 2, 4}, minP(0.298f));
         assertArrayEquals(new int[] {2}, minP(1.0f), "only the maximum reaches 1 x itself");
         assertArrayEquals(new int[] {0, 1, 2, 3, 4}, minP(0f), "0 is off");
     }
