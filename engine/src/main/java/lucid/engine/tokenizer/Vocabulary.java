@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.Comparator;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -92,7 +93,7 @@ public final class Vocabulary {
     private final BitSet endOfGeneration;
     private final int[] specialTokensLongestFirst;
 
-    private Vocabulary(Builder b) {
+    private Vocabulary(Loader b) {
         this.model = b.model;
         this.preTokenizer = b.preTokenizer;
         this.texts = b.texts;
@@ -119,7 +120,7 @@ public final class Vocabulary {
      * when the token list is missing or the parallel arrays disagree in length.
      */
     public static Vocabulary fromGguf(GgufMetadata metadata) {
-        return new Builder(metadata).build();
+        return new Loader(metadata).load();
     }
 
     /** {@code tokenizer.ggml.model}: {@code llama} (SentencePiece), {@code gpt2} (byte-level BPE), ... */
@@ -249,7 +250,7 @@ public final class Vocabulary {
     }
 
     /** The loading steps, in llama.cpp's order (each step can depend on the ones before it). */
-    private static final class Builder {
+    private static final class Loader {
         private final GgufMetadata metadata;
         private final String model;
         private final String preTokenizer;
@@ -266,18 +267,18 @@ public final class Vocabulary {
         private boolean addBos;
         private boolean addEos;
         private boolean addSpacePrefix;
-        private final Map<Role, Integer> roles = new java.util.EnumMap<>(Role.class);
+        private final Map<Role, Integer> roles = new EnumMap<>(Role.class);
         private final BitSet endOfGeneration = new BitSet();
         private int[] specialTokensLongestFirst;
 
-        Builder(GgufMetadata metadata) {
+        Loader(GgufMetadata metadata) {
             this.metadata = metadata;
             this.model = metadata.getString(PREFIX + "model").orElseThrow(() -> new IllegalArgumentException(
                     "the GGUF metadata has no tokenizer (" + PREFIX + "model is missing)"));
             this.preTokenizer = metadata.getString(PREFIX + "pre", "");
         }
 
-        Vocabulary build() {
+        Vocabulary load() {
             applyModelDefaults();
             readTokens();
             readSpecialIds();
