@@ -1,7 +1,6 @@
 package lucid.engine.tokenizer;
 
 import java.io.ByteArrayOutputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 import lucid.engine.gguf.GgufMetadata;
@@ -86,9 +85,10 @@ public interface Tokenizer {
 
     /**
      * {@link #decodeBytes} as a string; bytes that are not valid UTF-8 (a sequence cut in the
-     * middle of a character) become U+FFFD.
+     * middle of a character) become U+FFFD exactly as when the same tokens are streamed through
+     * {@link Utf8StreamDecoder}.
      */
     default String decode(int[] ids, boolean removeSpecial, boolean unparseSpecial) {
-        return new String(decodeBytes(ids, removeSpecial, unparseSpecial), StandardCharsets.UTF_8);
+        return Utf8StreamDecoder.decodeAll(decodeBytes(ids, removeSpecial, unparseSpecial));
     }
 }

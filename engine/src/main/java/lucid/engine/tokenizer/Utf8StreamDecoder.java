@@ -6,9 +6,11 @@ package lucid.engine.tokenizer;
  * (or start) inside a character; those bytes are held until the character completes.
  *
  * <p>Bytes that can no longer become a valid character are replaced by U+FFFD, one per maximal
- * invalid subpart as the Unicode standard recommends (Java's own decoder does the same), so a
+ * invalid subpart as the Unicode standard recommends (and Python, which wrote the goldens), so a
  * stream decoded in pieces reads exactly like the whole byte sequence decoded at once. Overlong
- * forms, surrogates and code points above U+10FFFF are invalid. Not thread-safe: one per stream.
+ * forms, surrogates and code points above U+10FFFF are invalid. Java's own decoder differs on
+ * encoded surrogates (one U+FFFD for ED A0 80, where the standard practice gives three), which is
+ * why {@link #decodeAll} exists. Not thread-safe: one per stream.
  */
 public final class Utf8StreamDecoder {
 
@@ -17,6 +19,12 @@ public final class Utf8StreamDecoder {
     /** The start of a character still waiting for its continuation bytes (a full one just before it is emitted). */
     private final byte[] pending = new byte[4];
     private int pendingLength;
+
+    /** A whole byte sequence with the same replacement rule as streaming it. */
+    public static String decodeAll(byte[] bytes) {
+        Utf8StreamDecoder decoder = new Utf8StreamDecoder();
+        return decoder.feed(bytes) + decoder.flush();
+    }
 
     /** Feeds one piece; returns the characters it completed (possibly none). */
     public String feed(byte[] piece) {

@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.Comparator;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -39,29 +40,32 @@ public final class Vocabulary {
             "<|eot_id|>", "<|im_end|>", "<|end|>", "<end_of_turn>", "<|endoftext|>", "<|eom_id|>", "<EOT>");
 
     /**
-     * Roles found by key or, failing that, by text. The texts are llama.cpp's list; a token found
+     * Roles found by key or, failing that, by text. The texts are llama.cpp's lists; a token found
      * by text is forced to control type, one named by a key keeps its type. Later keys win (the
-     * deprecated FIM keys come after the current ones, as llama.cpp reads them).
+     * deprecated FIM keys come after the current ones, as llama.cpp reads them). When several texts
+     * are present, llama.cpp takes whichever its hash map yields first; we take the first in list
+     * order, which makes Phi-3's EOT {@code <|end|>} and Qwen's {@code <|im_end|>}, not
+     * {@code <|endoftext|>}. DeepSeek's markers are spelled with U+FF5C (fullwidth bar) and U+2581.
      */
     private enum Role {
         EOT(List.of("eot_token_id"),
-                Set.of("<|eot_id|>", "<|im_end|>", "<|end|>", "<end_of_turn>", "<|endoftext|>", "<EOT>",
-                        "<｜end▁of▁sentence｜>")),
-        EOM(List.of("eom_token_id"), Set.of("<|eom_id|>")),
+                List.of("<|eot_id|>", "<|im_end|>", "<|end|>", "<end_of_turn>", "<|endoftext|>", "<EOT>",
+                        "<\uff5cend\u2581of\u2581sentence\uff5c>")),
+        EOM(List.of("eom_token_id"), List.of("<|eom_id|>")),
         FIM_PRE(List.of("fim_pre_token_id", "prefix_token_id"),
-                Set.of("<|fim_prefix|>", "<fim-prefix>", "<｜fim▁begin｜>", "<PRE>")),
+                List.of("<|fim_prefix|>", "<fim-prefix>", "<\uff5cfim\u2581begin\uff5c>", "<PRE>")),
         FIM_SUF(List.of("fim_suf_token_id", "suffix_token_id"),
-                Set.of("<|fim_suffix|>", "<fim-suffix>", "<｜fim▁hole｜>", "<SUF>")),
+                List.of("<|fim_suffix|>", "<fim-suffix>", "<\uff5cfim\u2581hole\uff5c>", "<SUF>")),
         FIM_MID(List.of("fim_mid_token_id", "middle_token_id"),
-                Set.of("<|fim_middle|>", "<fim-middle>", "<｜fim▁end｜>", "<MID>")),
-        FIM_PAD(List.of("fim_pad_token_id"), Set.of("<|fim_pad|>", "<fim-pad>", "<PAD>")),
-        FIM_REP(List.of("fim_rep_token_id"), Set.of("<|fim_repo|>", "<|repo_name|>", "<fim-repo>", "<REPO>")),
-        FIM_SEP(List.of("fim_sep_token_id"), Set.of("<|file_sep|>"));
+                List.of("<|fim_middle|>", "<fim-middle>", "<\uff5cfim\u2581end\uff5c>", "<MID>")),
+        FIM_PAD(List.of("fim_pad_token_id"), List.of("<|fim_pad|>", "<fim-pad>", "<PAD>")),
+        FIM_REP(List.of("fim_rep_token_id"), List.of("<|fim_repo|>", "<|repo_name|>", "<fim-repo>", "<REPO>")),
+        FIM_SEP(List.of("fim_sep_token_id"), List.of("<|file_sep|>"));
 
         final List<String> keys;
-        final Set<String> texts;
+        final List<String> texts;
 
-        Role(List<String> keys, Set<String> texts) {
+        Role(List<String> keys, List<String> texts) {
             this.keys = keys;
             this.texts = texts;
         }
@@ -89,7 +93,7 @@ public final class Vocabulary {
     private final BitSet endOfGeneration;
     private final int[] specialTokensLongestFirst;
 
-    private Vocabulary(Builder b) {
+    private Vocabulary(Loader b) {
         this.model = b.model;
         this.preTokenizer = b.preTokenizer;
         this.texts = b.texts;
@@ -116,7 +120,7 @@ public final class Vocabulary {
      * when the token list is missing or the parallel arrays disagree in length.
      */
     public static Vocabulary fromGguf(GgufMetadata metadata) {
-        return new Builder(metadata).build();
+        return new Loader(metadata).load();
     }
 
     /** {@code tokenizer.ggml.model}: {@code llama} (SentencePiece), {@code gpt2} (byte-level BPE), ... */
@@ -246,7 +250,7 @@ public final class Vocabulary {
     }
 
     /** The loading steps, in llama.cpp's order (each step can depend on the ones before it). */
-    private static final class Builder {
+    private static final class Loader {
         private final GgufMetadata metadata;
         private final String model;
         private final String preTokenizer;
@@ -263,18 +267,18 @@ public final class Vocabulary {
         private boolean addBos;
         private boolean addEos;
         private boolean addSpacePrefix;
-        private final Map<Role, Integer> roles = new java.util.EnumMap<>(Role.class);
+        private final Map<Role, Integer> roles = new EnumMap<>(Role.class);
         private final BitSet endOfGeneration = new BitSet();
         private int[] specialTokensLongestFirst;
 
-        Builder(GgufMetadata metadata) {
+        Loader(GgufMetadata metadata) {
             this.metadata = metadata;
             this.model = metadata.getString(PREFIX + "model").orElseThrow(() -> new IllegalArgumentException(
                     "the GGUF metadata has no tokenizer (" + PREFIX + "model is missing)"));
             this.preTokenizer = metadata.getString(PREFIX + "pre", "");
         }
 
-        Vocabulary build() {
+        Vocabulary load() {
             applyModelDefaults();
             readTokens();
             readSpecialIds();
@@ -359,8 +363,7 @@ public final class Vocabulary {
                     id = specialId(key, id);
                 }
                 if (id == NONE) {
-                    // llama.cpp takes whichever match its hash map yields first; lowest id is our stable choice.
-                    id = lowestIdWithText(role.texts);
+                    id = firstIdWithText(role.texts);
                     if (id != NONE) {
                         types[id] = TokenType.CONTROL;
                     }
@@ -384,15 +387,14 @@ public final class Vocabulary {
             setIfPresent(endOfGeneration, roles.getOrDefault(Role.EOM, NONE));
         }
 
-        private int lowestIdWithText(Set<String> candidates) {
-            int best = NONE;
+        private int firstIdWithText(List<String> candidates) {
             for (String text : candidates) {
                 Integer id = idsByText.get(text);
-                if (id != null && (best == NONE || id < best)) {
-                    best = id;
+                if (id != null) {
+                    return id;
                 }
             }
-            return best;
+            return NONE;
         }
 
         private static void setIfPresent(BitSet set, int id) {
