@@ -133,6 +133,25 @@ class CliTest {
     }
 
     @Test
+    void benchReportsSpeedAgainstTheBandwidthCeiling() throws IOException {
+        Run r = lucid("bench", "--model", stories(), "-p", "16", "-n", "8", "--reps", "2", "--bandwidth-mib", "64",
+                "--threads", "2", "--json");
+        assertEquals(0, r.code(), r.err());
+        JsonNode json = new ObjectMapper().readTree(r.out());
+        for (String field : List.of("pp_tps", "tg_tps", "tg_tps_min", "tg_tps_max", "load_ms", "bandwidth_gbs",
+                "bytes_per_token", "ceiling_tps", "ceiling_fraction")) {
+            assertTrue(json.get(field).asDouble() > 0, field + " in " + r.out());
+        }
+        assertEquals(2, json.get("threads").asInt());
+        assertTrue(json.get("tg_tps_min").asDouble() <= json.get("tg_tps").asDouble()
+                && json.get("tg_tps").asDouble() <= json.get("tg_tps_max").asDouble());
+        // stories260k: all 1,171,200 bytes of F32 weights but 511 of the 512 embedding rows.
+        assertEquals(1_171_200 - 511 * 64 * 4, json.get("bytes_per_token").asLong());
+        double ceiling = json.get("bandwidth_gbs").asDouble() * 1e9 / json.get("bytes_per_token").asDouble();
+        assertEquals(ceiling, json.get("ceiling_tps").asDouble(), ceiling * 1e-6);
+    }
+
+    @Test
     void badFilesGiveOneLineAndExitCode2(@TempDir Path dir) throws IOException {
         Path garbage = dir.resolve("garbage.gguf");
         Files.write(garbage, "this is not a model".getBytes(StandardCharsets.UTF_8));
