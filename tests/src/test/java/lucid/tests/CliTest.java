@@ -152,6 +152,33 @@ class CliTest {
     }
 
     @Test
+    void inspectPrintsProbabilitiesAndAttribution() throws IOException {
+        Run probs = lucid("inspect", "--model", stories(), "--prompt", "Once upon a time", "--what", "probs", "--top", "5",
+                "--max-tokens", "3", "--json", "--threads", "1");
+        assertEquals(0, probs.code(), probs.err());
+        JsonNode tokens = new ObjectMapper().readTree(probs.out()).get("tokens");
+        assertEquals(4 + 3, tokens.size(), "4 prompt tokens after BOS, 3 generated");
+        JsonNode first = tokens.get(0);
+        for (String field : List.of("position", "id", "piece", "prob", "logprob", "rank", "entropy", "top", "sampled")) {
+            assertTrue(first.has(field), field);
+        }
+        assertEquals(403, first.get("id").asInt());
+        assertEquals(5, first.get("top").size());
+        assertTrue(tokens.get(6).get("generated").asBoolean());
+
+        Run attribution = lucid("inspect", "--model", stories(), "--prompt", "Lily and Tom", "--what", "attribution",
+                "--json", "--threads", "1");
+        assertEquals(0, attribution.code(), attribution.err());
+        JsonNode a = new ObjectMapper().readTree(attribution.out());
+        int position = a.get("target").get("position").asInt();
+        assertEquals(position, a.get("scores").size());
+        assertEquals(position, a.get("tokens").size());
+
+        Run bad = lucid("inspect", "--model", stories(), "--prompt", "x", "--what", "nonsense");
+        assertEquals(2, bad.code());
+    }
+
+    @Test
     void badFilesGiveOneLineAndExitCode2(@TempDir Path dir) throws IOException {
         Path garbage = dir.resolve("garbage.gguf");
         Files.write(garbage, "this is not a model".getBytes(StandardCharsets.UTF_8));
