@@ -23,14 +23,6 @@ final class ModelAssembly {
         this.ropes = buildRopes();
     }
 
-    ModelConfig config() {
-        return c;
-    }
-
-    TensorLookup tensors() {
-        return t;
-    }
-
     static String name(int layer, String tensor) {
         return "blk." + layer + "." + tensor;
     }
