@@ -4,6 +4,7 @@
 module lucid.app {
     requires lucid.engine;
     requires javafx.controls;
+    requires com.fasterxml.jackson.databind;
 
     exports lucid.app to javafx.graphics;
 }

@@ -4,11 +4,19 @@
 module lucid.engine {
     requires jdk.incubator.vector;
     requires jdk.management;
-    // Chat templates are rendered by Jinjava (an automatic module). Its expression language reads
-    // properties through java.beans, which lives in java.desktop: that is the only reason for it here
-    // (no AWT or Swing class is used; ArchitectureTest checks that).
+    // Chat templates are rendered by Jinjava, an automatic module: it cannot declare what it needs,
+    // and on the module path explicit modules are only resolved when someone requires them. So the
+    // engine requires, on Jinjava's behalf, the named modules Jinjava uses (found with jdeps).
+    // java.desktop is there for java.beans only, which Jinjava's expression language introspects
+    // with; no AWT or Swing class is used (ArchitectureTest checks that).
     requires jinjava;
     requires java.desktop;
+    requires java.xml;
+    requires org.apache.commons.lang3;
+    requires org.slf4j;
+    requires com.fasterxml.jackson.databind;
+    requires com.fasterxml.jackson.datatype.jdk8;
+    requires com.fasterxml.jackson.dataformat.yaml;
 
     exports lucid.engine.gguf;
     exports lucid.engine.tensor;
