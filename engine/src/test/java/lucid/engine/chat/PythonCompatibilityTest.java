@@ -79,6 +79,36 @@ class PythonCompatibilityTest {
     }
 
     @Test
+    void notBindsLooserThanTestsAndComparisonsAsInPython() {
+        assertEquals("true|true|false|true|yes|false", render("{% set d = {'a': 1, 'b': [1]} %}{{ not d is none }}|{{ not d.z is defined }}"
+                + "|{{ not 'a' in d }}|{{ not d.b|length == 2 }}|{% if d.a == 1 and not d.b is none %}yes{% endif %}"
+                + "|{{ 'x' not in 'xyz' }}"));
+        // Strings, comments and text keep their "not".
+        assertEquals("not x {# not #}", render("{{ 'not x' }} {{ '{# not #}' }}"));
+    }
+
+    @Test
+    void reversedSliceWalksBackwards() {
+        assertEquals("3,2,1,", render("{% for x in [1, 2, 3][::-1] %}{{ x }},{% endfor %}"));
+    }
+
+    @Test
+    void llama32PutsToolsIntoTheFirstUserMessage() {
+        ChatTemplate llama = RealTemplatesTest.template("llama-3.2-instruct.jinja", "<|begin_of_text|>", "<|eot_id|>");
+        Map<String, Object> tool = new java.util.LinkedHashMap<>();
+        tool.put("type", "function");
+        tool.put("function", Map.of("name", "now"));
+        String prompt = llama.render(new ChatRequest(List.of(ChatMessage.user("Time?")), true, List.of(tool), List.of(), Map.of()));
+        assertEquals("<|begin_of_text|><|start_header_id|>system<|end_header_id|>\n\nEnvironment: ipython\n"
+                + "Cutting Knowledge Date: December 2023\nToday Date: 07 Mar 2025\n\n<|eot_id|>"
+                + "<|start_header_id|>user<|end_header_id|>\n\nGiven the following functions, please respond with a JSON "
+                + "for a function call with its proper arguments that best answers the given prompt.\n\n"
+                + "Respond in the format {\"name\": function name, \"parameters\": dictionary of argument name and its value}."
+                + "Do not use variables.\n\n{\n    \"type\": \"function\",\n    \"function\": {\n        \"name\": \"now\"\n    }\n}\n\n"
+                + "Time?<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n", prompt);
+    }
+
+    @Test
     void extraVariablesReachTheTemplate() {
         assertEquals("thinking off", render("{% if enable_thinking is defined and enable_thinking is false %}thinking off{% endif %}",
                 Map.of("enable_thinking", false)));

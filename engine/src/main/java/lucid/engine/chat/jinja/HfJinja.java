@@ -89,7 +89,7 @@ public final class HfJinja {
     public Outcome render(String source, Map<String, Object> variables) {
         RenderResult result;
         try {
-            result = jinjava.renderForResult(source, variables);
+            result = jinjava.renderForResult(PythonSyntax.rewrite(source), variables);
         } catch (TemplateRaisedException e) {
             return new Outcome.Failed(new Failure(e.getMessage(), true));
         } catch (RuntimeException e) {
@@ -108,7 +108,7 @@ public final class HfJinja {
         JinjavaInterpreter interpreter = jinjava.newInterpreter();
         JinjavaInterpreter.pushCurrent(interpreter);
         try {
-            interpreter.parse(source);
+            interpreter.parse(PythonSyntax.rewrite(source));
         } finally {
             JinjavaInterpreter.popCurrent();
         }
