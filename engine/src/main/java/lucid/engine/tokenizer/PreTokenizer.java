@@ -97,9 +97,11 @@ public record PreTokenizer(String name, Split split, boolean cleanSpaces, boolea
                         + "\uD803\uDC80-\uD803\uDCB2\uD803\uDCC0-\uD803\uDCF2\uD806\uDCA0-\uD806\uDCDF"
                         + "\uD83A\uDD00-\uD83A\uDD43]+",
                 "\\s?[!-/:-~\uFF01-\uFF0F\uFF1A-\uFF5E\u2018-\u201F\u3000-\u3002]+",
-                // $ in ECMAScript is the end of the piece only; Java's $ would also match before a
-                // final line terminator, \z does not (both honour the region's end).
-                "\\s+\\z",
+                // llama.cpp's "\\s+$". $ in ECMAScript is the end of the piece only; Java's $ would
+                // also match before a final line terminator, \z does not (both honour the region's
+                // end). The first match always starts a whitespace run, so the lookbehind changes
+                // nothing but the cost: without it, spaces followed by a letter cost O(n²).
+                "(?<!\\s)\\s+\\z",
                 DEEPSEEK_CJK,
                 "\\p{N}+"),
         /** deepseek-coder: newlines alone, letter words, punctuation runs, CJK runs, digits alone. */

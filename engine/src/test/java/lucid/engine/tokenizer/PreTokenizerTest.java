@@ -4,7 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Set;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.Test;
@@ -56,10 +61,11 @@ class PreTokenizerTest {
         List<Integer> llamaCpp = List.of(0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x20, 0x85, 0xA0, 0x1680, 0x2000, 0x2001,
                 0x2002, 0x2003, 0x2004, 0x2005, 0x2006, 0x2007, 0x2008, 0x2009, 0x200A, 0x2028, 0x2029, 0x202F,
                 0x205F, 0x3000);
-        Pattern space = Pattern.compile("\\s", Pattern.UNICODE_CHARACTER_CLASS);
-        for (int cp = 0; cp <= Character.MAX_CODE_POINT; cp++) {
+        Matcher space = Pattern.compile("\\s", Pattern.UNICODE_CHARACTER_CLASS).matcher("");
+        // Every BMP character (all 25 live there), and a sample of the supplementary planes.
+        for (int cp = 0; cp <= Character.MAX_CODE_POINT; cp += cp <= 0xFFFF ? 1 : 97) {
             boolean expected = llamaCpp.contains(cp);
-            if (space.matcher(Character.toString(cp)).matches() != expected) {
+            if (space.reset(Character.toString(cp)).matches() != expected) {
                 throw new AssertionError(String.format("\\s and llama.cpp disagree on U+%04X", cp));
             }
             if (cp <= 0xFFFF && cp > 0x7F) {
@@ -149,6 +155,29 @@ class PreTokenizerTest {
     @Test
     void chameleonCutsSentinelsThenDigitsAndPunctuation() {
         assertEquals(List.of("<", "sentinel", ":", "1", "2", ">", "ab"), words("chameleon", "<sentinel:12>ab"));
+    }
+
+    @Test
+    void longRunsCostLinearTimeInEveryPreTokenizer() {
+        // Runs that make a backtracking regex retry from every position if written carelessly.
+        String text = " ".repeat(50_000) + "\u4E16" + "A".repeat(20_000) + "a" + "\n".repeat(2_000) + " \t".repeat(5_000)
+                + "x" + "1".repeat(20_000) + "\u00E9".repeat(10_000) + "!".repeat(10_000) + "  ";
+        Set<PreTokenizer.Split> seen = EnumSet.noneOf(PreTokenizer.Split.class);
+        for (String name : PreTokenizer.knownNames()) {
+            PreTokenizer preTokenizer = PreTokenizer.forName(name).orElseThrow();
+            if (!seen.add(preTokenizer.split())) {
+                continue;
+            }
+            ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+            long start = threads.getCurrentThreadCpuTime();
+            List<String> words = preTokenizer.words(text);
+            long millis = (threads.getCurrentThreadCpuTime() - start) / 1_000_000;
+            assertEquals(text, String.join("", words), name + ": the words are the text");
+            // Tens of milliseconds of CPU when linear; a quadratic slip takes a minute.
+            assertTrue(millis < 2_000, name + " took " + millis + " ms of CPU time");
+        }
+        assertEquals(EnumSet.allOf(PreTokenizer.Split.class), seen);
+        assertEquals(List.of(" ".repeat(50_000), "\u4E16"), words("deepseek-llm", " ".repeat(50_000) + "\u4E16"));
     }
 
     @Test
