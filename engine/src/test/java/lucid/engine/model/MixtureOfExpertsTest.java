@@ -11,7 +11,7 @@ import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
-import lucid.engine.backend.cpu.CpuBackend;
+import lucid.engine.backend.Backend;
 import lucid.engine.tensor.FloatTensor;
 import lucid.engine.tensor.GgmlType;
 
@@ -23,7 +23,7 @@ import lucid.engine.tensor.GgmlType;
  */
 class MixtureOfExpertsTest {
 
-    static final CpuBackend BACKEND = new CpuBackend(2);
+    static final Backend BACKEND = Backend.open(null, 2);
     static final int DIM = 8;
     static final int FFN = 4;
     static final int EXPERTS = 4;

@@ -1,4 +1,4 @@
-package lucid.engine.model;
+package lucid.engine.lab;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -19,16 +19,15 @@ import lucid.engine.gguf.GgufWriter;
 import lucid.engine.inference.Engine;
 import lucid.engine.inference.InferenceSession;
 import lucid.engine.inference.LoadedModel;
-import lucid.engine.lab.SyntheticArchitecture;
-import lucid.engine.lab.SyntheticModel;
-import lucid.engine.lab.SyntheticPreset;
 import lucid.engine.tensor.GgmlType;
 
 /**
  * Gemma 3 has no golden file (llama.cpp crashes on Gemma 3 models with fewer than six layers), so its
  * wiring is checked by changing one metadata key of a two-layer synthetic model at a time. With fewer
  * than six layers every layer slides, so the sliding layers' RoPE base must be the only base that
- * matters, and the window must change nothing until the prompt is longer than it.
+ * matters, and the window must change nothing until the prompt is longer than it. (In the lab
+ * package because it needs the synthetic models and the inference layer, which the model layer
+ * must not depend on, tests included.)
  */
 class Gemma3WiringTest {
 
