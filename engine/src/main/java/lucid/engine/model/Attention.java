@@ -112,6 +112,12 @@ public final class Attention {
                 }
             }
         });
+        ForwardObserver observer = s.observer;
+        if (observer != null && observer.wantsAttention(layer, pos)) {
+            for (int h = 0; h < headCount; h++) {
+                observer.onAttention(layer, h, pos, s.scores, h * stride);
+            }
+        }
         w.output().apply(backend, s.attnOut, s.xb2);
     }
 }

@@ -21,6 +21,8 @@ public final class ForwardState {
     final float[] expertWeights; // (expertsUsed) their probabilities
     final float[] moeOut;        // (dim) weighted sum of the chosen experts' outputs
     final float[] logits;   // (vocab)
+    /** Who watches this session's forward passes; null (the usual case) costs one branch per layer. */
+    ForwardObserver observer;
 
     public ForwardState(ModelConfig c, int contextLength) {
         x = new float[c.embeddingLength()];
@@ -42,6 +44,10 @@ public final class ForwardState {
         expertWeights = new float[e.used()];
         moeOut = new float[e.isEnabled() ? c.embeddingLength() : 0];
         logits = new float[c.vocabSize()];
+    }
+
+    public void setObserver(ForwardObserver observer) {
+        this.observer = observer;
     }
 
     /** The logits of the last forward pass that computed them (reused: copy before the next pass). */

@@ -51,17 +51,30 @@ public final class Transformer {
         for (int t = 0; t < ropes.length; t++) {
             ropes[t].angles(pos, s.ropeCos[t], s.ropeSin[t]);
         }
-        for (TransformerBlock block : blocks) {
-            block.forward(backend, s, cache, pos);
+        ForwardObserver observer = s.observer;
+        for (int l = 0; l < blocks.length; l++) {
+            blocks[l].forward(backend, s, cache, pos);
+            if (observer != null && observer.wantsResidual(l, pos)) {
+                observer.onResidual(l, pos, s.x);
+            }
         }
         if (computeLogits) {
-            outputNorm.apply(s.xb, s.x);
-            output.apply(backend, s.xb, s.logits);
-            float cap = config.finalLogitSoftcap();
-            if (cap > 0f) {
-                for (int i = 0; i < s.logits.length; i++) {
-                    s.logits[i] = cap * (float) Math.tanh(s.logits[i] / cap);
-                }
+            project(backend, s.x, s.xb, s.logits);
+        }
+    }
+
+    /**
+     * The model's head: final norm, output projection and soft-capping of {@code residual} (dim) into
+     * {@code logits} (vocab), using {@code scratch} (dim). Applied to the residual after an inner
+     * layer, it is the logit lens.
+     */
+    public void project(Backend backend, float[] residual, float[] scratch, float[] logits) {
+        outputNorm.apply(scratch, residual);
+        output.apply(backend, scratch, logits);
+        float cap = config.finalLogitSoftcap();
+        if (cap > 0f) {
+            for (int i = 0; i < logits.length; i++) {
+                logits[i] = cap * (float) Math.tanh(logits[i] / cap);
             }
         }
     }
