@@ -135,14 +135,16 @@ class CliTest {
     @Test
     void benchReportsSpeedAgainstTheBandwidthCeiling() throws IOException {
         Run r = lucid("bench", "--model", stories(), "-p", "16", "-n", "8", "--reps", "2", "--bandwidth-mib", "64",
-                "--threads", "2", "--json");
+                "--threads", "2", "--probe", "probs", "--json");
         assertEquals(0, r.code(), r.err());
         JsonNode json = new ObjectMapper().readTree(r.out());
         for (String field : List.of("pp_tps", "tg_tps", "tg_tps_min", "tg_tps_max", "load_ms", "bandwidth_gbs",
-                "bytes_per_token", "ceiling_tps", "ceiling_fraction")) {
+                "bytes_per_token", "ceiling_tps", "ceiling_fraction", "tg_tps_probe")) {
             assertTrue(json.get(field).asDouble() > 0, field + " in " + r.out());
         }
         assertEquals(2, json.get("threads").asInt());
+        assertEquals(1 - json.get("tg_tps_probe").asDouble() / json.get("tg_tps").asDouble(),
+                json.get("probe_overhead").asDouble(), 1e-9);
         assertTrue(json.get("tg_tps_min").asDouble() <= json.get("tg_tps").asDouble()
                 && json.get("tg_tps").asDouble() <= json.get("tg_tps_max").asDouble());
         // stories260k: all 1,171,200 bytes of F32 weights but 511 of the 512 embedding rows.
