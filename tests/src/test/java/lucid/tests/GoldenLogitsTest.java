@@ -28,7 +28,8 @@ import lucid.engine.sampling.SamplingParams;
  * <p>The engine dequantizes weights exactly and accumulates in F32, so it is compared tightly with
  * llama.cpp's run on the F32-dequantized weights, and loosely with llama.cpp's own quantized run,
  * whose kernels also round the activations (F16 or BF16 for F16/BF16 weights, Q8_0 for Q8_0, Q4_0
- * and Q5_0, Q8_1 for Q4_1). The loose tolerances follow from that rounding: see {@link #looseTolerance}.
+ * and Q5_0, Q8_1 for Q4_1, Q8_K for the K-quants). The loose tolerances follow from that rounding:
+ * see {@link #looseTolerance}.
  */
 class GoldenLogitsTest {
 
@@ -54,7 +55,11 @@ class GoldenLogitsTest {
      * largest magnitude, about 0.4%) for Q8_0/Q4_0/Q5_0 (Q8_0) and Q4_1 (Q8_1); these errors compound
      * through the layers. In the golden files llama.cpp's own quantized run differs from its run on
      * dequantized weights by at most 0.05% (F16), 0.55% (BF16) and 2.2% (8-bit) of the row maximum;
-     * the bounds leave headroom above those.
+     * the bounds leave headroom above those. K-quant products round the activations to Q8_K, whose
+     * one scale spans 256 values instead of 32, so one large activation coarsens the steps of eight
+     * times as many others: 2.7% for Q3_K and Q2_K, 2.6% Q4_K, 2.4% Q5_K, 2.2% Q6_K. That is still
+     * within the 3% bound; our logits match the dequantized run to 5e-6, so these distances are
+     * fixed by the data and the 3% does not need the headroom for drift of our own.
      */
     static float looseTolerance(String stem) {
         if (stem.endsWith("f16") && !stem.endsWith("bf16")) {
@@ -69,7 +74,8 @@ class GoldenLogitsTest {
     static Stream<Arguments> models() {
         return Stream.of("stories260k", "stories260k-f16", "stories260k-q8_0-mixed", "stories260k-q5_0-mixed",
                 "synth-llama-f32", "synth-llama-f16", "synth-llama-bf16", "synth-llama-q8_0", "synth-llama-q4_0",
-                "synth-llama-q4_1", "synth-llama-q5_0").map(Arguments::of);
+                "synth-llama-q4_1", "synth-llama-q5_0", "synth-llama-q2_k", "synth-llama-q3_k_s", "synth-llama-q4_k_s",
+                "synth-llama-q5_k_s", "synth-llama-q6_k").map(Arguments::of);
     }
 
     @ParameterizedTest(name = "{0}")
