@@ -76,6 +76,8 @@ public final class Q2_KTensor extends FloatTensor {
         FloatVector acc = FloatVector.zero(FLOATS);
         long block = offset / BLOCK_WEIGHTS * BLOCK_BYTES;
         for (int i = 0; i < n; i += BLOCK_WEIGHTS, block += BLOCK_BYTES) {
+            float d = f16At(block + D);
+            float dmin = f16At(block + DMIN);
             for (int half = 0; half < 2; half++) {
                 long qs = block + QS + 32L * half;
                 int base = xOffset + i + 128 * half;
@@ -86,16 +88,18 @@ public final class Q2_KTensor extends FloatTensor {
                         FloatVector qx = FloatVector.zero(FLOATS);
                         FloatVector xs = FloatVector.zero(FLOATS);
                         for (int k = l0; k < l0 + 16; k += BYTES.length()) {
-                            ByteVector q = ByteVector.fromMemorySegment(BYTES, data, qs + k, ByteOrder.LITTLE_ENDIAN)
-                                    .lanewise(VectorOperators.LSHR, 2 * g).and((byte) 3);
+                            ByteVector q = VectorSupport.shiftRight(
+                                    ByteVector.fromMemorySegment(BYTES, data, qs + k, ByteOrder.LITTLE_ENDIAN), 2 * g)
+                                    .and((byte) 3);
                             for (int part = 0; part < VectorSupport.BYTE_PARTS; part++) {
                                 FloatVector xv = FloatVector.fromArray(FLOATS, x, base + 32 * g + k + part * FLOATS.length());
                                 qx = ((FloatVector) q.convertShape(VectorOperators.B2F, FLOATS, part)).fma(xv, qx);
                                 xs = xs.add(xv);
                             }
                         }
-                        acc = qx.fma(FloatVector.broadcast(FLOATS, scale(block, sub + 2 * g)), acc);
-                        acc = xs.fma(FloatVector.broadcast(FLOATS, -min(block, sub + 2 * g)), acc);
+                        int packed = data.get(JAVA_BYTE, block + sub + 2 * g);
+                        acc = qx.fma(FloatVector.broadcast(FLOATS, d * (packed & 0x0F)), acc);
+                        acc = xs.fma(FloatVector.broadcast(FLOATS, -(dmin * ((packed & 0xF0) >>> 4))), acc);
                     }
                 }
             }

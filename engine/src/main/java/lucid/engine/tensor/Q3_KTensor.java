@@ -71,50 +71,35 @@ public final class Q3_KTensor extends FloatTensor {
         FloatVector acc = FloatVector.zero(FLOATS);
         long block = offset / BLOCK_WEIGHTS * BLOCK_BYTES;
         for (int i = 0; i < n; i += BLOCK_WEIGHTS, block += BLOCK_BYTES) {
+            float d = f16At(block + D);
             for (int half = 0; half < 2; half++) {
                 long qs = block + QS + 32L * half;
                 int base = xOffset + i + 128 * half;
-                // Bytes l0..l0+15 hold one 16-weight sub-block of each of the four groups.
-                for (int l0 = 0; l0 < 32; l0 += 16) {
-                    FloatVector sum0 = FloatVector.zero(FLOATS);
-                    FloatVector sum1 = FloatVector.zero(FLOATS);
-                    FloatVector sum2 = FloatVector.zero(FLOATS);
-                    FloatVector sum3 = FloatVector.zero(FLOATS);
-                    for (int k = l0; k < l0 + 16; k += BYTES.length()) {
-                        ByteVector low = ByteVector.fromMemorySegment(BYTES, data, qs + k, ByteOrder.LITTLE_ENDIAN);
-                        ByteVector hmask = ByteVector.fromMemorySegment(BYTES, data, block + k, ByteOrder.LITTLE_ENDIAN);
-                        ByteVector q0 = quants(low, hmask, 0, 4 * half);
-                        ByteVector q1 = quants(low, hmask, 1, 4 * half + 1);
-                        ByteVector q2 = quants(low, hmask, 2, 4 * half + 2);
-                        ByteVector q3 = quants(low, hmask, 3, 4 * half + 3);
-                        for (int part = 0; part < VectorSupport.BYTE_PARTS; part++) {
-                            int j = base + k + part * FLOATS.length();
-                            sum0 = widen(q0, part).fma(FloatVector.fromArray(FLOATS, x, j), sum0);
-                            sum1 = widen(q1, part).fma(FloatVector.fromArray(FLOATS, x, j + 32), sum1);
-                            sum2 = widen(q2, part).fma(FloatVector.fromArray(FLOATS, x, j + 64), sum2);
-                            sum3 = widen(q3, part).fma(FloatVector.fromArray(FLOATS, x, j + 96), sum3);
+                // One group and one 16-weight sub-block at a time: building all four groups' quants
+                // from one load makes the loop too large for C2 to keep the vectors in registers.
+                for (int g = 0; g < 4; g++) {
+                    byte thirdBit = (byte) (1 << (4 * half + g));
+                    for (int l0 = 0; l0 < 32; l0 += 16) {
+                        FloatVector sum = FloatVector.zero(FLOATS);
+                        for (int k = l0; k < l0 + 16; k += BYTES.length()) {
+                            ByteVector lowBits = VectorSupport.shiftRight(
+                                    ByteVector.fromMemorySegment(BYTES, data, qs + k, ByteOrder.LITTLE_ENDIAN), 2 * g)
+                                    .and((byte) 3);
+                            ByteVector hmask = ByteVector.fromMemorySegment(BYTES, data, block + k, ByteOrder.LITTLE_ENDIAN);
+                            // q − 4: -4..3, a clear third bit meaning "minus 4".
+                            ByteVector q = lowBits.sub((byte) 4, hmask.and(thirdBit).compare(VectorOperators.EQ, (byte) 0));
+                            for (int part = 0; part < VectorSupport.BYTE_PARTS; part++) {
+                                FloatVector xs = FloatVector.fromArray(FLOATS, x, base + 32 * g + k + part * FLOATS.length());
+                                sum = ((FloatVector) q.convertShape(VectorOperators.B2F, FLOATS, part)).fma(xs, sum);
+                            }
                         }
+                        float scale = d * PackedScales.scaleQ3(data, block + SCALES, 8 * half + 2 * g + l0 / 16);
+                        acc = sum.fma(FloatVector.broadcast(FLOATS, scale), acc);
                     }
-                    int sub = 8 * half + l0 / 16;
-                    acc = sum0.fma(FloatVector.broadcast(FLOATS, scale(block, sub)), acc);
-                    acc = sum1.fma(FloatVector.broadcast(FLOATS, scale(block, sub + 2)), acc);
-                    acc = sum2.fma(FloatVector.broadcast(FLOATS, scale(block, sub + 4)), acc);
-                    acc = sum3.fma(FloatVector.broadcast(FLOATS, scale(block, sub + 6)), acc);
                 }
             }
         }
         return acc.reduceLanes(VectorOperators.ADD);
-    }
-
-    /** q − 4 in byte lanes for group {@code g}: bits 2g, 2g+1 of {@code low}, third bit {@code bit} of {@code hmask}. */
-    private static ByteVector quants(ByteVector low, ByteVector hmask, int g, int bit) {
-        ByteVector lowBits = low.lanewise(VectorOperators.LSHR, 2 * g).and((byte) 3);
-        ByteVector third = hmask.lanewise(VectorOperators.LSHR, bit).and((byte) 1).lanewise(VectorOperators.LSHL, 2);
-        return lowBits.or(third).sub((byte) 4);
-    }
-
-    private static FloatVector widen(ByteVector q, int part) {
-        return (FloatVector) q.convertShape(VectorOperators.B2F, FLOATS, part);
     }
 
     @Override

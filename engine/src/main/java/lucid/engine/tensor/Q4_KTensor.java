@@ -80,6 +80,8 @@ public final class Q4_KTensor extends FloatTensor {
         FloatVector acc = FloatVector.zero(FLOATS);
         long block = offset / BLOCK_WEIGHTS * BLOCK_BYTES;
         for (int i = 0; i < n; i += BLOCK_WEIGHTS, block += BLOCK_BYTES) {
+            float d = f16At(block);
+            float dmin = f16At(block + DMIN);
             for (int run = 0; run < 4; run++) {
                 FloatVector qxLow = FloatVector.zero(FLOATS);
                 FloatVector qxHigh = FloatVector.zero(FLOATS);
@@ -101,10 +103,10 @@ public final class Q4_KTensor extends FloatTensor {
                     }
                 }
                 int sub = 2 * run;
-                acc = qxLow.fma(FloatVector.broadcast(FLOATS, scale(block, sub)), acc);
-                acc = xLow.fma(FloatVector.broadcast(FLOATS, -min(block, sub)), acc);
-                acc = qxHigh.fma(FloatVector.broadcast(FLOATS, scale(block, sub + 1)), acc);
-                acc = xHigh.fma(FloatVector.broadcast(FLOATS, -min(block, sub + 1)), acc);
+                acc = qxLow.fma(FloatVector.broadcast(FLOATS, d * PackedScales.scaleK4(data, block + SCALES, sub)), acc);
+                acc = xLow.fma(FloatVector.broadcast(FLOATS, -(dmin * PackedScales.minK4(data, block + SCALES, sub))), acc);
+                acc = qxHigh.fma(FloatVector.broadcast(FLOATS, d * PackedScales.scaleK4(data, block + SCALES, sub + 1)), acc);
+                acc = xHigh.fma(FloatVector.broadcast(FLOATS, -(dmin * PackedScales.minK4(data, block + SCALES, sub + 1))), acc);
             }
         }
         return acc.reduceLanes(VectorOperators.ADD);

@@ -82,8 +82,12 @@ public final class Q5_KTensor extends FloatTensor {
         FloatVector acc = FloatVector.zero(FLOATS);
         long block = offset / BLOCK_WEIGHTS * BLOCK_BYTES;
         for (int i = 0; i < n; i += BLOCK_WEIGHTS, block += BLOCK_BYTES) {
+            float d = f16At(block);
+            float dmin = f16At(block + DMIN);
             for (int run = 0; run < 4; run++) {
                 int subLow = 2 * run;
+                byte lowBit = (byte) (1 << subLow);
+                byte highBit = (byte) (2 << subLow);
                 FloatVector qxLow = FloatVector.zero(FLOATS);
                 FloatVector qxHigh = FloatVector.zero(FLOATS);
                 FloatVector xLow = FloatVector.zero(FLOATS);
@@ -92,11 +96,12 @@ public final class Q5_KTensor extends FloatTensor {
                     ByteVector packed = ByteVector.fromMemorySegment(BYTES, data, block + QS + run * 32 + k,
                             ByteOrder.LITTLE_ENDIAN);
                     ByteVector qh = ByteVector.fromMemorySegment(BYTES, data, block + QH + k, ByteOrder.LITTLE_ENDIAN);
-                    // Fifth bits of both sub-blocks moved to bit 4 and or-ed onto the nibbles: 0..31.
+                    // 16 added where the sub-block's fifth bit is set: 0..31. A mask test rather than a
+                    // shift by the run's bit, because byte shifts by a variable count are slow.
                     ByteVector low = packed.and((byte) 0x0F)
-                            .or(qh.lanewise(VectorOperators.LSHR, subLow).and((byte) 1).lanewise(VectorOperators.LSHL, 4));
+                            .add((byte) 16, qh.and(lowBit).compare(VectorOperators.NE, (byte) 0));
                     ByteVector high = packed.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F)
-                            .or(qh.lanewise(VectorOperators.LSHR, subLow + 1).and((byte) 1).lanewise(VectorOperators.LSHL, 4));
+                            .add((byte) 16, qh.and(highBit).compare(VectorOperators.NE, (byte) 0));
                     for (int part = 0; part < VectorSupport.BYTE_PARTS; part++) {
                         int j = xOffset + i + run * 64 + k + part * FLOATS.length();
                         FloatVector xl = FloatVector.fromArray(FLOATS, x, j);
@@ -107,10 +112,10 @@ public final class Q5_KTensor extends FloatTensor {
                         xHigh = xHigh.add(xh);
                     }
                 }
-                acc = qxLow.fma(FloatVector.broadcast(FLOATS, scale(block, subLow)), acc);
-                acc = xLow.fma(FloatVector.broadcast(FLOATS, -min(block, subLow)), acc);
-                acc = qxHigh.fma(FloatVector.broadcast(FLOATS, scale(block, subLow + 1)), acc);
-                acc = xHigh.fma(FloatVector.broadcast(FLOATS, -min(block, subLow + 1)), acc);
+                acc = qxLow.fma(FloatVector.broadcast(FLOATS, d * PackedScales.scaleK4(data, block + SCALES, subLow)), acc);
+                acc = xLow.fma(FloatVector.broadcast(FLOATS, -(dmin * PackedScales.minK4(data, block + SCALES, subLow))), acc);
+                acc = qxHigh.fma(FloatVector.broadcast(FLOATS, d * PackedScales.scaleK4(data, block + SCALES, subLow + 1)), acc);
+                acc = xHigh.fma(FloatVector.broadcast(FLOATS, -(dmin * PackedScales.minK4(data, block + SCALES, subLow + 1))), acc);
             }
         }
         return acc.reduceLanes(VectorOperators.ADD);

@@ -78,52 +78,37 @@ public final class Q6_KTensor extends FloatTensor {
         FloatVector acc = FloatVector.zero(FLOATS);
         long block = offset / BLOCK_WEIGHTS * BLOCK_BYTES;
         for (int i = 0; i < n; i += BLOCK_WEIGHTS, block += BLOCK_BYTES) {
+            float d = f16At(block + D);
             for (int half = 0; half < 2; half++) {
-                long ql = block + 64L * half;
                 long qh = block + QH + 32L * half;
                 int base = xOffset + i + 128 * half;
-                // Bytes l0..l0+15 hold one 16-weight sub-block of each of the four groups.
-                for (int l0 = 0; l0 < 32; l0 += 16) {
-                    FloatVector sum0 = FloatVector.zero(FLOATS);
-                    FloatVector sum1 = FloatVector.zero(FLOATS);
-                    FloatVector sum2 = FloatVector.zero(FLOATS);
-                    FloatVector sum3 = FloatVector.zero(FLOATS);
-                    for (int k = l0; k < l0 + 16; k += BYTES.length()) {
-                        ByteVector lowRun = ByteVector.fromMemorySegment(BYTES, data, ql + k, ByteOrder.LITTLE_ENDIAN);
-                        ByteVector highRun = ByteVector.fromMemorySegment(BYTES, data, ql + 32 + k, ByteOrder.LITTLE_ENDIAN);
-                        ByteVector h = ByteVector.fromMemorySegment(BYTES, data, qh + k, ByteOrder.LITTLE_ENDIAN);
-                        ByteVector q0 = quants(lowRun, 0, h, 0);
-                        ByteVector q1 = quants(highRun, 0, h, 2);
-                        ByteVector q2 = quants(lowRun, 4, h, 4);
-                        ByteVector q3 = quants(highRun, 4, h, 6);
-                        for (int part = 0; part < VectorSupport.BYTE_PARTS; part++) {
-                            int j = base + k + part * FLOATS.length();
-                            sum0 = widen(q0, part).fma(FloatVector.fromArray(FLOATS, x, j), sum0);
-                            sum1 = widen(q1, part).fma(FloatVector.fromArray(FLOATS, x, j + 32), sum1);
-                            sum2 = widen(q2, part).fma(FloatVector.fromArray(FLOATS, x, j + 64), sum2);
-                            sum3 = widen(q3, part).fma(FloatVector.fromArray(FLOATS, x, j + 96), sum3);
+                // One group and one 16-weight sub-block at a time: building all four groups' quants
+                // from one load makes the loop too large for C2 to keep the vectors in registers.
+                for (int g = 0; g < 4; g++) {
+                    long ql = block + 64L * half + 32 * (g & 1);
+                    int nibbleShift = 4 * (g >> 1);
+                    for (int l0 = 0; l0 < 32; l0 += 16) {
+                        FloatVector sum = FloatVector.zero(FLOATS);
+                        for (int k = l0; k < l0 + 16; k += BYTES.length()) {
+                            ByteVector lowBits = VectorSupport.shiftRight(
+                                    ByteVector.fromMemorySegment(BYTES, data, ql + k, ByteOrder.LITTLE_ENDIAN), nibbleShift)
+                                    .and((byte) 0x0F);
+                            ByteVector highBits = VectorSupport.shiftRight(
+                                    ByteVector.fromMemorySegment(BYTES, data, qh + k, ByteOrder.LITTLE_ENDIAN), 2 * g)
+                                    .and((byte) 3).lanewise(VectorOperators.LSHL, 4);
+                            ByteVector q = lowBits.or(highBits).sub((byte) 32);
+                            for (int part = 0; part < VectorSupport.BYTE_PARTS; part++) {
+                                FloatVector xs = FloatVector.fromArray(FLOATS, x, base + 32 * g + k + part * FLOATS.length());
+                                sum = ((FloatVector) q.convertShape(VectorOperators.B2F, FLOATS, part)).fma(xs, sum);
+                            }
                         }
+                        float scale = d * data.get(JAVA_BYTE, block + SCALES + 8 * half + 2 * g + l0 / 16);
+                        acc = sum.fma(FloatVector.broadcast(FLOATS, scale), acc);
                     }
-                    int sub = 8 * half + l0 / 16;
-                    acc = sum0.fma(FloatVector.broadcast(FLOATS, scale(block, sub)), acc);
-                    acc = sum1.fma(FloatVector.broadcast(FLOATS, scale(block, sub + 2)), acc);
-                    acc = sum2.fma(FloatVector.broadcast(FLOATS, scale(block, sub + 4)), acc);
-                    acc = sum3.fma(FloatVector.broadcast(FLOATS, scale(block, sub + 6)), acc);
                 }
             }
         }
         return acc.reduceLanes(VectorOperators.ADD);
-    }
-
-    /** q − 32 in byte lanes: the nibble at {@code nibbleShift} of {@code low}, bits 4-5 from {@code high} at {@code highShift}. */
-    private static ByteVector quants(ByteVector low, int nibbleShift, ByteVector high, int highShift) {
-        ByteVector lowBits = low.lanewise(VectorOperators.LSHR, nibbleShift).and((byte) 0x0F);
-        ByteVector highBits = high.lanewise(VectorOperators.LSHR, highShift).and((byte) 3).lanewise(VectorOperators.LSHL, 4);
-        return lowBits.or(highBits).sub((byte) 32);
-    }
-
-    private static FloatVector widen(ByteVector q, int part) {
-        return (FloatVector) q.convertShape(VectorOperators.B2F, FLOATS, part);
     }
 
     @Override
