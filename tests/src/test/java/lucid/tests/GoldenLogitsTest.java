@@ -28,7 +28,8 @@ import lucid.engine.sampling.SamplingParams;
  * <p>The engine dequantizes weights exactly and accumulates in F32, so it is compared tightly with
  * llama.cpp's run on the F32-dequantized weights, and loosely with llama.cpp's own quantized run,
  * whose kernels also round the activations (F16 or BF16 for F16/BF16 weights, Q8_0 for Q8_0, Q4_0
- * and Q5_0, Q8_1 for Q4_1). The loose tolerances follow from that rounding: see {@link #looseTolerance}.
+ * and Q5_0, Q8_1 for Q4_1, Q8_K for the K-quants). The loose tolerances follow from that rounding:
+ * see {@link #looseTolerance}.
  */
 class GoldenLogitsTest {
 
@@ -54,7 +55,13 @@ class GoldenLogitsTest {
      * largest magnitude, about 0.4%) for Q8_0/Q4_0/Q5_0 (Q8_0) and Q4_1 (Q8_1); these errors compound
      * through the layers. In the golden files llama.cpp's own quantized run differs from its run on
      * dequantized weights by at most 0.05% (F16), 0.55% (BF16) and 2.2% (8-bit) of the row maximum;
-     * the bounds leave headroom above those.
+     * the bounds leave headroom above those. K-quant products round the activations to Q8_K, whose
+     * one scale spans 256 values instead of 32, so one large activation coarsens the steps of eight
+     * times as many others: 2.7% for Q3_K and Q2_K, 2.6% Q4_K, 2.4% Q5_K, 2.2% Q6_K, and 3.2% for
+     * gemma2's Q4_K file, whose attention soft-capping saturates and so magnifies small score changes.
+     * Our logits match the dequantized runs to 5e-6 (3.5e-4 for gemma2's exact GELU), so these
+     * distances are fixed by llama.cpp's data, not by drift of ours; the 8-bit bound of 4% sits
+     * just above the largest of them.
      */
     static float looseTolerance(String stem) {
         if (stem.endsWith("f16") && !stem.endsWith("bf16")) {
@@ -63,14 +70,17 @@ class GoldenLogitsTest {
         if (stem.endsWith("bf16")) {
             return 0.01f;
         }
-        return 0.03f;
+        return 0.04f;
     }
 
     static Stream<Arguments> models() {
         return Stream.of("stories260k", "stories260k-f16", "stories260k-q8_0-mixed", "stories260k-q5_0-mixed",
                 "synth-llama-f32", "synth-llama-f16", "synth-llama-bf16", "synth-llama-q8_0", "synth-llama-q4_0",
-                "synth-llama-q4_1", "synth-llama-q5_0", "synth-qwen2-q8_0", "synth-qwen3-q8_0", "synth-gemma2-q8_0",
-                "synth-phi3-q8_0", "synth-mixtral-q8_0").map(Arguments::of);
+                "synth-llama-q4_1", "synth-llama-q5_0", "synth-llama-q2_k", "synth-llama-q3_k_s", "synth-llama-q4_k_s",
+                "synth-llama-q5_k_s", "synth-llama-q6_k",
+                "synth-qwen2-q8_0", "synth-qwen3-q8_0", "synth-gemma2-q8_0", "synth-phi3-q8_0", "synth-mixtral-q8_0",
+                "synth-qwen2-q4_k_s", "synth-qwen3-q4_k_s", "synth-gemma2-q4_k_s", "synth-phi3-q4_k_s",
+                "synth-mixtral-q4_k_s").map(Arguments::of);
     }
 
     @ParameterizedTest(name = "{0}")

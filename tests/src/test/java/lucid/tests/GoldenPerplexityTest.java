@@ -22,7 +22,7 @@ class GoldenPerplexityTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"stories260k.gguf", "stories260k-f16.gguf", "stories260k-q8_0-mixed.gguf",
-            "stories260k-q5_0-mixed.gguf", "synth-llama-f32.gguf", "synth-llama-q8_0.gguf"})
+            "stories260k-q5_0-mixed.gguf", "synth-llama-f32.gguf", "synth-llama-q8_0.gguf", "synth-llama-q4_k_s.gguf"})
     void withinHalfAPercentOfLlamaCpp(String modelName) throws IOException {
         JsonNode golden = null;
         for (JsonNode r : Golden.perplexity().get("results")) {

@@ -16,6 +16,7 @@ import lucid.engine.gguf.GgufFile;
 import lucid.engine.gguf.GgufMetadata;
 import lucid.engine.gguf.GgufWriter;
 import lucid.engine.tensor.GgmlType;
+import lucid.engine.tensor.Quantizer;
 
 /**
  * A random-weight model of a chosen architecture, shape and tensor type, planned first (tensor table,
@@ -93,7 +94,7 @@ public final class SyntheticModel {
 
     /** Whether weights can be written in {@code type}. */
     public static boolean canWrite(GgmlType type) {
-        return WeightEncoder.supports(type);
+        return Quantizer.supports(type);
     }
 
     /**
@@ -103,9 +104,10 @@ public final class SyntheticModel {
      *                                  whole number of the type's blocks (naming the tensor)
      */
     public static SyntheticModel plan(SyntheticArchitecture arch, SyntheticPreset preset, GgmlType type) {
-        if (!WeightEncoder.supports(type)) {
+        if (!Quantizer.supports(type)) {
             throw new IllegalArgumentException("lab synth cannot write " + type + " weights (it writes: "
-                    + WeightEncoder.supportedNames() + ")");
+                    + String.join(", ", Arrays.stream(GgmlType.values()).filter(Quantizer::supports)
+                            .map(Enum::name).toList()) + ")");
         }
         Planner p = new Planner(arch, preset, type);
         p.plan();
@@ -217,7 +219,7 @@ public final class SyntheticModel {
                 }
                 case Init.Values(float[] values) -> System.arraycopy(values, (int) done, buf, 0, len);
             }
-            byte[] bytes = WeightEncoder.encode(t.type(), buf, 0, len);
+            byte[] bytes = Quantizer.quantize(t.type(), buf, 0, len);
             out.write(bytes);
             bytesWritten.accept(bytes.length);
         }

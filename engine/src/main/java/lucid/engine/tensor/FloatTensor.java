@@ -133,6 +133,12 @@ public abstract class FloatTensor {
             case Q4_1 -> new Q4_1Tensor(data, size);
             case Q5_0 -> new Q5_0Tensor(data, size);
             case Q5_1 -> new Q5_1Tensor(data, size);
+            case Q2_K -> new Q2_KTensor(data, size);
+            case Q3_K -> new Q3_KTensor(data, size);
+            case Q4_K -> new Q4_KTensor(data, size);
+            case Q5_K -> new Q5_KTensor(data, size);
+            case Q6_K -> new Q6_KTensor(data, size);
+            case Q8_K -> new Q8_KTensor(data, size);
             default -> throw new UnsupportedOperationException("tensor type " + type + " is not supported (supported: "
                     + GgmlType.supportedNames() + ")");
         };

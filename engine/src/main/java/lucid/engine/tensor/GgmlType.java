@@ -23,11 +23,11 @@ public enum GgmlType {
     Q5_1(7, 32, 24),       // f16 d, f16 m + 4 bytes of 5th bits + 16 bytes of low nibbles
     Q8_0(8, 32, 34),       // f16 d + 32 int8
     Q8_1(9, 32, 36),       // f16 d, f16 s + 32 int8
-    Q2_K(10, 256, 84),
-    Q3_K(11, 256, 110),
-    Q4_K(12, 256, 144),
-    Q5_K(13, 256, 176),
-    Q6_K(14, 256, 210),
+    Q2_K(10, 256, 84),     // 16 scale/min nibble pairs + 64 bytes of 2-bit quants + f16 d, dmin
+    Q3_K(11, 256, 110),    // 32 bytes of third bits + 64 bytes of 2-bit quants + 12 bytes of 6-bit scales + f16 d
+    Q4_K(12, 256, 144),    // f16 d, dmin + 12 bytes of 6-bit scales and mins + 128 bytes of 4-bit quants
+    Q5_K(13, 256, 176),    // Q4_K + 32 bytes of fifth bits
+    Q6_K(14, 256, 210),    // 128 bytes of low nibbles + 64 bytes of high 2 bits + 16 int8 scales + f16 d
     Q8_K(15, 256, 292),    // f32 d + 256 int8 + 16 int16 block sums
     IQ2_XXS(16, 256, 66),
     IQ2_XS(17, 256, 74),
@@ -97,7 +97,7 @@ public enum GgmlType {
     /** Whether the engine can compute with weights of this type. */
     public boolean isSupported() {
         return switch (this) {
-            case F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1 -> true;
+            case F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, Q8_K -> true;
             default -> false;
         };
     }

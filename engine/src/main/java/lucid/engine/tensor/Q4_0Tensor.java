@@ -3,6 +3,7 @@ package lucid.engine.tensor;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
 import jdk.incubator.vector.ByteVector;
@@ -104,6 +105,32 @@ public final class Q4_0Tensor extends FloatTensor {
                 out[outOffset + i + j] = ((packed & 0x0F) - 8) * d;
                 out[outOffset + i + j + 16] = (((packed >> 4) & 0x0F) - 8) * d;
             }
+        }
+    }
+
+    /**
+     * One block of {@code src[from..from + 32)} into {@code out} at byte {@code at}, as ggml's
+     * {@code quantize_row_q4_0_ref}: the weight largest in magnitude becomes -8 (d takes its sign),
+     * so the unpaired level -8 is always used; the rest round to nearest, 7 at most.
+     */
+    static void quantizeBlock(float[] src, int from, ByteBuffer out, int at) {
+        float amax = 0;
+        float max = 0;
+        for (int j = 0; j < BLOCK_WEIGHTS; j++) {
+            float v = src[from + j];
+            if (amax < Math.abs(v)) {
+                amax = Math.abs(v);
+                max = v;
+            }
+        }
+        float d = max / -8;
+        float id = d != 0 ? 1f / d : 0f;
+        out.putShort(at, QuantMath.toHalf(d));
+        for (int j = 0; j < 16; j++) {
+            // + 8.5 then truncation: round to nearest with the offset of 8 folded in, as ggml does.
+            int low = Math.min(15, (int) (src[from + j] * id + 8.5f));
+            int high = Math.min(15, (int) (src[from + 16 + j] * id + 8.5f));
+            out.put(at + QS + j, (byte) (low | high << 4));
         }
     }
 }

@@ -3,6 +3,7 @@ package lucid.engine.tensor;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
 import jdk.incubator.vector.ByteVector;
@@ -125,5 +126,32 @@ public final class Q5_0Tensor extends FloatTensor {
                 out[outOffset + i + j + 16] = ((((packed >> 4) & 0x0F) | ((qh >>> (j + 16)) & 1) << 4) - 16) * d;
             }
         }
+    }
+
+    /**
+     * One block of {@code src[from..from + 32)} into {@code out} at byte {@code at}, as ggml's
+     * {@code quantize_row_q5_0_ref}: Q4_0's procedure with 32 levels (the largest magnitude becomes -16).
+     */
+    static void quantizeBlock(float[] src, int from, ByteBuffer out, int at) {
+        float amax = 0;
+        float max = 0;
+        for (int j = 0; j < BLOCK_WEIGHTS; j++) {
+            float v = src[from + j];
+            if (amax < Math.abs(v)) {
+                amax = Math.abs(v);
+                max = v;
+            }
+        }
+        float d = max / -16;
+        float id = d != 0 ? 1f / d : 0f;
+        out.putShort(at, QuantMath.toHalf(d));
+        int qh = 0;
+        for (int j = 0; j < 16; j++) {
+            int low = Math.min(31, (int) (src[from + j] * id + 16.5f));
+            int high = Math.min(31, (int) (src[from + 16 + j] * id + 16.5f));
+            out.put(at + QS + j, (byte) ((low & 0x0F) | (high & 0x0F) << 4));
+            qh |= (low >> 4) << j | (high >> 4) << (j + 16);
+        }
+        out.putInt(at + QH, qh);
     }
 }

@@ -3,6 +3,7 @@ package lucid.engine.tensor;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
 import jdk.incubator.vector.ByteVector;
@@ -137,5 +138,35 @@ public final class Q5_1Tensor extends FloatTensor {
                 out[outOffset + i + j + 16] = (((packed >> 4) & 0x0F) | ((qh >>> (j + 16)) & 1) << 4) * d + m;
             }
         }
+    }
+
+    /**
+     * One block of {@code src[from..from + 32)} into {@code out} at byte {@code at}, as ggml's
+     * {@code quantize_row_q5_1_ref}: m = min, d = (max - min) / 31, quants rounded to nearest.
+     */
+    static void quantizeBlock(float[] src, int from, ByteBuffer out, int at) {
+        float min = Float.MAX_VALUE;
+        float max = -Float.MAX_VALUE;
+        for (int j = 0; j < BLOCK_WEIGHTS; j++) {
+            // Comparisons, not Math.min/max, so that a later -0.0 does not replace 0.0 (the sign reaches m).
+            float v = src[from + j];
+            if (v < min) {
+                min = v;
+            }
+            if (v > max) {
+                max = v;
+            }
+        }
+        float d = (max - min) / 31;
+        float id = d != 0 ? 1f / d : 0f;
+        out.putShort(at, QuantMath.toHalf(d)).putShort(at + M, QuantMath.toHalf(min));
+        int qh = 0;
+        for (int j = 0; j < 16; j++) {
+            int low = (int) ((src[from + j] - min) * id + 0.5f) & 0xFF;
+            int high = (int) ((src[from + 16 + j] - min) * id + 0.5f) & 0xFF;
+            out.put(at + QS + j, (byte) ((low & 0x0F) | (high & 0x0F) << 4));
+            qh |= (low >> 4 & 1) << j | (high >> 4 & 1) << (j + 16);
+        }
+        out.putInt(at + QH, qh);
     }
 }

@@ -3,6 +3,7 @@ package lucid.engine.tensor;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
 import jdk.incubator.vector.ByteVector;
@@ -90,6 +91,23 @@ public final class Q8_0Tensor extends FloatTensor {
             for (int j = 0; j < BLOCK_WEIGHTS; j++) {
                 out[outOffset + i + j] = data.get(JAVA_BYTE, block + QS + j) * d;
             }
+        }
+    }
+
+    /**
+     * One block of {@code src[from..from + 32)} into {@code out} at byte {@code at}, as ggml's
+     * {@code quantize_row_q8_0_ref}: d = max|x| / 127, quants rounded half away from zero.
+     */
+    static void quantizeBlock(float[] src, int from, ByteBuffer out, int at) {
+        float amax = 0;
+        for (int j = 0; j < BLOCK_WEIGHTS; j++) {
+            amax = Math.max(amax, Math.abs(src[from + j]));
+        }
+        float d = amax / 127;
+        float id = d != 0 ? 1f / d : 0f;
+        out.putShort(at, QuantMath.toHalf(d));
+        for (int j = 0; j < BLOCK_WEIGHTS; j++) {
+            out.put(at + QS + j, (byte) QuantMath.roundHalfAway(src[from + j] * id));
         }
     }
 }

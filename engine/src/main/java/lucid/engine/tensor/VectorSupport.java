@@ -4,6 +4,7 @@ import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -69,6 +70,25 @@ public final class VectorSupport {
     static final IntVector LANE_INDEX = IntVector.zero(INT_SPECIES).addIndex(1);
 
     private VectorSupport() {
+    }
+
+    /**
+     * {@code bytes >>> bits} in each byte lane (zeros shifted in), for a count that varies at run
+     * time. C2 compiles a byte shift by a constant to a few instructions but one by a variable count
+     * to a slow general path (x86 has no byte shifts); the switch gives every call a constant.
+     */
+    static ByteVector shiftRight(ByteVector bytes, int bits) {
+        return switch (bits) {
+            case 0 -> bytes;
+            case 1 -> bytes.lanewise(VectorOperators.LSHR, 1);
+            case 2 -> bytes.lanewise(VectorOperators.LSHR, 2);
+            case 3 -> bytes.lanewise(VectorOperators.LSHR, 3);
+            case 4 -> bytes.lanewise(VectorOperators.LSHR, 4);
+            case 5 -> bytes.lanewise(VectorOperators.LSHR, 5);
+            case 6 -> bytes.lanewise(VectorOperators.LSHR, 6);
+            case 7 -> bytes.lanewise(VectorOperators.LSHR, 7);
+            default -> throw new IllegalArgumentException("a byte shifts by 0..7 bits, not " + bits);
+        };
     }
 
     /** What the kernels run on, for logs and {@code lucid bench}: e.g. "Vector API, 512-bit (16 floats)". */

@@ -26,7 +26,7 @@ class FloatTensorWrapTest {
                 assertEquals(type.name() + "Tensor", tensor.getClass().getSimpleName());
             } else {
                 var e = assertThrows(UnsupportedOperationException.class, () -> FloatTensor.wrap(type, data, size));
-                String supported = "F32, F16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, BF16";
+                String supported = "F32, F16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, Q8_K, BF16";
                 assertEquals("tensor type " + type + " is not supported (supported: " + supported + ")", e.getMessage());
             }
         }

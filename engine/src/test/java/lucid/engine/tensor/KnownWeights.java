@@ -47,6 +47,15 @@ final class KnownWeights {
         return values;
     }
 
+    /** Weights {@code first, first, first + step, first + step, ...}: each value twice, {@code count} in all. */
+    static float[] inPairs(float first, float step, int count) {
+        float[] values = new float[count];
+        for (int i = 0; i < count; i++) {
+            values[i] = first + i / 2 * step;
+        }
+        return values;
+    }
+
     static float[] concat(float[]... parts) {
         int length = 0;
         for (float[] part : parts) {

@@ -50,7 +50,8 @@ class QuantDotParityTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1"})
+    @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1",
+            "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K", "Q8_K"})
     void quantizedDotMatchesReference(GgmlType type) {
         int count = QUANT_BLOCKS * type.blockSize();
         int block = type.blockSize();
@@ -99,7 +100,8 @@ class QuantDotParityTest {
      * subnormal, say), and it pins each weight to its lane.
      */
     @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1"})
+    @EnumSource(value = GgmlType.class, names = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1",
+            "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K", "Q8_K"})
     void oneHotDotPicksOutEachWeightExactly(GgmlType type) {
         int block = type.blockSize();
         int count = type.isQuantized() ? QUANT_BLOCKS * block : PLAIN_WEIGHTS;
@@ -123,7 +125,8 @@ class QuantDotParityTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1"})
+    @EnumSource(value = GgmlType.class, names = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1",
+            "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K", "Q8_K"})
     void dequantizeEqualsGetFloatExactly(GgmlType type) {
         int block = type.blockSize();
         int count = type.isQuantized() ? QUANT_BLOCKS * block : PLAIN_WEIGHTS;
@@ -193,9 +196,12 @@ class QuantDotParityTest {
      * <p>Summing n terms in float in any order (sequentially, per lane, in a tree, with or without
      * FMA) is off from the exact sum by at most about n·u·Σ|term|, u = 2^-24 (Higham, "Accuracy and
      * Stability of Numerical Algorithms", §4.2). The kernels also regroup the terms: quantized
-     * blocks are summed as d·Σ(q·x) + m·Σ(x) instead of Σ((q·d + m)·x), adding a few roundings per
-     * block on partial sums whose size is at most a few times Σ|x|·max|w| over the block (|q·d| and
-     * |m| are both at most 3·max|w| of a block, since max|w| bounds the block's range). So each
+     * blocks are summed as d·Σ(q·x) + m·Σ(x) instead of Σ((q·d + m)·x) (K-quants do the same per
+     * sub-block, with that sub-block's scale and minimum), adding a few roundings per block on
+     * partial sums whose size is at most a few times Σ|x|·max|w| over the block (|q·d| and |m| are
+     * both at most 3·max|w| of a block, since max|w| bounds the block's range; a K-quant sub-block
+     * could cancel more only if its quants left most of their levels unused, and max|w| is taken over
+     * the whole super-block of 8 or 16 sub-blocks). So each
      * result is within (n + 4)·u·3·M of the exact sum, M = Σ|x_i|·max|w| of i's block, and the two
      * within twice that; 8 instead of 6 leaves a margin. Gradual underflow adds at most 2^-150 per
      * operation, hence the absolute term. A wrong decode (a swapped nibble, a misplaced fifth bit)

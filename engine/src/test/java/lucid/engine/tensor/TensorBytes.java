@@ -49,6 +49,33 @@ final class TensorBytes {
                     out.putInt(random.nextInt());
                     out.put(randomBytes(random, 16));
                 }
+                case Q2_K -> {
+                    out.put(randomBytes(random, 16 + 64));      // scale/min nibbles, quants
+                    out.putShort(randomScale(random));
+                    out.putShort(randomScale(random));
+                }
+                case Q3_K -> {
+                    out.put(randomBytes(random, 32 + 64 + 12)); // third bits, quants, 6-bit scales
+                    out.putShort(randomScale(random));
+                }
+                case Q4_K -> {
+                    out.putShort(randomScale(random));
+                    out.putShort(randomScale(random));
+                    out.put(randomBytes(random, 12 + 128));     // 6-bit scales and mins, nibbles
+                }
+                case Q5_K -> {
+                    out.putShort(randomScale(random));
+                    out.putShort(randomScale(random));
+                    out.put(randomBytes(random, 12 + 32 + 128)); // 6-bit scales and mins, fifth bits, nibbles
+                }
+                case Q6_K -> {
+                    out.put(randomBytes(random, 128 + 64 + 16)); // low nibbles, high bits, int8 scales
+                    out.putShort(randomScale(random));
+                }
+                case Q8_K -> {
+                    out.putFloat(Float.float16ToFloat(randomScale(random)));
+                    out.put(randomBytes(random, 256 + 32));      // quants, group sums (unused by decoding)
+                }
                 default -> throw new IllegalArgumentException("no test data for " + type);
             }
         }

@@ -1,0 +1,221 @@
+package lucid.engine.tensor;
+
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * GGML_TYPE_Q2_K: super-blocks of 256 weights in 84 bytes (2.625 bits per weight), made of 16
+ * sub-blocks of 16 weights that each have a 4-bit scale and a 4-bit minimum.
+ *
+ * <pre>
+ * offset  size  field
+ *   0      16   scales[16]  byte s: scale of sub-block s in bits 0-3, its minimum in bits 4-7
+ *  16      64   qs[64]      2-bit quants, in two halves of 32 bytes: bits 2g, 2g+1 of byte l of
+ *                           half h belong to weight 128h + 32g + l (g = 0..3)
+ *  80       2   d           f16 scale of the sub-block scales
+ *  82       2   dmin        f16 scale of the sub-block minimums
+ * </pre>
+ *
+ * Weight of sub-block s = (d · scale[s]) · q − dmin · min[s], q = 0..3. The products are exact in
+ * float, so the subtraction is the only rounding.
+ */
+public final class Q2_KTensor extends FloatTensor {
+
+    static final int BLOCK_WEIGHTS = 256;
+    static final int BLOCK_BYTES = 16 + 64 + 2 + 2;
+    private static final int QS = 16;
+    private static final int D = 80;
+    private static final int DMIN = 82;
+
+    static {
+        checkBlockLayout(GgmlType.Q2_K, BLOCK_WEIGHTS, BLOCK_BYTES);
+    }
+
+    private static final VectorSpecies<Float> FLOATS = VectorSupport.FLOAT_SPECIES;
+    private static final VectorSpecies<Byte> BYTES = VectorSupport.BYTE_SPECIES;
+
+    Q2_KTensor(MemorySegment data, long size) {
+        super(data, size);
+    }
+
+    @Override
+    public GgmlType type() {
+        return GgmlType.Q2_K;
+    }
+
+    @Override
+    public float getFloat(long index) {
+        long block = index / BLOCK_WEIGHTS * BLOCK_BYTES;
+        int j = (int) (index % BLOCK_WEIGHTS);
+        int q = data.get(JAVA_BYTE, block + QS + j / 128 * 32 + j % 32) >> (2 * (j % 128 / 32)) & 3;
+        return scale(block, j / 16) * q - min(block, j / 16);
+    }
+
+    /** d · scale[sub]: exact. */
+    private float scale(long block, int sub) {
+        return f16At(block + D) * (data.get(JAVA_BYTE, block + sub) & 0x0F);
+    }
+
+    /** dmin · min[sub]: exact. */
+    private float min(long block, int sub) {
+        return f16At(block + DMIN) * ((data.get(JAVA_BYTE, block + sub) & 0xF0) >>> 4);
+    }
+
+    // Per sub-block, sum((a·q − b)·x) = a·Σ(q·x) − b·Σx: two sums, each scaled once.
+
+    @Override
+    float dotVector(long offset, float[] x, int xOffset, int n) {
+        FloatVector acc = FloatVector.zero(FLOATS);
+        long block = offset / BLOCK_WEIGHTS * BLOCK_BYTES;
+        for (int i = 0; i < n; i += BLOCK_WEIGHTS, block += BLOCK_BYTES) {
+            float d = f16At(block + D);
+            float dmin = f16At(block + DMIN);
+            for (int half = 0; half < 2; half++) {
+                long qs = block + QS + 32L * half;
+                int base = xOffset + i + 128 * half;
+                // Bytes l0..l0+15 hold one 16-weight sub-block of each of the four groups.
+                for (int l0 = 0; l0 < 32; l0 += 16) {
+                    int sub = 8 * half + l0 / 16;
+                    for (int g = 0; g < 4; g++) {
+                        FloatVector qx = FloatVector.zero(FLOATS);
+                        FloatVector xs = FloatVector.zero(FLOATS);
+                        for (int k = l0; k < l0 + 16; k += BYTES.length()) {
+                            ByteVector q = VectorSupport.shiftRight(
+                                    ByteVector.fromMemorySegment(BYTES, data, qs + k, ByteOrder.LITTLE_ENDIAN), 2 * g)
+                                    .and((byte) 3);
+                            for (int part = 0; part < VectorSupport.BYTE_PARTS; part++) {
+                                FloatVector xv = FloatVector.fromArray(FLOATS, x, base + 32 * g + k + part * FLOATS.length());
+                                qx = ((FloatVector) q.convertShape(VectorOperators.B2F, FLOATS, part)).fma(xv, qx);
+                                xs = xs.add(xv);
+                            }
+                        }
+                        int packed = data.get(JAVA_BYTE, block + sub + 2 * g);
+                        acc = qx.fma(FloatVector.broadcast(FLOATS, d * (packed & 0x0F)), acc);
+                        acc = xs.fma(FloatVector.broadcast(FLOATS, -(dmin * ((packed & 0xF0) >>> 4))), acc);
+                    }
+                }
+            }
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    @Override
+    float dotScalar(long offset, float[] x, int xOffset, int n) {
+        float sum = 0f;
+        long block = offset / BLOCK_WEIGHTS * BLOCK_BYTES;
+        for (int i = 0; i < n; i += BLOCK_WEIGHTS, block += BLOCK_BYTES) {
+            for (int sub = 0; sub < 16; sub++) {
+                int half = sub / 8;
+                int g = sub % 8 / 2;
+                int first = 16 * (sub & 1);
+                float qx = 0f;
+                float xs = 0f;
+                for (int l = first; l < first + 16; l++) {
+                    int q = data.get(JAVA_BYTE, block + QS + 32 * half + l) >> (2 * g) & 3;
+                    float xv = x[xOffset + i + 128 * half + 32 * g + l];
+                    qx += q * xv;
+                    xs += xv;
+                }
+                sum += qx * scale(block, sub) - xs * min(block, sub);
+            }
+        }
+        return sum;
+    }
+
+    @Override
+    void decode(long offset, float[] out, int outOffset, int n) {
+        long block = offset / BLOCK_WEIGHTS * BLOCK_BYTES;
+        for (int i = 0; i < n; i += BLOCK_WEIGHTS, block += BLOCK_BYTES) {
+            for (int sub = 0; sub < 16; sub++) {
+                float a = scale(block, sub);
+                float b = min(block, sub);
+                int half = sub / 8;
+                int g = sub % 8 / 2;
+                int first = 16 * (sub & 1);
+                for (int l = first; l < first + 16; l++) {
+                    int q = data.get(JAVA_BYTE, block + QS + 32 * half + l) >> (2 * g) & 3;
+                    out[outOffset + i + 128 * half + 32 * g + l] = a * q - b;
+                }
+            }
+        }
+    }
+
+    /**
+     * One super-block of {@code src[from..from + 256)} into {@code out} at byte {@code at}, as ggml's
+     * {@code quantize_row_q2_K_ref}: each sub-block's scale and minimum are searched for
+     * ({@link QuantMath#makeQkx2Quants} on absolute error, weighted by |x|), both sets are quantized
+     * to 4 bits against their largest member, and the weights are rounded again against the scales
+     * as stored.
+     */
+    static void quantizeBlock(float[] src, int from, ByteBuffer out, int at) {
+        int[] levels = new int[BLOCK_WEIGHTS];
+        float[] scales = new float[16];
+        float[] mins = new float[16];
+        float[] weights = new float[16];
+        float maxScale = 0;
+        float maxMin = 0;
+        for (int sub = 0; sub < 16; sub++) {
+            for (int l = 0; l < 16; l++) {
+                weights[l] = Math.abs(src[from + 16 * sub + l]);
+            }
+            QuantMath.ScaleMin fit = QuantMath.makeQkx2Quants(16, 3, src, from + 16 * sub, weights, levels, 16 * sub,
+                    -0.5f, 0.1f, 15, true);
+            scales[sub] = fit.scale();
+            mins[sub] = fit.min();
+            if (fit.scale() > maxScale) {
+                maxScale = fit.scale();
+            }
+            if (fit.min() > maxMin) {
+                maxMin = fit.min();
+            }
+        }
+        int[] packed = new int[16];
+        short d = 0;
+        if (maxScale > 0) {
+            float iscale = 15f / maxScale;
+            for (int sub = 0; sub < 16; sub++) {
+                packed[sub] = QuantMath.nearestInt(iscale * scales[sub]) & 0xFF;
+            }
+            d = QuantMath.toHalf(maxScale / 15f);
+        }
+        short dmin = 0;
+        if (maxMin > 0) {
+            float iscale = 15f / maxMin;
+            for (int sub = 0; sub < 16; sub++) {
+                packed[sub] = (packed[sub] | QuantMath.nearestInt(iscale * mins[sub]) << 4) & 0xFF;
+            }
+            dmin = QuantMath.toHalf(maxMin / 15f);
+        }
+        for (int sub = 0; sub < 16; sub++) {
+            out.put(at + sub, (byte) packed[sub]);
+        }
+        out.putShort(at + D, d).putShort(at + DMIN, dmin);
+
+        for (int sub = 0; sub < 16; sub++) {
+            float scale = QuantMath.fromHalf(d) * (packed[sub] & 0x0F);
+            if (scale == 0) {
+                continue;
+            }
+            float min = QuantMath.fromHalf(dmin) * (packed[sub] >> 4);
+            for (int l = 0; l < 16; l++) {
+                int q = QuantMath.nearestInt((src[from + 16 * sub + l] + min) / scale);
+                levels[16 * sub + l] = Math.max(0, Math.min(3, q));
+            }
+        }
+        for (int half = 0; half < 2; half++) {
+            for (int l = 0; l < 32; l++) {
+                int first = 128 * half + l;
+                out.put(at + QS + 32 * half + l, (byte) (levels[first] | levels[first + 32] << 2
+                        | levels[first + 64] << 4 | levels[first + 96] << 6));
+            }
+        }
+    }
+}

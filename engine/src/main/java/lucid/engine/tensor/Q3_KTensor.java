@@ -1,0 +1,216 @@
+package lucid.engine.tensor;
+
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * GGML_TYPE_Q3_K: super-blocks of 256 weights in 110 bytes (3.4375 bits per weight), made of 16
+ * sub-blocks of 16 weights that each have a signed 6-bit scale.
+ *
+ * <pre>
+ * offset  size  field
+ *   0      32   hmask[32]   third bits: bit b of byte l belongs to weight 32b + l
+ *  32      64   qs[64]      low 2 bits, in two halves of 32 bytes: bits 2g, 2g+1 of byte l of half
+ *                           h belong to weight 128h + 32g + l (g = 0..3)
+ *  96      12   scales[12]  sixteen 6-bit scales with a bias of 32, packed as in {@link PackedScales}
+ * 108       2   d           f16 scale of the scales
+ * </pre>
+ *
+ * Weight of sub-block s = (d · (scale[s] − 32)) · (q − 4), where q = low 2 bits + 4 · third bit, so
+ * q − 4 is -4..3 (a clear third bit means "minus 4"). The products are exact in float.
+ */
+public final class Q3_KTensor extends FloatTensor {
+
+    static final int BLOCK_WEIGHTS = 256;
+    static final int BLOCK_BYTES = 32 + 64 + 12 + 2;
+    private static final int QS = 32;
+    private static final int SCALES = 96;
+    private static final int D = 108;
+
+    static {
+        checkBlockLayout(GgmlType.Q3_K, BLOCK_WEIGHTS, BLOCK_BYTES);
+    }
+
+    private static final VectorSpecies<Float> FLOATS = VectorSupport.FLOAT_SPECIES;
+    private static final VectorSpecies<Byte> BYTES = VectorSupport.BYTE_SPECIES;
+
+    Q3_KTensor(MemorySegment data, long size) {
+        super(data, size);
+    }
+
+    @Override
+    public GgmlType type() {
+        return GgmlType.Q3_K;
+    }
+
+    @Override
+    public float getFloat(long index) {
+        long block = index / BLOCK_WEIGHTS * BLOCK_BYTES;
+        int j = (int) (index % BLOCK_WEIGHTS);
+        int l = j % 32;
+        int lowBits = data.get(JAVA_BYTE, block + QS + j / 128 * 32 + l) >> (2 * (j % 128 / 32)) & 3;
+        int third = data.get(JAVA_BYTE, block + l) >> (j / 32) & 1;
+        return scale(block, j / 16) * ((lowBits | third << 2) - 4);
+    }
+
+    /** d · (scale[sub] − 32): exact. */
+    private float scale(long block, int sub) {
+        return f16At(block + D) * PackedScales.scaleQ3(data, block + SCALES, sub);
+    }
+
+    @Override
+    float dotVector(long offset, float[] x, int xOffset, int n) {
+        FloatVector acc = FloatVector.zero(FLOATS);
+        long block = offset / BLOCK_WEIGHTS * BLOCK_BYTES;
+        for (int i = 0; i < n; i += BLOCK_WEIGHTS, block += BLOCK_BYTES) {
+            float d = f16At(block + D);
+            for (int half = 0; half < 2; half++) {
+                long qs = block + QS + 32L * half;
+                int base = xOffset + i + 128 * half;
+                // One group and one 16-weight sub-block at a time: building all four groups' quants
+                // from one load made a loop body that C2 compiled 2-5 times slower.
+                for (int g = 0; g < 4; g++) {
+                    byte thirdBit = (byte) (1 << (4 * half + g));
+                    for (int l0 = 0; l0 < 32; l0 += 16) {
+                        FloatVector sum = FloatVector.zero(FLOATS);
+                        for (int k = l0; k < l0 + 16; k += BYTES.length()) {
+                            ByteVector lowBits = VectorSupport.shiftRight(
+                                    ByteVector.fromMemorySegment(BYTES, data, qs + k, ByteOrder.LITTLE_ENDIAN), 2 * g)
+                                    .and((byte) 3);
+                            ByteVector hmask = ByteVector.fromMemorySegment(BYTES, data, block + k, ByteOrder.LITTLE_ENDIAN);
+                            // q − 4: -4..3, a clear third bit meaning "minus 4".
+                            ByteVector q = lowBits.sub((byte) 4, hmask.and(thirdBit).compare(VectorOperators.EQ, (byte) 0));
+                            for (int part = 0; part < VectorSupport.BYTE_PARTS; part++) {
+                                FloatVector xs = FloatVector.fromArray(FLOATS, x, base + 32 * g + k + part * FLOATS.length());
+                                sum = ((FloatVector) q.convertShape(VectorOperators.B2F, FLOATS, part)).fma(xs, sum);
+                            }
+                        }
+                        float scale = d * PackedScales.scaleQ3(data, block + SCALES, 8 * half + 2 * g + l0 / 16);
+                        acc = sum.fma(FloatVector.broadcast(FLOATS, scale), acc);
+                    }
+                }
+            }
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    @Override
+    float dotScalar(long offset, float[] x, int xOffset, int n) {
+        float sum = 0f;
+        long block = offset / BLOCK_WEIGHTS * BLOCK_BYTES;
+        for (int i = 0; i < n; i += BLOCK_WEIGHTS, block += BLOCK_BYTES) {
+            for (int half = 0; half < 2; half++) {
+                long qs = block + QS + 32L * half;
+                int base = xOffset + i + 128 * half;
+                for (int l0 = 0; l0 < 32; l0 += 16) {
+                    float sum0 = 0f;
+                    float sum1 = 0f;
+                    float sum2 = 0f;
+                    float sum3 = 0f;
+                    for (int l = l0; l < l0 + 16; l++) {
+                        int low = data.get(JAVA_BYTE, qs + l);
+                        int third = (data.get(JAVA_BYTE, block + l) >> (4 * half)) << 2;
+                        sum0 += ((low & 3 | third & 4) - 4) * x[base + l];
+                        sum1 += ((low >> 2 & 3 | third >> 1 & 4) - 4) * x[base + l + 32];
+                        sum2 += ((low >> 4 & 3 | third >> 2 & 4) - 4) * x[base + l + 64];
+                        sum3 += ((low >> 6 & 3 | third >> 3 & 4) - 4) * x[base + l + 96];
+                    }
+                    int sub = 8 * half + l0 / 16;
+                    sum += sum0 * scale(block, sub) + sum1 * scale(block, sub + 2)
+                            + sum2 * scale(block, sub + 4) + sum3 * scale(block, sub + 6);
+                }
+            }
+        }
+        return sum;
+    }
+
+    @Override
+    void decode(long offset, float[] out, int outOffset, int n) {
+        long block = offset / BLOCK_WEIGHTS * BLOCK_BYTES;
+        for (int i = 0; i < n; i += BLOCK_WEIGHTS, block += BLOCK_BYTES) {
+            for (int sub = 0; sub < 16; sub++) {
+                float scale = scale(block, sub);
+                int half = sub / 8;
+                int g = sub % 8 / 2;
+                for (int l = 16 * (sub & 1); l < 16 * (sub & 1) + 16; l++) {
+                    int low = data.get(JAVA_BYTE, block + QS + 32 * half + l);
+                    int hmask = data.get(JAVA_BYTE, block + l);
+                    int q = (low >> (2 * g) & 3 | (hmask >> (4 * half + g) & 1) << 2) - 4;
+                    out[outOffset + i + 128 * half + 32 * g + l] = scale * q;
+                }
+            }
+        }
+    }
+
+    /**
+     * One super-block of {@code src[from..from + 256)} into {@code out} at byte {@code at}, as ggml's
+     * {@code quantize_row_q3_K_ref}: each sub-block's scale is searched for
+     * ({@link QuantMath#makeQ3Quants}, 8 levels), the scales are quantized to 6 bits against the
+     * largest in magnitude (which becomes -32), and the weights are rounded again against the
+     * scales as stored.
+     */
+    static void quantizeBlock(float[] src, int from, ByteBuffer out, int at) {
+        int[] levels = new int[BLOCK_WEIGHTS];
+        float[] scales = new float[16];
+        float maxScale = 0;
+        float amax = 0;
+        for (int sub = 0; sub < 16; sub++) {
+            scales[sub] = QuantMath.makeQ3Quants(16, 4, src, from + 16 * sub, levels, 16 * sub);
+            if (Math.abs(scales[sub]) > amax) {
+                amax = Math.abs(scales[sub]);
+                maxScale = scales[sub];
+            }
+        }
+        int[] biased = new int[16];
+        short d;
+        if (maxScale != 0) {
+            float iscale = -32f / maxScale;
+            for (int sub = 0; sub < 16; sub++) {
+                int l = (byte) QuantMath.nearestInt(iscale * scales[sub]);
+                biased[sub] = Math.max(-32, Math.min(31, l)) + 32;
+            }
+            d = QuantMath.toHalf(1 / iscale);
+        } else {
+            d = 0;
+        }
+        PackedScales.packQ3(biased, out, at + SCALES);
+        out.putShort(at + D, d);
+
+        for (int sub = 0; sub < 16; sub++) {
+            float scale = QuantMath.fromHalf(d) * (biased[sub] - 32);
+            if (scale == 0) {
+                continue;
+            }
+            for (int l = 0; l < 16; l++) {
+                int q = QuantMath.nearestInt(src[from + 16 * sub + l] / scale);
+                levels[16 * sub + l] = Math.max(-4, Math.min(3, q)) + 4;
+            }
+        }
+        // Third bits go out as bit j / 32 of hmask[j % 32]; the low two bits stay in levels.
+        for (int l = 0; l < 32; l++) {
+            out.put(at + l, (byte) 0);
+        }
+        for (int j = 0; j < BLOCK_WEIGHTS; j++) {
+            if (levels[j] > 3) {
+                int mask = j % 32;
+                out.put(at + mask, (byte) (out.get(at + mask) | 1 << (j / 32)));
+                levels[j] -= 4;
+            }
+        }
+        for (int half = 0; half < 2; half++) {
+            for (int l = 0; l < 32; l++) {
+                int first = 128 * half + l;
+                out.put(at + QS + 32 * half + l, (byte) (levels[first] | levels[first + 32] << 2
+                        | levels[first + 64] << 4 | levels[first + 96] << 6));
+            }
+        }
+    }
+}

@@ -1,0 +1,242 @@
+package lucid.engine.tensor;
+
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * GGML_TYPE_Q4_K: super-blocks of 256 weights in 144 bytes (4.5 bits per weight), made of 8
+ * sub-blocks of 32 weights that each have a 6-bit scale and a 6-bit minimum.
+ *
+ * <pre>
+ * offset  size  field
+ *  0       2    d           f16 scale of the sub-block scales
+ *  2       2    dmin        f16 scale of the sub-block minimums
+ *  4      12    scales[12]  sc[0..7] and m[0..7], 6 bits each, packed as in {@link PackedScales}
+ * 16     128    qs[128]     4-bit quants in four runs of 32 bytes: byte l of run r holds weight
+ *                           64r + l (sub-block 2r) in its low nibble and weight 64r + 32 + l
+ *                           (sub-block 2r + 1) in its high nibble
+ * </pre>
+ *
+ * Weight of sub-block s = (d · sc[s]) · q − dmin · m[s], q = 0..15. Every product is exact in float
+ * (an f16 times 6 bits times 4 bits), so the one subtraction is the only rounding, whatever path
+ * computes it.
+ */
+public final class Q4_KTensor extends FloatTensor {
+
+    static final int BLOCK_WEIGHTS = 256;
+    static final int BLOCK_BYTES = 2 + 2 + 12 + 128;
+    private static final int DMIN = 2;
+    private static final int SCALES = 4;
+    private static final int QS = 16;
+
+    static {
+        checkBlockLayout(GgmlType.Q4_K, BLOCK_WEIGHTS, BLOCK_BYTES);
+    }
+
+    private static final VectorSpecies<Float> FLOATS = VectorSupport.FLOAT_SPECIES;
+    private static final VectorSpecies<Byte> BYTES = VectorSupport.BYTE_SPECIES;
+
+    Q4_KTensor(MemorySegment data, long size) {
+        super(data, size);
+    }
+
+    @Override
+    public GgmlType type() {
+        return GgmlType.Q4_K;
+    }
+
+    @Override
+    public float getFloat(long index) {
+        long block = index / BLOCK_WEIGHTS * BLOCK_BYTES;
+        int j = (int) (index % BLOCK_WEIGHTS);
+        int sub = j / 32;
+        int packed = data.get(JAVA_BYTE, block + QS + j / 64 * 32 + j % 32);
+        int q = (sub & 1) == 0 ? packed & 0x0F : (packed >> 4) & 0x0F;
+        return scale(block, sub) * q - min(block, sub);
+    }
+
+    /** d · sc[sub]: exact. */
+    private float scale(long block, int sub) {
+        return f16At(block) * PackedScales.scaleK4(data, block + SCALES, sub);
+    }
+
+    /** dmin · m[sub]: exact. */
+    private float min(long block, int sub) {
+        return f16At(block + DMIN) * PackedScales.minK4(data, block + SCALES, sub);
+    }
+
+    // Per sub-block, sum((a·q − b)·x) = a·Σ(q·x) − b·Σx: two sums, each scaled once.
+
+    @Override
+    float dotVector(long offset, float[] x, int xOffset, int n) {
+        FloatVector acc = FloatVector.zero(FLOATS);
+        long block = offset / BLOCK_WEIGHTS * BLOCK_BYTES;
+        for (int i = 0; i < n; i += BLOCK_WEIGHTS, block += BLOCK_BYTES) {
+            float d = f16At(block);
+            float dmin = f16At(block + DMIN);
+            for (int run = 0; run < 4; run++) {
+                FloatVector qxLow = FloatVector.zero(FLOATS);
+                FloatVector qxHigh = FloatVector.zero(FLOATS);
+                FloatVector xLow = FloatVector.zero(FLOATS);
+                FloatVector xHigh = FloatVector.zero(FLOATS);
+                for (int k = 0; k < 32; k += BYTES.length()) {
+                    ByteVector packed = ByteVector.fromMemorySegment(BYTES, data, block + QS + run * 32 + k,
+                            ByteOrder.LITTLE_ENDIAN);
+                    ByteVector low = packed.and((byte) 0x0F);
+                    ByteVector high = packed.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F);
+                    for (int part = 0; part < VectorSupport.BYTE_PARTS; part++) {
+                        int j = xOffset + i + run * 64 + k + part * FLOATS.length();
+                        FloatVector xl = FloatVector.fromArray(FLOATS, x, j);
+                        FloatVector xh = FloatVector.fromArray(FLOATS, x, j + 32);
+                        qxLow = ((FloatVector) low.convertShape(VectorOperators.B2F, FLOATS, part)).fma(xl, qxLow);
+                        qxHigh = ((FloatVector) high.convertShape(VectorOperators.B2F, FLOATS, part)).fma(xh, qxHigh);
+                        xLow = xLow.add(xl);
+                        xHigh = xHigh.add(xh);
+                    }
+                }
+                int sub = 2 * run;
+                acc = qxLow.fma(FloatVector.broadcast(FLOATS, d * PackedScales.scaleK4(data, block + SCALES, sub)), acc);
+                acc = xLow.fma(FloatVector.broadcast(FLOATS, -(dmin * PackedScales.minK4(data, block + SCALES, sub))), acc);
+                acc = qxHigh.fma(FloatVector.broadcast(FLOATS, d * PackedScales.scaleK4(data, block + SCALES, sub + 1)), acc);
+                acc = xHigh.fma(FloatVector.broadcast(FLOATS, -(dmin * PackedScales.minK4(data, block + SCALES, sub + 1))), acc);
+            }
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    @Override
+    float dotScalar(long offset, float[] x, int xOffset, int n) {
+        float sum = 0f;
+        long block = offset / BLOCK_WEIGHTS * BLOCK_BYTES;
+        for (int i = 0; i < n; i += BLOCK_WEIGHTS, block += BLOCK_BYTES) {
+            for (int run = 0; run < 4; run++) {
+                float qxLow = 0f;
+                float qxHigh = 0f;
+                float xLow = 0f;
+                float xHigh = 0f;
+                for (int l = 0; l < 32; l++) {
+                    int packed = data.get(JAVA_BYTE, block + QS + run * 32 + l);
+                    float xl = x[xOffset + i + run * 64 + l];
+                    float xh = x[xOffset + i + run * 64 + 32 + l];
+                    qxLow += (packed & 0x0F) * xl;
+                    qxHigh += ((packed >> 4) & 0x0F) * xh;
+                    xLow += xl;
+                    xHigh += xh;
+                }
+                int sub = 2 * run;
+                sum += qxLow * scale(block, sub) - xLow * min(block, sub);
+                sum += qxHigh * scale(block, sub + 1) - xHigh * min(block, sub + 1);
+            }
+        }
+        return sum;
+    }
+
+    @Override
+    void decode(long offset, float[] out, int outOffset, int n) {
+        long block = offset / BLOCK_WEIGHTS * BLOCK_BYTES;
+        for (int i = 0; i < n; i += BLOCK_WEIGHTS, block += BLOCK_BYTES) {
+            for (int run = 0; run < 4; run++) {
+                float aLow = scale(block, 2 * run);
+                float bLow = min(block, 2 * run);
+                float aHigh = scale(block, 2 * run + 1);
+                float bHigh = min(block, 2 * run + 1);
+                int at = outOffset + i + run * 64;
+                for (int l = 0; l < 32; l++) {
+                    int packed = data.get(JAVA_BYTE, block + QS + run * 32 + l);
+                    out[at + l] = aLow * (packed & 0x0F) - bLow;
+                    out[at + 32 + l] = aHigh * ((packed >> 4) & 0x0F) - bHigh;
+                }
+            }
+        }
+    }
+
+    /**
+     * One super-block of {@code src[from..from + 256)} into {@code out} at byte {@code at}, as ggml's
+     * {@code quantize_row_q4_K_ref}: each sub-block's scale and minimum are searched for
+     * ({@link QuantMath#makeQkx2Quants}, weighted by rms(x) + |x|), both sets are then quantized to 6
+     * bits against their largest member, and the weights are rounded again against the scales as
+     * stored.
+     */
+    static void quantizeBlock(float[] src, int from, ByteBuffer out, int at) {
+        int[] levels = new int[BLOCK_WEIGHTS];
+        float[] scales = new float[8];
+        float[] mins = new float[8];
+        float maxScale = 0;
+        float maxMin = 0;
+        float[] weights = new float[32];
+        for (int sub = 0; sub < 8; sub++) {
+            int start = from + 32 * sub;
+            float sumX2 = 0;
+            for (int l = 0; l < 32; l++) {
+                sumX2 += src[start + l] * src[start + l];
+            }
+            float rms = (float) Math.sqrt(sumX2 / 32);
+            for (int l = 0; l < 32; l++) {
+                weights[l] = rms + Math.abs(src[start + l]);
+            }
+            QuantMath.ScaleMin fit = QuantMath.makeQkx2Quants(32, 15, src, start, weights, levels, 32 * sub,
+                    -1f, 0.1f, 20, false);
+            scales[sub] = fit.scale();
+            mins[sub] = fit.min();
+            if (fit.scale() > maxScale) {
+                maxScale = fit.scale();
+            }
+            if (fit.min() > maxMin) {
+                maxMin = fit.min();
+            }
+        }
+        int[] sixBitScales = new int[8];
+        int[] sixBitMins = new int[8];
+        sixBitQuantize(scales, maxScale, sixBitScales);
+        sixBitQuantize(mins, maxMin, sixBitMins);
+        PackedScales.packK4(sixBitScales, sixBitMins, out, at + SCALES);
+        short d = QuantMath.toHalf(maxScale / 63f);
+        short dmin = QuantMath.toHalf(maxMin / 63f);
+        out.putShort(at, d).putShort(at + DMIN, dmin);
+
+        requantize(src, from, QuantMath.fromHalf(d), QuantMath.fromHalf(dmin), sixBitScales, sixBitMins, 15, levels);
+        for (int run = 0; run < 4; run++) {
+            for (int l = 0; l < 32; l++) {
+                out.put(at + QS + run * 32 + l, (byte) (levels[64 * run + l] | levels[64 * run + 32 + l] << 4));
+            }
+        }
+    }
+
+    /**
+     * Each of {@code values} (≥ 0) as 0..63 steps of max/63, as ggml stores K4 scales and minimums
+     * (its uint8 cast wraps a negative step, which a negative fitted scale would give).
+     */
+    static void sixBitQuantize(float[] values, float max, int[] steps) {
+        float inverse = max > 0 ? 63f / max : 0f;
+        for (int j = 0; j < values.length; j++) {
+            steps[j] = Math.min(63, QuantMath.nearestInt(inverse * values[j]) & 0xFF);
+        }
+    }
+
+    /**
+     * Rounds every weight of a K4 super-block to 0..nmax against the scales and minimums as they
+     * will be decoded; a sub-block whose scale is zero keeps the levels of the search.
+     */
+    static void requantize(float[] src, int from, float d, float dmin, int[] scales, int[] mins, int nmax,
+            int[] levels) {
+        for (int sub = 0; sub < 8; sub++) {
+            float scale = d * scales[sub];
+            if (scale == 0) {
+                continue;
+            }
+            float min = dmin * mins[sub];
+            for (int l = 0; l < 32; l++) {
+                int q = QuantMath.nearestInt((src[from + 32 * sub + l] + min) / scale);
+                levels[32 * sub + l] = Math.max(0, Math.min(nmax, q));
+            }
+        }
+    }
+}
