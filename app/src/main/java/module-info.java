@@ -4,6 +4,21 @@
 module lucid.app {
     requires lucid.engine;
     requires javafx.controls;
+    requires atlantafx.base;
+    requires org.kordamp.ikonli.javafx;
+    requires org.kordamp.ikonli.feather;
+    requires org.xerial.sqlitejdbc;
+    requires java.sql;
+    requires org.commonmark;
+    requires org.commonmark.ext.gfm.tables;
+    requires com.fasterxml.jackson.databind;
 
     exports lucid.app to javafx.graphics;
+    exports lucid.app.chat;
+    exports lucid.app.common;
+    exports lucid.app.models;
+    exports lucid.app.settings;
+    exports lucid.app.cli;
+    opens lucid.app.chat to com.fasterxml.jackson.databind;
+    opens lucid.app.settings to com.fasterxml.jackson.databind;
 }
