@@ -26,7 +26,11 @@ public final class PromptFormats {
         return PLAIN;
     }
 
-    /** Messages one after another; a base model continues the last one's text. */
+    /**
+     * Messages one after another for a base model: a reply is the model's continuation of the text
+     * before it, so it is appended as is (which also lets the next turn reuse the cached tokens);
+     * every other message starts on a new line.
+     */
     public static final PromptFormat PLAIN = new PromptFormat() {
         @Override
         public String name() {
@@ -40,10 +44,10 @@ public final class PromptFormats {
                 if (t.content().isBlank()) {
                     continue;
                 }
-                if (!out.isEmpty()) {
+                if (t.role() != Role.ASSISTANT && !out.isEmpty()) {
                     out.append('\n');
                 }
-                out.append(t.content().strip());
+                out.append(t.role() == Role.ASSISTANT ? t.content() : t.content().strip());
             }
             return out.toString();
         }
