@@ -93,7 +93,13 @@ public final class MainWindow {
             }
             scene.getStylesheets().add(url.toExternalForm());
         }
-        scene.getAccelerators().put(new KeyCodeCombination(KeyCode.ESCAPE), ctx.chat()::stop);
+        // A filter, not an accelerator: the focused input would otherwise see Esc first.
+        scene.addEventFilter(javafx.scene.input.KeyEvent.KEY_PRESSED, e -> {
+            if (e.getCode() == KeyCode.ESCAPE && ctx.chat().generatingProperty().get()) {
+                ctx.chat().stop();
+                e.consume();
+            }
+        });
         scene.getAccelerators().put(new KeyCodeCombination(KeyCode.K, KeyCombination.SHORTCUT_DOWN), sidebar::focusSearch);
         stage.titleProperty().bind(messages.bind("app.title"));
         stage.setScene(scene);
