@@ -12,13 +12,15 @@ module lucid.app {
     requires org.commonmark;
     requires org.commonmark.ext.gfm.tables;
     requires com.fasterxml.jackson.databind;
+    requires com.fasterxml.jackson.dataformat.yaml;
 
     exports lucid.app to javafx.graphics;
     exports lucid.app.chat;
     exports lucid.app.common;
     exports lucid.app.models;
     exports lucid.app.settings;
-    exports lucid.app.cli;
+    exports lucid.app.workbench;
     opens lucid.app.chat to com.fasterxml.jackson.databind;
     opens lucid.app.settings to com.fasterxml.jackson.databind;
+    opens lucid.app.workbench to com.fasterxml.jackson.databind;
 }

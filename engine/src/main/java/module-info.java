@@ -13,6 +13,7 @@ module lucid.engine {
     exports lucid.engine.sampling;
     exports lucid.engine.inference;
     exports lucid.engine.lab;
+    exports lucid.engine.inspect;
 
     uses lucid.engine.backend.Backend.Provider;
     provides lucid.engine.backend.Backend.Provider with lucid.engine.backend.cpu.CpuBackend.Provider;

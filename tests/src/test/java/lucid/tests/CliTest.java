@@ -133,6 +133,52 @@ class CliTest {
     }
 
     @Test
+    void benchReportsSpeedAgainstTheBandwidthCeiling() throws IOException {
+        Run r = lucid("bench", "--model", stories(), "-p", "16", "-n", "8", "--reps", "2", "--bandwidth-mib", "64",
+                "--threads", "2", "--json");
+        assertEquals(0, r.code(), r.err());
+        JsonNode json = new ObjectMapper().readTree(r.out());
+        for (String field : List.of("pp_tps", "tg_tps", "tg_tps_min", "tg_tps_max", "load_ms", "bandwidth_gbs",
+                "bytes_per_token", "ceiling_tps", "ceiling_fraction")) {
+            assertTrue(json.get(field).asDouble() > 0, field + " in " + r.out());
+        }
+        assertEquals(2, json.get("threads").asInt());
+        assertTrue(json.get("tg_tps_min").asDouble() <= json.get("tg_tps").asDouble()
+                && json.get("tg_tps").asDouble() <= json.get("tg_tps_max").asDouble());
+        // stories260k: all 1,171,200 bytes of F32 weights but 511 of the 512 embedding rows.
+        assertEquals(1_171_200 - 511 * 64 * 4, json.get("bytes_per_token").asLong());
+        double ceiling = json.get("bandwidth_gbs").asDouble() * 1e9 / json.get("bytes_per_token").asDouble();
+        assertEquals(ceiling, json.get("ceiling_tps").asDouble(), ceiling * 1e-6);
+    }
+
+    @Test
+    void inspectPrintsProbabilitiesAndAttribution() throws IOException {
+        Run probs = lucid("inspect", "--model", stories(), "--prompt", "Once upon a time", "--what", "probs", "--top", "5",
+                "--max-tokens", "3", "--json", "--threads", "1");
+        assertEquals(0, probs.code(), probs.err());
+        JsonNode tokens = new ObjectMapper().readTree(probs.out()).get("tokens");
+        assertEquals(4 + 3, tokens.size(), "4 prompt tokens after BOS, 3 generated");
+        JsonNode first = tokens.get(0);
+        for (String field : List.of("position", "id", "piece", "prob", "logprob", "rank", "entropy", "top", "sampled")) {
+            assertTrue(first.has(field), field);
+        }
+        assertEquals(403, first.get("id").asInt());
+        assertEquals(5, first.get("top").size());
+        assertTrue(tokens.get(6).get("generated").asBoolean());
+
+        Run attribution = lucid("inspect", "--model", stories(), "--prompt", "Lily and Tom", "--what", "attribution",
+                "--json", "--threads", "1");
+        assertEquals(0, attribution.code(), attribution.err());
+        JsonNode a = new ObjectMapper().readTree(attribution.out());
+        int position = a.get("target").get("position").asInt();
+        assertEquals(position, a.get("scores").size());
+        assertEquals(position, a.get("tokens").size());
+
+        Run bad = lucid("inspect", "--model", stories(), "--prompt", "x", "--what", "nonsense");
+        assertEquals(2, bad.code());
+    }
+
+    @Test
     void badFilesGiveOneLineAndExitCode2(@TempDir Path dir) throws IOException {
         Path garbage = dir.resolve("garbage.gguf");
         Files.write(garbage, "this is not a model".getBytes(StandardCharsets.UTF_8));

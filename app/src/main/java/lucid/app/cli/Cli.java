@@ -32,7 +32,7 @@ public final class Cli {
 
     public static Cli standard() {
         return new Cli(List.of(new InfoCommand(), new TokenizeCommand(), new DetokenizeCommand(),
-                new GenerateCommand(), new LogitsCommand(), new PerplexityCommand()));
+                new GenerateCommand(), new LogitsCommand(), new PerplexityCommand(), new BenchCommand(), new InspectCommand(), new EvalCommand()));
     }
 
     public boolean isCommand(String name) {

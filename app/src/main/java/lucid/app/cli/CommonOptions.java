@@ -10,7 +10,7 @@ final class CommonOptions {
     }
 
     static final Option MODEL = Option.required("model", "FILE", "GGUF model file");
-    static final Option THREADS = Option.value("threads", "N", "worker threads (default: all cores)");
+    static final Option THREADS = Option.value("threads", "N", "worker threads (default: one per physical core)");
     static final Option JSON = Option.flag("json", "print JSON instead of text");
     static final Option PROMPT = Option.required("prompt", "TEXT", "prompt text");
 

@@ -8,7 +8,16 @@ package lucid.app.cli;
  * @param description one line of help
  * @param required    whether the command refuses to run without it
  */
-public record Option(String name, String valueName, String description, boolean required) {
+public record Option(String name, String valueName, String description, boolean required, String shortName) {
+
+    public Option(String name, String valueName, String description, boolean required) {
+        this(name, valueName, description, required, null);
+    }
+
+    /** The same option, also accepted as {@code -x} (a single dash and one letter). */
+    public Option withShortName(String letter) {
+        return new Option(name, valueName, description, required, letter);
+    }
 
     public static Option flag(String name, String description) {
         return new Option(name, null, description, false);
@@ -27,6 +36,6 @@ public record Option(String name, String valueName, String description, boolean 
     }
 
     String usage() {
-        return "--" + name + (isFlag() ? "" : " " + valueName);
+        return (shortName == null ? "" : "-" + shortName + ", ") + "--" + name + (isFlag() ? "" : " " + valueName);
     }
 }

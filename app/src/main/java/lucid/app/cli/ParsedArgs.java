@@ -22,12 +22,19 @@ public final class ParsedArgs {
 
     public static ParsedArgs parse(String command, List<Option> options, List<String> args) {
         Map<String, Option> byName = new HashMap<>();
+        Map<String, Option> byShortName = new HashMap<>();
         for (Option o : options) {
             byName.put(o.name(), o);
+            if (o.shortName() != null) {
+                byShortName.put(o.shortName(), o);
+            }
         }
         ParsedArgs parsed = new ParsedArgs();
         for (int i = 0; i < args.size(); i++) {
             String arg = args.get(i);
+            if (arg.length() == 2 && arg.charAt(0) == '-' && byShortName.containsKey(arg.substring(1))) {
+                arg = "--" + byShortName.get(arg.substring(1)).name();
+            }
             if (!arg.startsWith("--") || arg.length() == 2) {
                 throw new UsageException("unexpected argument '" + arg + "' for '" + command
                         + "' (options start with --; see lucid help " + command + ")");

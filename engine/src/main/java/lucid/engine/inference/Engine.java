@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 
 import lucid.engine.backend.Backend;
+import lucid.engine.backend.CpuTopology;
 import lucid.engine.gguf.GgufFile;
 import lucid.engine.model.Architecture;
 import lucid.engine.model.Architectures;
@@ -34,9 +35,9 @@ public final class Engine implements AutoCloseable {
         return new Engine(Backend.open(null, threads));
     }
 
-    /** Threads to use when the user does not say: every core the JVM may use. */
+    /** Threads to use when the user does not say: one per physical core (see {@link CpuTopology}). */
     public static int defaultThreads() {
-        return Math.max(1, Runtime.getRuntime().availableProcessors());
+        return CpuTopology.physicalCores();
     }
 
     public Backend backend() {

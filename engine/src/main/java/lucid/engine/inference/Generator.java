@@ -1,11 +1,19 @@
 package lucid.engine.inference;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.function.Consumer;
 
+import lucid.engine.inspect.Distribution;
+import lucid.engine.inspect.SampledView;
+import lucid.engine.inspect.SamplerStage;
+import lucid.engine.inspect.TokenProbability;
+import lucid.engine.sampling.CandidatesView;
 import lucid.engine.sampling.SamplerChain;
 import lucid.engine.sampling.SamplingParams;
+import lucid.engine.sampling.StageObserver;
 import lucid.engine.sampling.StopStringMatcher;
 import lucid.engine.tokenizer.Tokenizer;
 import lucid.engine.tokenizer.Utf8StreamDecoder;
@@ -21,9 +29,143 @@ import lucid.engine.tokenizer.Utf8StreamDecoder;
 public final class Generator {
 
     private final InferenceSession session;
+    private Distribution probabilities;
+    private boolean recordStages;
+    private Consumer<TokenProbability> probabilitySink;
 
     public Generator(InferenceSession session) {
         this.session = session;
+    }
+
+    /**
+     * Also reports, for every prompt token after the first and every generated token, its
+     * probability, rank and alternatives under the model and under the sampler's distribution
+     * (with each sampler stage when {@code stages} is set). Costs a softmax and a top-k pass per
+     * token, and logits at every prompt position; without this call generation does neither.
+     */
+    public Generator recordProbabilities(Distribution distribution, boolean stages, Consumer<TokenProbability> sink) {
+        this.probabilities = distribution;
+        this.recordStages = stages;
+        this.probabilitySink = sink;
+        return this;
+    }
+
+    /**
+     * Prefills while reporting each prompt token's probability given the tokens before it. The
+     * sampler's view of a prompt token comes from a separate chain with the same settings, so the
+     * generation's own random stream is not disturbed.
+     */
+    private float[] prefillRecording(int[] prompt, SamplingParams params) {
+        SamplerChain observing = SamplerChain.from(params.withSeed(0), session.model().config().vocabSize());
+        StageRecorder recorder = new StageRecorder(probabilities, recordStages);
+        observing.setStageObserver(recorder);
+        for (int t : session.tokens()) {
+            observing.accept(t);
+        }
+        int base = session.position();
+        observing.accept(prompt[0]);
+        return session.prefill(prompt, (pos, logits) -> {
+            int next = pos - base + 1;
+            if (next < prompt.length) {
+                recorder.clear();
+                observing.sample(logits);
+                probabilitySink.accept(probabilities.of(pos + 1, logits, prompt[next], false, recorder.sampled(prompt[next])));
+                observing.accept(prompt[next]);
+            }
+        });
+    }
+
+    /**
+     * Keeps the distribution the sampler drew from (and, if asked, every stage) so the token finally
+     * chosen — or, for prompt tokens, the token that really came next — can be looked up in it.
+     */
+    private static final class StageRecorder implements StageObserver {
+        private final Distribution distribution;
+        private final boolean keepStages;
+        private final List<SamplerStage> stages = new ArrayList<>();
+        private final CandidateCopy copy = new CandidateCopy();
+        private boolean captured;
+
+        StageRecorder(Distribution distribution, boolean keepStages) {
+            this.distribution = distribution;
+            this.keepStages = keepStages;
+        }
+
+        void clear() {
+            stages.clear();
+            captured = false;
+        }
+
+        @Override
+        public void onStage(String stageName, CandidatesView candidates) {
+            if (keepStages) {
+                stages.add(distribution.stage(stageName, candidates));
+            }
+            // The selecting stage (greedy/dist) comes last and leaves the distribution it drew from
+            // in place; the view is valid only during this call, so copy it.
+            if (candidates.selected() >= 0) {
+                copy.fill(candidates);
+                captured = true;
+            }
+        }
+
+        SampledView sampled(int token) {
+            return captured ? distribution.sampled(copy, token, List.copyOf(stages)) : null;
+        }
+    }
+
+    /** A reusable copy of a candidates view (ids and probabilities), valid after the chain returns. */
+    private static final class CandidateCopy implements CandidatesView {
+        private int[] ids = new int[0];
+        private float[] probs = new float[0];
+        private int size;
+
+        void fill(CandidatesView view) {
+            size = view.size();
+            if (ids.length < size) {
+                ids = new int[size];
+                probs = new float[size];
+            }
+            for (int i = 0; i < size; i++) {
+                ids[i] = view.id(i);
+                probs[i] = view.probability(i);
+            }
+        }
+
+        @Override
+        public int size() {
+            return size;
+        }
+
+        @Override
+        public int id(int position) {
+            return ids[position];
+        }
+
+        @Override
+        public float logit(int position) {
+            return (float) Math.log(probs[position]);
+        }
+
+        @Override
+        public float probability(int position) {
+            return probs[position];
+        }
+
+        @Override
+        public boolean hasProbabilities() {
+            return true;
+        }
+
+        @Override
+        public boolean isSorted() {
+            return false;
+        }
+
+        @Override
+        public int selected() {
+            return -1;
+        }
     }
 
     /**
@@ -50,13 +192,24 @@ public final class Generator {
         long start = System.nanoTime();
         long promptNanos = 0;
         long firstToken = -1;
+        StageRecorder stageRecorder = probabilities == null ? null : new StageRecorder(probabilities, recordStages);
+        if (stageRecorder != null) {
+            chain.setStageObserver(stageRecorder);
+        }
         try {
-            float[] logits = session.prefill(prompt);
+            float[] logits = probabilities == null ? session.prefill(prompt) : prefillRecording(prompt, params);
             promptNanos = System.nanoTime() - start;
             events.accept(new GenerationEvent.PromptProcessed(prompt.length, promptNanos));
             while (true) {
+                if (stageRecorder != null) {
+                    stageRecorder.clear();
+                }
                 int token = chain.sample(logits);
                 chain.accept(token);
+                if (stageRecorder != null) {
+                    probabilitySink.accept(probabilities.of(session.position(), logits, token, true,
+                            stageRecorder.sampled(token)));
+                }
                 if (count == generated.length) {
                     generated = Arrays.copyOf(generated, count * 2);
                 }

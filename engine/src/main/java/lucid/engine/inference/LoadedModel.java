@@ -61,7 +61,7 @@ public final class LoadedModel implements AutoCloseable {
         return transformer;
     }
 
-    Backend backend() {
+    public Backend backend() {
         return backend;
     }
 

@@ -4,6 +4,7 @@ import java.util.Arrays;
 import java.util.function.IntConsumer;
 
 import lucid.engine.inference.InferenceSession;
+import lucid.engine.inspect.Distribution;
 import lucid.engine.inference.LoadedModel;
 
 /**
@@ -79,7 +80,7 @@ public final class Perplexity {
                 double[] chunkNll = new double[ctx];
                 session.prefill(chunk, (pos, logits) -> {
                     if (pos >= first && pos < ctx - 1) {
-                        chunkNll[pos] = -logSoftmax(logits, chunk[pos + 1]);
+                        chunkNll[pos] = -Distribution.logSoftmax(logits, chunk[pos + 1]);
                     }
                 });
                 for (int pos = first; pos < ctx - 1; pos++) {
@@ -98,18 +99,5 @@ public final class Perplexity {
         double ppl = Math.exp(mean);
         double uncertainty = count > 1 && variance > 0 ? ppl * Math.sqrt(variance / (count - 1)) : 0;
         return new Result(ppl, uncertainty, chunks, count, running);
-    }
-
-    /** log(softmax(logits)[target]), computed stably in double. */
-    static double logSoftmax(float[] logits, int target) {
-        float max = Float.NEGATIVE_INFINITY;
-        for (float l : logits) {
-            max = Math.max(max, l);
-        }
-        double sum = 0;
-        for (float l : logits) {
-            sum += Math.exp(l - max);
-        }
-        return logits[target] - max - Math.log(sum);
     }
 }

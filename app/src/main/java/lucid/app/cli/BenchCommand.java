@@ -1,0 +1,87 @@
+package lucid.app.cli;
+
+import java.util.List;
+
+import lucid.engine.inference.Engine;
+import lucid.engine.inference.LoadedModel;
+import lucid.engine.lab.Benchmark;
+
+/**
+ * {@code lucid bench}: prompt and generation speed, and generation speed as a fraction of the
+ * memory-bandwidth ceiling measured in the same run.
+ */
+final class BenchCommand implements Command {
+
+    @Override
+    public String name() {
+        return "bench";
+    }
+
+    @Override
+    public String summary() {
+        return "measure prompt/generation speed against this machine's memory-bandwidth ceiling";
+    }
+
+    @Override
+    public List<Option> options() {
+        return List.of(CommonOptions.MODEL, CommonOptions.THREADS,
+                Option.value("prompt-tokens", "N", "prompt length for prompt processing (default 128)").withShortName("p"),
+                Option.value("gen-tokens", "N", "tokens generated per repetition (default 64)").withShortName("n"),
+                Option.value("reps", "N", "repetitions; medians are reported (default 3)"),
+                Option.value("bandwidth-mib", "MIB", "buffer size of the bandwidth probe (default 1024; 0 skips it)"),
+                CommonOptions.JSON);
+    }
+
+    @Override
+    public int run(ParsedArgs args, CliContext ctx) throws Exception {
+        long bandwidthMib = args.longValue("bandwidth-mib", 1024);
+        if (bandwidthMib < 0) {
+            throw new UsageException("--bandwidth-mib must not be negative");
+        }
+        Benchmark.Settings settings;
+        try {
+            settings = new Benchmark.Settings(args.integer("prompt-tokens", 128), args.integer("gen-tokens", 64),
+                    args.integer("reps", 3), bandwidthMib << 20);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage());
+        }
+        try (Engine engine = Engine.create(CommonOptions.threads(args));
+             LoadedModel model = engine.load(args.existingFile("model"))) {
+            Benchmark.Result r = Benchmark.run(model, settings);
+            if (args.flag("json")) {
+                ctx.out().println(new Json().beginObject()
+                        .field("model", model.path().getFileName().toString())
+                        .field("threads", r.threads())
+                        .field("prompt_tokens", r.promptTokens())
+                        .field("gen_tokens", r.generateTokens())
+                        .field("reps", r.repetitions())
+                        .field("pp_tps", r.promptTps())
+                        .field("tg_tps", r.generateTps())
+                        .field("tg_tps_min", r.generateTpsMin())
+                        .field("tg_tps_max", r.generateTpsMax())
+                        .field("load_ms", r.loadMillis())
+                        .field("bandwidth_gbs", r.bandwidth() / 1e9)
+                        .field("bytes_per_token", r.bytesPerToken())
+                        .field("ceiling_tps", r.ceilingTps())
+                        .field("ceiling_fraction", r.ceilingFraction())
+                        .endObject());
+            } else {
+                var out = ctx.out();
+                out.printf("model:             %s (%s weights read per token)%n", model.path().getFileName(),
+                        CommonOptions.humanBytes(r.bytesPerToken()));
+                out.printf("threads:           %d%n", r.threads());
+                out.printf("load:              %.1f ms%n", r.loadMillis());
+                out.printf("prompt (pp%d):     %.1f tokens/s (median of %d)%n", r.promptTokens(), r.promptTps(),
+                        r.repetitions());
+                out.printf("generation (tg%d): %.1f tokens/s (median; min %.1f, max %.1f)%n", r.generateTokens(),
+                        r.generateTps(), r.generateTpsMin(), r.generateTpsMax());
+                if (r.bandwidth() > 0) {
+                    out.printf("memory bandwidth:  %.2f GB/s (measured now, %d threads)%n", r.bandwidth() / 1e9, r.threads());
+                    out.printf("ceiling:           %.1f tokens/s; generation reaches %.1f%% of it%n", r.ceilingTps(),
+                            100 * r.ceilingFraction());
+                }
+            }
+        }
+        return Cli.EXIT_OK;
+    }
+}

@@ -1,0 +1,129 @@
+package lucid.engine.lab;
+
+import java.util.Arrays;
+import java.util.SplittableRandom;
+
+import lucid.engine.gguf.GgufTensorInfo;
+import lucid.engine.inference.InferenceSession;
+import lucid.engine.inference.LoadedModel;
+
+/**
+ * Prompt-processing and generation speed of a loaded model, and how close generation comes to the
+ * machine's memory-bandwidth ceiling: a decode step must read every weight once, so tokens/s can
+ * never exceed (bandwidth) / (bytes of weights per token).
+ */
+public final class Benchmark {
+
+    /**
+     * @param promptTokens    tokens in the timed prompt (pp)
+     * @param generateTokens  tokens generated per repetition (tg)
+     * @param repetitions     timed repetitions; medians are reported
+     * @param bandwidthBytes  size of the bandwidth probe's buffer (0 skips the probe)
+     */
+    public record Settings(int promptTokens, int generateTokens, int repetitions, long bandwidthBytes) {
+        public Settings {
+            if (promptTokens < 1 || generateTokens < 1 || repetitions < 1) {
+                throw new IllegalArgumentException("prompt tokens, generated tokens and repetitions must be positive");
+            }
+        }
+    }
+
+    /**
+     * All speeds in tokens per second.
+     *
+     * @param bytesPerToken  bytes of weights read to generate one token
+     * @param bandwidth      measured memory read bandwidth, bytes/s (0 if not measured)
+     */
+    public record Result(int threads, int promptTokens, int generateTokens, int repetitions, double loadMillis,
+                         double promptTps, double generateTps, double generateTpsMin, double generateTpsMax,
+                         long bytesPerToken, double bandwidth) {
+
+        public double ceilingTps() {
+            return bandwidth <= 0 ? 0 : bandwidth / bytesPerToken;
+        }
+
+        public double ceilingFraction() {
+            double c = ceilingTps();
+            return c <= 0 ? 0 : generateTps / c;
+        }
+    }
+
+    private Benchmark() {
+    }
+
+    public static Result run(LoadedModel model, Settings s) {
+        int vocab = model.config().vocabSize();
+        int ctx = s.promptTokens() + s.generateTokens() + 1;
+        if (ctx > model.config().contextLength()) {
+            throw new IllegalArgumentException("prompt + generated tokens (" + (ctx - 1) + ") exceed the model's context of "
+                    + model.config().contextLength());
+        }
+        // Random token ids, fixed seed: the speed of a forward pass does not depend on which tokens.
+        SplittableRandom random = new SplittableRandom(1234);
+        int[] prompt = new int[s.promptTokens()];
+        for (int i = 0; i < prompt.length; i++) {
+            prompt[i] = random.nextInt(vocab);
+        }
+        double[] pp = new double[s.repetitions()];
+        double[] tg = new double[s.repetitions()];
+        try (InferenceSession session = model.newSession(ctx)) {
+            // One untimed round so the JIT has compiled the hot loops before timing.
+            session.prefill(Arrays.copyOf(prompt, Math.min(prompt.length, 16)));
+            session.step(1);
+            for (int r = 0; r < s.repetitions(); r++) {
+                session.reset();
+                long t0 = System.nanoTime();
+                float[] logits = session.prefill(prompt);
+                long t1 = System.nanoTime();
+                pp[r] = prompt.length * 1e9 / (t1 - t0);
+
+                int token = argmax(logits);
+                long t2 = System.nanoTime();
+                for (int i = 0; i < s.generateTokens(); i++) {
+                    token = argmax(session.step(token));
+                }
+                long t3 = System.nanoTime();
+                tg[r] = s.generateTokens() * 1e9 / (t3 - t2);
+            }
+        }
+        double bandwidth = s.bandwidthBytes() > 0
+                ? MemoryBandwidth.measure(model.backend(), s.bandwidthBytes(), 5) : 0;
+        return new Result(model.backend().threads(), s.promptTokens(), s.generateTokens(), s.repetitions(),
+                model.loadNanos() / 1e6, median(pp), median(tg), Arrays.stream(tg).min().orElse(0),
+                Arrays.stream(tg).max().orElse(0), bytesPerToken(model), bandwidth);
+    }
+
+    /**
+     * Weight bytes one decode step reads: every tensor once, except the token embedding, of which
+     * only one row is read — unless the output projection is tied to it, then all of it.
+     */
+    public static long bytesPerToken(LoadedModel model) {
+        boolean tied = model.file().tensor("output.weight").isEmpty();
+        long total = 0;
+        for (GgufTensorInfo t : model.file().tensors()) {
+            if (t.name().equals("token_embd.weight") && !tied) {
+                total += t.byteSize() / t.dim(1);
+            } else {
+                total += t.byteSize();
+            }
+        }
+        return total;
+    }
+
+    private static int argmax(float[] logits) {
+        int best = 0;
+        for (int i = 1; i < logits.length; i++) {
+            if (logits[i] > logits[best]) {
+                best = i;
+            }
+        }
+        return best;
+    }
+
+    private static double median(double[] values) {
+        double[] v = values.clone();
+        Arrays.sort(v);
+        int n = v.length;
+        return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+    }
+}
