@@ -113,7 +113,7 @@ public final class ChatEngine implements AutoCloseable {
      * Generates a reply to {@code prompt}, reusing the cached prefix the session shares with it.
      * Returns with {@link lucid.engine.inference.StopReason#CANCELLED} after {@link #cancel()}.
      */
-    public GenerationResult generate(int[] prompt, SamplingParams params, int context,
+    public synchronized GenerationResult generate(int[] prompt, SamplingParams params, int context,
                                      Consumer<GenerationEvent> listener) {
         int ctx = effectiveContext(context);
         if (session == null || session.contextLength() != ctx) {
@@ -153,8 +153,9 @@ public final class ChatEngine implements AutoCloseable {
         }
     }
 
+    /** Waits for a running generation (cancel it first) so the weights are never unmapped under it. */
     @Override
-    public void close() {
+    public synchronized void close() {
         model.close();
     }
 }

@@ -142,7 +142,8 @@ public final class ModelViewModel {
                 loadingPath.set(null);
                 onLoaded.accept(path);
                 if (old != null) {
-                    loader.execute(old::close); // after any generation on it has been cancelled by the view
+                    old.cancel();
+                    loader.execute(old::close); // waits for a generation still finishing on it
                 }
             });
             return null;

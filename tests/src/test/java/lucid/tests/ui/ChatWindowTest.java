@@ -64,7 +64,8 @@ class ChatWindowTest {
                 "--model", SharedFixtures.file("models/stories260k.gguf").toString());
         ctx = app.context();
         chat = ctx.chat();
-        waitFor(30, () -> ctx.models().chatEngineProperty().get() != null);
+        waitFor(30, () -> ctx.models().chatEngineProperty().get() != null && !ctx.models().loadingProperty().get());
+        waitFor(5, () -> "llama".equals(robot.lookup("#model-name").queryLabeled().getText()));
     }
 
     @AfterEach
@@ -200,6 +201,34 @@ class ChatWindowTest {
         robot.type(KeyCode.ENTER);
         waitFor(30, () -> chat.finishedRepliesProperty().get() == 1);
         assertFalse(chat.messages().getLast().content().isBlank());
+    }
+
+    @Test
+    void aConversationTooLongForTheContextAsksBeforeCuttingAnything() throws Exception {
+        Platform.runLater(() -> menuItem("menu-chat-settings").fire());
+        waitFor(10, () -> showing("#context-length"));
+        robot.interact(() -> {
+            robot.lookup("#context-length").queryAs(TextField.class).setText("48");
+            robot.lookup("#max-tokens").queryAs(TextField.class).setText("8");
+        });
+        robot.clickOn(labeled("Apply"));
+        waitFor(10, () -> chat.settingsProperty().get().contextLength() == 48);
+        robot.clickOn("#chat-input").write("Lily went to the park to play with her red ball and her friend Tom.");
+        robot.type(KeyCode.ENTER);
+        waitFor(30, () -> chat.finishedRepliesProperty().get() == 1);
+        robot.clickOn("#chat-input").write("Then they saw a big dog and a small cat under the old tree in the park.");
+        robot.type(KeyCode.ENTER);
+        // The history no longer fits: a warning with the choices, and nothing has been cut yet.
+        waitFor(30, () -> showing("#overflow-dialog"));
+        DialogPane warning = robot.lookup("#overflow-dialog").queryAs(DialogPane.class);
+        assertTrue(warning.getContentText().contains("48"), warning.getContentText());
+        assertEquals(1, chat.finishedRepliesProperty().get());
+        assertTrue(((Button) warning.lookupButton(warning.getButtonTypes().get(1))).isDisabled(),
+                "summarizing is offered but not available yet");
+        robot.clickOn(labeled("Truncate oldest"));
+        waitFor(30, () -> chat.finishedRepliesProperty().get() == 2);
+        assertEquals(4, chat.messages().size(), "the conversation itself keeps every message");
+        assertTrue(chat.historyTokensProperty().get() + chat.systemTokensProperty().get() <= 48);
     }
 
     private void setMaxTokens(String value) throws Exception {
