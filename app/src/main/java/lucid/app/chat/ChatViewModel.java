@@ -320,11 +320,19 @@ public final class ChatViewModel {
         replyTokens.set(0);
         int ctx = e.effectiveContext(s.contextLength());
         AtomicInteger generated = new AtomicInteger();
+        long started = System.nanoTime();
+        java.util.concurrent.atomic.AtomicLong firstToken = new java.util.concurrent.atomic.AtomicLong(-1);
         StringBuilder shown = new StringBuilder();
         TokenPump pump = new TokenPump(fx, timer, text -> {
             shown.append(text);
             item.contentProperty().set(shown.toString());
-            replyTokens.set(generated.get());
+            int n = generated.get();
+            replyTokens.set(n);
+            // Live stats while it streams; the final ones replace them when it ends.
+            long first = firstToken.get();
+            double seconds = first < 0 ? 0 : (System.nanoTime() - first) / 1e9;
+            item.statsProperty().set(new MessageStats(n, seconds <= 0 || n <= 1 ? 0 : (n - 1) / seconds,
+                    first < 0 ? -1 : (first - started) / 1_000_000, 0, null));
         });
         worker.execute(() -> {
             ChatEngine.Prompt prompt;
@@ -356,7 +364,9 @@ public final class ChatViewModel {
                 result = e.generate(prompt.tokens(), s.sampling(), ctx, event -> {
                     String delta = switch (event) {
                         case GenerationEvent.TokenGenerated t -> {
-                            generated.incrementAndGet();
+                            if (generated.incrementAndGet() == 1) {
+                                firstToken.set(System.nanoTime());
+                            }
                             yield t.text();
                         }
                         case GenerationEvent.TrailingText t -> t.text();
@@ -377,6 +387,7 @@ public final class ChatViewModel {
                 store.finishMessage(reply.id(), text.toString(), null);
                 fx.execute(() -> {
                     pump.drain();
+                    item.statsProperty().set(null);
                     item.streamingProperty().set(false);
                     generating.set(false);
                     problem.set(String.valueOf(ex.getMessage()));

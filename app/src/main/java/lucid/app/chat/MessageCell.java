@@ -164,6 +164,7 @@ final class MessageCell extends ListCell<MessageItem> {
         }
         stats.setText(messages.get("stats.line", s.tokens(),
                 String.format(Locale.ROOT, "%.1f", s.tokensPerSecond()), s.firstTokenMillis(),
-                messages.get("stop." + s.stopReason().name().toLowerCase(Locale.ROOT))));
+                messages.get(s.stopReason() == null ? "stop.streaming"
+                        : "stop." + s.stopReason().name().toLowerCase(Locale.ROOT))));
     }
 }

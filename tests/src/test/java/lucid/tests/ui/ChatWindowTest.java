@@ -101,6 +101,7 @@ class ChatWindowTest {
         robot.type(KeyCode.ENTER);
         waitFor(30, () -> chat.messages().size() == 4 && !chat.messages().get(3).content().isEmpty());
         robot.type(KeyCode.ESCAPE);
+        assertTrue(chat.messages().get(3).statsProperty().get() != null, "live stats while it streams");
         waitFor(30, () -> chat.finishedRepliesProperty().get() == 2);
         MessageItem stopped = chat.messages().get(3);
         assertEquals(StopReason.CANCELLED, stopped.statsProperty().get().stopReason());
@@ -229,6 +230,12 @@ class ChatWindowTest {
         waitFor(30, () -> chat.finishedRepliesProperty().get() == 2);
         assertEquals(4, chat.messages().size(), "the conversation itself keeps every message");
         assertTrue(chat.historyTokensProperty().get() + chat.systemTokensProperty().get() <= 48);
+
+        // Keyboard: Ctrl+N starts a new chat, Ctrl+F goes to search.
+        robot.press(KeyCode.CONTROL).type(KeyCode.N).release(KeyCode.CONTROL);
+        waitFor(5, () -> chat.messages().isEmpty() && ctx.conversations().selectedProperty().get() == null);
+        robot.press(KeyCode.CONTROL).type(KeyCode.F).release(KeyCode.CONTROL);
+        waitFor(5, () -> robot.lookup("#search").query().isFocused());
     }
 
     private void setMaxTokens(String value) throws Exception {
