@@ -179,6 +179,15 @@ class CliTest {
     }
 
     @Test
+    void chatTemplateRendersTheModelsOwnTemplate() {
+        Run r = lucid("chat-template", "--model", SharedFixtures.file("models/vocab-only/ggml-vocab-phi-3.gguf").toString(),
+                "--user", "你好 🙂");
+        assertEquals(0, r.code(), r.err());
+        assertEquals("<s><|user|>\n你好 🙂<|end|>\n<|assistant|>\n", r.out());
+        assertTrue(r.err().contains("the model's own chat template"), r.err());
+    }
+
+    @Test
     void badFilesGiveOneLineAndExitCode2(@TempDir Path dir) throws IOException {
         Path garbage = dir.resolve("garbage.gguf");
         Files.write(garbage, "this is not a model".getBytes(StandardCharsets.UTF_8));

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CancellationException;
 
+import lucid.engine.chat.ChatTemplateException;
 import lucid.engine.gguf.GgufFormatException;
 import lucid.engine.inference.ContextFullException;
 import lucid.engine.inference.InsufficientMemoryException;
@@ -32,7 +33,8 @@ public final class Cli {
 
     public static Cli standard() {
         return new Cli(List.of(new InfoCommand(), new TokenizeCommand(), new DetokenizeCommand(),
-                new GenerateCommand(), new LogitsCommand(), new PerplexityCommand(), new BenchCommand(), new InspectCommand(), new EvalCommand()));
+                new GenerateCommand(), new LogitsCommand(), new PerplexityCommand(), new BenchCommand(),
+                new InspectCommand(), new EvalCommand(), new ChatTemplateCommand()));
     }
 
     public boolean isCommand(String name) {
@@ -93,7 +95,7 @@ public final class Cli {
         return t instanceof UsageException || t instanceof GgufFormatException || t instanceof NoSuchFileException
                 || t instanceof UnsupportedModelException || t instanceof InsufficientMemoryException
                 || t instanceof ContextFullException || t instanceof IllegalArgumentException
-                || t instanceof CancellationException;
+                || t instanceof CancellationException || t instanceof ChatTemplateException;
     }
 
     private static String describe(Throwable t) {
@@ -125,9 +127,9 @@ public final class Cli {
         sb.append("  lucid <command> [options]      run a command\n\n");
         sb.append("Commands:\n");
         for (Command c : commands) {
-            sb.append(String.format("  %-12s %s%n", c.name(), c.summary()));
+            sb.append(String.format("  %-14s %s%n", c.name(), c.summary()));
         }
-        sb.append(String.format("  %-12s %s%n", "help CMD", "options of one command"));
+        sb.append(String.format("  %-14s %s%n", "help CMD", "options of one command"));
         sb.append("\nAdd --debug to any command to see the stack trace of an error.\n");
         return sb.toString();
     }

@@ -38,7 +38,7 @@ final class EvalCommand implements Command {
         try (Engine engine = Engine.create(CommonOptions.threads(args));
              LoadedModel model = engine.load(args.existingFile("model"))) {
             boolean json = args.flag("json");
-            SuiteRunner.SuiteResult result = new SuiteRunner(model, ChatPrompts.renderer(model))
+            SuiteRunner.SuiteResult result = new SuiteRunner(model, ChatPrompts.renderer(model, ctx.err()))
                     .run(suite, json ? null : r -> printCase(ctx, r), null);
             if (json) {
                 ctx.out().println(toJson(suite, result));
@@ -69,7 +69,7 @@ final class EvalCommand implements Command {
             j.beginObject().field("prompt", r.promptId()).field("test", r.testIndex())
                     .field("description", r.testDescription()).name("vars").beginObject();
             r.vars().forEach(j::field);
-            j.endObject().field("output", r.output()).field("tokens", r.tokens())
+            j.endObject().field("rendered_prompt", r.prompt()).field("output", r.output()).field("tokens", r.tokens())
                     .field("mean_logprob", r.meanLogprob()).field("tokens_per_second", r.tokensPerSecond())
                     .field("stop_reason", r.stopReason().name().toLowerCase(java.util.Locale.ROOT))
                     .field("passed", r.passed()).name("assertions").beginArray();

@@ -126,6 +126,12 @@ public final class SuiteRunner {
         };
     }
 
+    /** Chat templates usually write BOS themselves; adding another would double it. */
+    private boolean startsWithBos(String text) {
+        var vocabulary = model.tokenizer().vocabulary();
+        return vocabulary.bos().isPresent() && text.startsWith(vocabulary.text(vocabulary.bos().getAsInt()));
+    }
+
     private CaseResult runCase(PromptSuite.Prompt prompt, int testIndex, PromptSuite.TestCase test, SamplingParams params) {
         String text;
         try {
@@ -133,7 +139,7 @@ public final class SuiteRunner {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("prompt '" + prompt.id() + "', test " + (testIndex + 1) + ": " + e.getMessage(), e);
         }
-        int[] tokens = model.tokenizer().encode(text, true, true);
+        int[] tokens = model.tokenizer().encode(text, !startsWithBos(text), true);
         int ctx = Math.min(model.config().contextLength(), tokens.length + Math.max(1, params.maxTokens()) + 1);
         List<TokenProbability> generated = new ArrayList<>();
         GenerationResult g;

@@ -16,7 +16,7 @@ import lucid.engine.gguf.GgufMetadata;
 public interface Tokenizer {
 
     /** The {@code tokenizer.ggml.model} values {@link #fromGguf} can run. */
-    List<String> SUPPORTED_MODELS = List.of(Vocabulary.MODEL_SENTENCEPIECE);
+    List<String> SUPPORTED_MODELS = List.of(Vocabulary.MODEL_SENTENCEPIECE, Vocabulary.MODEL_BYTE_LEVEL_BPE);
 
     /**
      * The tokenizer the file asks for.
@@ -29,11 +29,21 @@ public interface Tokenizer {
                 "the GGUF metadata has no tokenizer (tokenizer.ggml.model is missing)"));
         return switch (model) {
             case Vocabulary.MODEL_SENTENCEPIECE -> new SentencePieceTokenizer(Vocabulary.fromGguf(metadata));
+            case Vocabulary.MODEL_BYTE_LEVEL_BPE -> ByteLevelBpeTokenizer.fromGguf(metadata);
             default -> throw new UnsupportedTokenizerException(model, SUPPORTED_MODELS);
         };
     }
 
     Vocabulary vocabulary();
+
+    /**
+     * Things about this file the tokenizer had to guess at, worded for a user (an unknown
+     * pre-tokenizer, say): token ids may then differ from the model's own tokenizer. Empty when
+     * everything was as expected.
+     */
+    default List<String> warnings() {
+        return List.of();
+    }
 
     /**
      * Token ids for {@code text} ({@code llama_tokenize}).

@@ -299,10 +299,13 @@ public final class Vocabulary {
                     addSpacePrefix = true;
                 }
                 case MODEL_BYTE_LEVEL_BPE -> {
-                    // Some pre-tokenizers (llama3, tekken, chameleon) default add_bos to true; that
-                    // belongs with the byte-level BPE tokenizer when it arrives.
                     bos = 11;
                     eos = 11;
+                    // llama.cpp ties a BOS default to some pre-tokenizer names (Llama 3 adds one).
+                    addBos = PreTokenizer.forName(preTokenizer).map(PreTokenizer::addBos).orElse(false);
+                    if (preTokenizer.equals("chatglm-bpe")) {
+                        bos = NONE;
+                    }
                 }
                 default -> {
                     // No defaults we can vouch for: only what the file states.

@@ -51,7 +51,9 @@ class InferenceSessionTest {
             for (int t : p) {
                 last = s.step(t).clone();
             }
-            assertArrayEquals(batched, last);
+            // Same arithmetic, but the JIT may compile the vector reductions differently between the two
+            // runs (interpreted, C1, C2), which reorders float additions: allow that, nothing more.
+            assertArrayEquals(batched, last, 1e-5f);
             assertEquals(p.length, s.position());
             assertArrayEquals(p, s.tokens());
         }
@@ -66,8 +68,8 @@ class InferenceSessionTest {
             float[] after = s.step(301).clone();
             s.rewind(2);
             assertEquals(p.length, s.position());
-            assertArrayEquals(next, s.step(300));
-            assertArrayEquals(after, s.step(301));
+            assertArrayEquals(next, s.step(300), 1e-5f);
+            assertArrayEquals(after, s.step(301), 1e-5f);
             assertThrows(IllegalArgumentException.class, () -> s.rewind(1000));
         }
     }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.DynamicTest.dynamicTest;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -38,6 +39,28 @@ class LlamaCppVocabTestFilesTest {
     @TestFactory
     Stream<DynamicTest> phi3() throws IOException {
         return cases(TokenizerFixtures.PHI_3);
+    }
+
+    /**
+     * GPT-2's byte-level BPE: the pieces give back every input byte, and decoding drops the spaces
+     * llama.cpp's clean-up drops (here only ones before {@code ? ! . ,}: no input has a lone or
+     * contracting apostrophe after a space).
+     */
+    @TestFactory
+    Stream<DynamicTest> gpt2() throws IOException {
+        Tokenizer tokenizer = TokenizerFixtures.tokenizer(TokenizerFixtures.GPT_2);
+        List<Case> cases = read(TokenizerFixtures.GPT_2);
+        assertEquals(46, cases.size(), "cases in " + TokenizerFixtures.GPT_2);
+        return cases.stream().map(c -> dynamicTest("#" + c.index + " " + printable(c.input), () -> {
+            int[] ids = tokenizer.encode(c.input, false, false);
+            assertArrayEquals(c.ids, ids, () -> "ids of " + printable(c.input) + ": " + Arrays.toString(ids));
+            ByteArrayOutputStream pieces = new ByteArrayOutputStream();
+            for (int id : ids) {
+                pieces.writeBytes(tokenizer.tokenPiece(id, true));
+            }
+            assertEquals(c.input, pieces.toString(StandardCharsets.UTF_8), "pieces joined");
+            assertEquals(c.input.replaceAll(" (?=[?!.,])", ""), tokenizer.decode(ids, false, true), "decoded");
+        }));
     }
 
     private static Stream<DynamicTest> cases(String vocab) throws IOException {

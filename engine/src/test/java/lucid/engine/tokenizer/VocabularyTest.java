@@ -125,15 +125,31 @@ class VocabularyTest {
 
     @Test
     void unsupportedModelTypeIsNamedInTheError() {
-        UnsupportedTokenizerException e = assertThrows(UnsupportedTokenizerException.class,
-                () -> Tokenizer.fromGguf(TokenizerFixtures.metadata(TokenizerFixtures.GPT_2)));
-        assertEquals("gpt2", e.model());
-        assertEquals(List.of("llama"), e.supported());
-        assertTrue(e.getMessage().contains("'gpt2'") && e.getMessage().contains("llama"), e.getMessage());
-        // The vocabulary itself still loads: the byte-level tokenizer will build on it.
-        Vocabulary gpt2 = Vocabulary.fromGguf(TokenizerFixtures.metadata(TokenizerFixtures.GPT_2));
-        assertEquals(50_257, gpt2.size());
-        assertEquals("gpt-2", gpt2.preTokenizer());
+        TinyVocabulary bert = new TinyVocabulary().set("tokenizer.ggml.model", "bert");
+        UnsupportedTokenizerException e = assertThrows(UnsupportedTokenizerException.class, bert::tokenizer);
+        assertEquals("bert", e.model());
+        assertEquals(List.of("llama", "gpt2"), e.supported());
+        assertTrue(e.getMessage().contains("'bert'") && e.getMessage().contains("llama, gpt2"), e.getMessage());
+        // The vocabulary itself still loads, for `lucid info` to describe.
+        assertEquals("bert", Vocabulary.fromGguf(bert.metadata()).model());
+    }
+
+    @Test
+    void gpt2KeysAndDefaults() {
+        Vocabulary v = TokenizerFixtures.tokenizer(TokenizerFixtures.GPT_2).vocabulary();
+        assertEquals("gpt2", v.model());
+        assertEquals(50_257, v.size());
+        assertEquals("gpt-2", v.preTokenizer());
+        assertEquals(OptionalInt.of(50256), v.bos());
+        assertEquals(OptionalInt.of(50256), v.eos());
+        assertEquals(OptionalInt.empty(), v.unknown());
+        // No add_* keys: byte-level BPE adds neither BOS nor EOS unless the pre-tokenizer says so.
+        assertFalse(v.addBos());
+        assertFalse(v.addEos());
+        assertFalse(v.addSpacePrefix());
+        assertEquals(TokenType.CONTROL, v.type(50256));
+        assertEquals("\u0120the", v.text(262), "a space is spelled \u0120 in the byte alphabet");
+        assertArrayEquals(new int[] {50256}, v.endOfGenerationIds());
     }
 
     @Test

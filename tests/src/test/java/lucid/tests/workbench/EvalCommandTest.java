@@ -90,6 +90,24 @@ class EvalCommandTest {
     }
 
     @Test
+    void chatPromptsUseTheModelsTemplateOrItsFallback(@TempDir Path dir) throws IOException {
+        Path suite = Files.writeString(dir.resolve("chat.yaml"), """
+                prompts:
+                  - {id: chat, messages: [{role: system, content: "Tell stories."}, {role: user, content: "Hi {{name}}"}]}
+                settings: {temperature: 0, max_tokens: 4}
+                tests:
+                  - vars: {name: "Tom"}
+                """);
+        Run r = eval(suite, "--json");
+        assertEquals(0, r.code(), r.out() + r.err());
+        // stories260k has no chat template and no chat tokens: ChatML stands in, and stderr says so.
+        assertTrue(r.err().contains("chatml"), r.err());
+        String rendered = new ObjectMapper().readTree(r.out()).get("results").get(0).get("rendered_prompt").asText();
+        assertEquals("<|im_start|>system\nTell stories.<|im_end|>\n<|im_start|>user\nHi Tom<|im_end|>\n"
+                + "<|im_start|>assistant\n", rendered);
+    }
+
+    @Test
     void badSuiteIsBadInput(@TempDir Path dir) throws IOException {
         Path suite = Files.writeString(dir.resolve("bad.yaml"), "prompts: [\"{{missing}}\"]\ntests: [{vars: {x: 1}}]\n");
         Run r = eval(suite);

@@ -1,0 +1,129 @@
+package lucid.engine.chat;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+/**
+ * The Python-isms Hugging Face templates use and plain Jinjava lacks or gets wrong, each with the
+ * output Python's Jinja2 (as transformers sets it up) gives.
+ */
+class PythonCompatibilityTest {
+
+    static String render(String template, Map<String, Object> extra) {
+        ChatTemplate t = ChatTemplates.compile("t", template, "<s>", "</s>",
+                Clock.fixed(Instant.parse("2024-02-05T08:09:10Z"), ZoneOffset.UTC));
+        return t.render(new ChatRequest(List.of(ChatMessage.user(" Hello World ")), false, List.of(), List.of(), extra));
+    }
+
+    static String render(String template) {
+        return render(template, Map.of());
+    }
+
+    @Test
+    void stringMethods() {
+        assertEquals("[Hello World][Hello World ][ Hello World]",
+                render("{% set c = messages[0].content %}[{{ c.strip() }}][{{ c.lstrip() }}][{{ c.rstrip() }}]"));
+        assertEquals("[x][ay][a]", render("[{{ '\\n\\nx\\n'.strip('\\n') }}][{{ 'xxay'.lstrip('x') }}][{{ 'ayyx'.rstrip('xy') }}]"));
+        assertEquals("truefalsetrue", render("{{ 'abc'.startswith('ab') }}{{ 'abc'.endswith('x') }}{{ 'abc'.endswith(['x', 'c']) }}"));
+        assertEquals("ABC|abc|Hello World|Hello world|aYa",
+                render("{{ 'aBc'.upper() }}|{{ 'aBc'.lower() }}|{{ 'hello world'.title() }}|{{ 'hello WORLD'.capitalize() }}|{{ 'aXa'.replace('X', 'Y') }}"));
+        assertEquals("a-b-c", render("{{ '-'.join(['a', 'b', 'c']) }}"));
+    }
+
+    @Test
+    void splitIsLiteralNotARegularExpression() {
+        assertEquals("['a', 'b', 'c']|['x']|a|['', 'b']|['a', 'b c']",
+                render("{{ 'a.b.c'.split('.') }}|{{ ' x '.split() }}|{{ 'r</think>a'.split('</think>')[-1] }}"
+                        + "|{{ '.b'.split('.') }}|{{ 'a b c'.split(' ', 1) }}"));
+    }
+
+    @Test
+    void dictsNamespacesAndLoops() {
+        assertEquals("a=1;b=2;|2|dflt|true", render("{% set d = {'a': 1, 'b': 2} %}{% for k, v in d.items() %}{{ k }}={{ v }};{% endfor %}"
+                + "|{{ d.get('b') }}|{{ d.get('z', 'dflt') }}|{{ d is mapping }}"));
+        assertEquals("found 2", render("{% set ns = namespace(found=false, n=0) %}{% for x in [1, 2, 3] %}"
+                + "{% if x > 1 %}{% set ns.found = true %}{% set ns.n = ns.n + 1 %}{% endif %}{% endfor %}"
+                + "{% if ns.found %}found {{ ns.n }}{% endif %}"));
+        assertEquals("1,3", render("{% for x in [1, 2, 3, 4] %}{% if x == 2 %}{% continue %}{% endif %}"
+                + "{% if x == 4 %}{% break %}{% endif %}{{ x }}{% if x < 3 %},{% endif %}{% endfor %}"));
+        assertEquals("[2, 3]|3|bc", render("{{ [1, 2, 3][1:] }}|{{ [1, 2, 3][-1] }}|{{ 'abc'[1:] }}"));
+    }
+
+    @Test
+    void typeTestsAnswerAsPythonDoes() {
+        assertEquals("true true true false true", render("{{ 'x' is string }} {{ 'x' is iterable }} {{ [1] is iterable }}"
+                + " {{ 1 is iterable }} {{ {'a': 1} is mapping }}"));
+    }
+
+    @Test
+    void tojsonSpacesLikePythonJsonDumps() {
+        assertEquals("{\"a\": [1, \"x\", null, true], \"b\": {}, \"c\": \"ü\\n\"}",
+                render("{{ {'a': [1, 'x', none, true], 'b': {}, 'c': 'ü\\n'} | tojson }}"));
+        assertEquals("{\n    \"a\": [\n        1,\n        {\n            \"b\": 2.5\n        }\n    ],\n    \"e\": []\n}",
+                render("{{ {'a': [1, {'b': 2.5}], 'e': []} | tojson(indent=4) }}"));
+    }
+
+    @Test
+    void trimFilterAndToolVariables() {
+        assertEquals("Hello World|none", render("{{ messages[0].content | trim }}|{{ 'none' if tools is none else 'some' }}"));
+        ChatTemplate t = ChatTemplates.compile("t", "{{ tools[0].function.name }}", "", "", Clock.systemUTC());
+        assertEquals("get_time", t.render(new ChatRequest(List.of(), false,
+                List.of(Map.of("function", Map.of("name", "get_time"))), List.of(), Map.of())));
+    }
+
+    @Test
+    void notBindsLooserThanTestsAndComparisonsAsInPython() {
+        assertEquals("true|true|false|true|yes|false", render("{% set d = {'a': 1, 'b': [1]} %}{{ not d is none }}|{{ not d.z is defined }}"
+                + "|{{ not 'a' in d }}|{{ not d.b|length == 2 }}|{% if d.a == 1 and not d.b is none %}yes{% endif %}"
+                + "|{{ 'x' not in 'xyz' }}"));
+        // Strings, comments and text keep their "not".
+        assertEquals("not x {# not #}", render("{{ 'not x' }} {{ '{# not #}' }}"));
+    }
+
+    @Test
+    void reversedSliceWalksBackwards() {
+        assertEquals("3,2,1,", render("{% for x in [1, 2, 3][::-1] %}{{ x }},{% endfor %}"));
+    }
+
+    @Test
+    void llama32PutsToolsIntoTheFirstUserMessage() {
+        ChatTemplate llama = RealTemplatesTest.template("llama-3.2-instruct.jinja", "<|begin_of_text|>", "<|eot_id|>");
+        Map<String, Object> tool = new java.util.LinkedHashMap<>();
+        tool.put("type", "function");
+        tool.put("function", Map.of("name", "now"));
+        String prompt = llama.render(new ChatRequest(List.of(ChatMessage.user("Time?")), true, List.of(tool), List.of(), Map.of()));
+        assertEquals("<|begin_of_text|><|start_header_id|>system<|end_header_id|>\n\nEnvironment: ipython\n"
+                + "Cutting Knowledge Date: December 2023\nToday Date: 07 Mar 2025\n\n<|eot_id|>"
+                + "<|start_header_id|>user<|end_header_id|>\n\nGiven the following functions, please respond with a JSON "
+                + "for a function call with its proper arguments that best answers the given prompt.\n\n"
+                + "Respond in the format {\"name\": function name, \"parameters\": dictionary of argument name and its value}."
+                + "Do not use variables.\n\n{\n    \"type\": \"function\",\n    \"function\": {\n        \"name\": \"now\"\n    }\n}\n\n"
+                + "Time?<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n", prompt);
+    }
+
+    @Test
+    void extraVariablesReachTheTemplate() {
+        assertEquals("thinking off", render("{% if enable_thinking is defined and enable_thinking is false %}thinking off{% endif %}",
+                Map.of("enable_thinking", false)));
+    }
+
+    @Test
+    void strftimeNowUsesTheTemplatesClock() {
+        assertEquals("05 Feb 2024|February 5, 2024|2024-02-05 08:09:10|Mon 08AM|036",
+                render("{{ strftime_now('%d %b %Y') }}|{{ strftime_now('%B %-d, %Y') }}|{{ strftime_now('%Y-%m-%d %H:%M:%S') }}"
+                        + "|{{ strftime_now('%a %I%p') }}|{{ strftime_now('%j') }}"));
+        assertEquals("yes", render("{% if strftime_now is defined %}yes{% endif %}"));
+    }
+
+    @Test
+    void generationTagRendersItsBody() {
+        assertEquals("<a>Hello World</a>", render("<a>{% generation %}{{ messages[0].content | trim }}{% endgeneration %}</a>"));
+    }
+}
