@@ -102,7 +102,13 @@ public final class ChatEngine implements AutoCloseable {
     }
 
     public int[] tokenize(String text) {
-        return model.tokenizer().encode(text, true, format != PromptFormats.PLAIN);
+        int[] tokens = model.tokenizer().encode(text, true, format != PromptFormats.PLAIN);
+        // Templates write the BOS text themselves; with the tokenizer's own that would make two.
+        var bos = model.tokenizer().vocabulary().bos();
+        if (tokens.length > 1 && bos.isPresent() && tokens[0] == bos.getAsInt() && tokens[1] == bos.getAsInt()) {
+            return Arrays.copyOfRange(tokens, 1, tokens.length);
+        }
+        return tokens;
     }
 
     public int countTokens(String text) {

@@ -338,6 +338,15 @@ public final class ChatViewModel {
             ChatEngine.Prompt prompt;
             try {
                 prompt = e.prompt(turns, ctx, reserve(s, ctx), truncate || s.overflow() == OverflowPolicy.TRUNCATE_OLDEST);
+            } catch (RuntimeException ex) { // a chat template that refuses the conversation
+                store.deleteMessages(List.of(reply.id()));
+                store.setActiveLeaf(conversationId, parentId);
+                fx.execute(() -> {
+                    generating.set(false);
+                    reload();
+                    problem.set(String.valueOf(ex.getMessage()));
+                });
+                return;
             } catch (ChatEngine.ContextOverflowException ex) {
                 store.deleteMessages(List.of(reply.id()));
                 store.setActiveLeaf(conversationId, parentId);

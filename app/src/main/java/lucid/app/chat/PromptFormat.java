@@ -4,7 +4,8 @@ import java.util.List;
 
 /**
  * Turns a conversation into the text the model continues. The one seam between the chat and chat
- * templates: the engine's {@code lucid.engine.chat} templates plug in here when they land.
+ * templates: the engine's {@code lucid.engine.chat} templates plug in here
+ * ({@link PromptFormats.Templated}), beside a plain format for base models.
  */
 public interface PromptFormat {
 
@@ -13,6 +14,11 @@ public interface PromptFormat {
     }
 
     String name();
+
+    /** One line for the user: which template this is and why it was chosen. */
+    default String describe() {
+        return name();
+    }
 
     /**
      * @param addGenerationPrompt end with whatever opens the assistant's reply, so the model writes it

@@ -2,13 +2,17 @@ package lucid.app.chat;
 
 import java.util.List;
 
+import lucid.engine.chat.ChatMessage;
+import lucid.engine.chat.ChatTemplateChoice;
+import lucid.engine.chat.ChatTemplates;
 import lucid.engine.inference.LoadedModel;
 import lucid.engine.tokenizer.Vocabulary;
 
 /**
- * Built-in prompt formats, and the choice for a model: ChatML when the vocabulary has its markers,
- * Llama-2 {@code [INST]} when the model's template uses it, otherwise plain text that a base model
- * (like the story models) simply continues.
+ * The prompt format for a model: its own chat template (rendered by the engine's
+ * {@code lucid.engine.chat}) when it has one; the engine's built-in fallback when it has none but
+ * its vocabulary shows it is a chat model (ChatML markers); otherwise plain text, which a base
+ * model such as the story models simply continues.
  */
 public final class PromptFormats {
     private PromptFormats() {
@@ -16,14 +20,29 @@ public final class PromptFormats {
 
     public static PromptFormat forModel(LoadedModel model) {
         Vocabulary v = model.tokenizer().vocabulary();
-        String template = model.file().metadata().getString("tokenizer.chat_template", "");
-        if (v.id("<|im_start|>").isPresent() || template.contains("<|im_start|>")) {
-            return CHATML;
+        ChatTemplateChoice choice = ChatTemplates.forModel(model.file().metadata(), v);
+        boolean chatModel = choice.origin() == ChatTemplateChoice.Origin.MODEL || v.id("<|im_start|>").isPresent()
+                || v.id("<|eot_id|>").isPresent() || v.id("<start_of_turn>").isPresent();
+        return chatModel ? new Templated(choice) : PLAIN;
+    }
+
+    /** A chat template from the engine, with the note the user sees about where it came from. */
+    public record Templated(ChatTemplateChoice choice) implements PromptFormat {
+        @Override
+        public String name() {
+            return choice.template().name();
         }
-        if (template.contains("[INST]")) {
-            return LLAMA2;
+
+        @Override
+        public String render(List<Turn> turns, boolean addGenerationPrompt) {
+            List<ChatMessage> messages = turns.stream().map(t -> new ChatMessage(t.role().id(), t.content())).toList();
+            return choice.template().render(messages, addGenerationPrompt);
         }
-        return PLAIN;
+
+        @Override
+        public String describe() {
+            return choice.describe();
+        }
     }
 
     /**
@@ -38,6 +57,11 @@ public final class PromptFormats {
         }
 
         @Override
+        public String describe() {
+            return "plain text (the model has no chat template: it continues the conversation's text)";
+        }
+
+        @Override
         public String render(List<Turn> turns, boolean addGenerationPrompt) {
             StringBuilder out = new StringBuilder();
             for (Turn t : turns) {
@@ -48,55 +72,6 @@ public final class PromptFormats {
                     out.append('\n');
                 }
                 out.append(t.role() == Role.ASSISTANT ? t.content() : t.content().strip());
-            }
-            return out.toString();
-        }
-    };
-
-    public static final PromptFormat CHATML = new PromptFormat() {
-        @Override
-        public String name() {
-            return "chatml";
-        }
-
-        @Override
-        public String render(List<Turn> turns, boolean addGenerationPrompt) {
-            StringBuilder out = new StringBuilder();
-            for (Turn t : turns) {
-                out.append("<|im_start|>").append(t.role().id()).append('\n').append(t.content()).append("<|im_end|>\n");
-            }
-            if (addGenerationPrompt) {
-                out.append("<|im_start|>assistant\n");
-            }
-            return out.toString();
-        }
-    };
-
-    public static final PromptFormat LLAMA2 = new PromptFormat() {
-        @Override
-        public String name() {
-            return "llama2";
-        }
-
-        @Override
-        public String render(List<Turn> turns, boolean addGenerationPrompt) {
-            StringBuilder out = new StringBuilder();
-            String system = "";
-            boolean first = true;
-            for (Turn t : turns) {
-                switch (t.role()) {
-                    case SYSTEM -> system = t.content();
-                    case USER -> {
-                        out.append(first ? "[INST] " : "<s>[INST] ");
-                        if (!system.isBlank()) {
-                            out.append("<<SYS>>\n").append(system).append("\n<</SYS>>\n\n");
-                            system = "";
-                        }
-                        out.append(t.content().strip()).append(" [/INST]");
-                        first = false;
-                    }
-                    case ASSISTANT -> out.append(' ').append(t.content().strip()).append(" </s>");
-                }
             }
             return out.toString();
         }

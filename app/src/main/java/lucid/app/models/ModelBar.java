@@ -120,5 +120,9 @@ public final class ModelBar {
             name.setText(i == null ? "" : i.name());
         }
         details.setText(i == null ? "" : describe(i));
+        var engine = vm.chatEngineProperty().get();
+        // Which chat template prompts are written with, and why (a fallback says what was wrong).
+        details.setTooltip(engine == null ? null : new javafx.scene.control.Tooltip(
+                messages.get("model.template", engine.format().describe())));
     }
 }

@@ -78,6 +78,19 @@ class ChatEngineTest {
         }
     }
 
+    @Test
+    void chatModelsAreWrittenWithTheEnginesChatTemplate() {
+        var chatml = new PromptFormats.Templated(new lucid.engine.chat.ChatTemplateChoice(
+                lucid.engine.chat.ChatTemplates.builtIn("chatml"), lucid.engine.chat.ChatTemplateChoice.Origin.BUILT_IN,
+                java.util.Optional.of("test")));
+        String text = chatml.render(List.of(new Turn(Role.SYSTEM, "Be brief."), new Turn(Role.USER, "Hi"),
+                new Turn(Role.ASSISTANT, "Hello!"), new Turn(Role.USER, "Bye")), true);
+        assertTrue(text.contains("<|im_start|>system\nBe brief.<|im_end|>"), text);
+        assertTrue(text.contains("<|im_start|>assistant\nHello!<|im_end|>"), text);
+        assertTrue(text.endsWith("<|im_start|>assistant\n"), text);
+        assertEquals("chatml", chatml.name());
+    }
+
     private static LoadedModel model(ChatEngine chat) {
         return chat.model();
     }
