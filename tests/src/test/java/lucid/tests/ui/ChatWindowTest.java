@@ -202,6 +202,25 @@ class ChatWindowTest {
         robot.type(KeyCode.ENTER);
         waitFor(30, () -> chat.finishedRepliesProperty().get() == 1);
         assertFalse(chat.messages().getLast().content().isBlank());
+        // Cancel a load: the model loaded before stays, whatever the abandoned load did meanwhile.
+        Path f16 = SharedFixtures.file("models/derived/stories260k-f16.gguf");
+        robot.interact(() -> {
+            ctx.models().load(f16);
+            robot.lookup("#model-cancel").queryButton().fire();
+        });
+        Thread.sleep(1500);
+        WaitForAsyncUtils.waitForFxEvents();
+        assertFalse(ctx.models().loadingProperty().get());
+        assertTrue(ctx.models().chatEngineProperty().get().model().path().endsWith("stories260k.gguf"));
+
+        // Unload: no model, and sending says so instead of failing.
+        robot.clickOn("#model-unload");
+        waitFor(5, () -> ctx.models().chatEngineProperty().get() == null);
+        assertEquals("No model loaded", robot.lookup("#model-name").queryLabeled().getText());
+        robot.clickOn("#chat-input").write("Hello");
+        robot.type(KeyCode.ENTER);
+        waitFor(10, () -> showing("#error-dialog"));
+        assertTrue(robot.lookup("#error-dialog").queryAs(DialogPane.class).getContentText().contains("Load a model"));
     }
 
     @Test
