@@ -2,8 +2,8 @@
  * The Lucid desktop app (JavaFX) and the {@code lucid} command line.
  */
 module lucid.app {
-    requires lucid.engine;
-    requires javafx.controls;
+    requires transitive lucid.engine;
+    requires transitive javafx.controls;
     requires atlantafx.base;
     requires org.kordamp.ikonli.javafx;
     requires org.kordamp.ikonli.feather;
