@@ -135,14 +135,16 @@ class CliTest {
     @Test
     void benchReportsSpeedAgainstTheBandwidthCeiling() throws IOException {
         Run r = lucid("bench", "--model", stories(), "-p", "16", "-n", "8", "--reps", "2", "--bandwidth-mib", "64",
-                "--threads", "2", "--json");
+                "--threads", "2", "--probe", "probs", "--json");
         assertEquals(0, r.code(), r.err());
         JsonNode json = new ObjectMapper().readTree(r.out());
         for (String field : List.of("pp_tps", "tg_tps", "tg_tps_min", "tg_tps_max", "load_ms", "bandwidth_gbs",
-                "bytes_per_token", "ceiling_tps", "ceiling_fraction")) {
+                "bytes_per_token", "ceiling_tps", "ceiling_fraction", "tg_tps_probe")) {
             assertTrue(json.get(field).asDouble() > 0, field + " in " + r.out());
         }
         assertEquals(2, json.get("threads").asInt());
+        assertEquals(1 - json.get("tg_tps_probe").asDouble() / json.get("tg_tps").asDouble(),
+                json.get("probe_overhead").asDouble(), 1e-9);
         assertTrue(json.get("tg_tps_min").asDouble() <= json.get("tg_tps").asDouble()
                 && json.get("tg_tps").asDouble() <= json.get("tg_tps_max").asDouble());
         // stories260k: all 1,171,200 bytes of F32 weights but 511 of the 512 embedding rows.
@@ -173,6 +175,37 @@ class CliTest {
         int position = a.get("target").get("position").asInt();
         assertEquals(position, a.get("scores").size());
         assertEquals(position, a.get("tokens").size());
+
+        Run attention = lucid("inspect", "--model", stories(), "--prompt", "Lily and Tom", "--what", "attention",
+                "--layer", "2", "--head", "3", "--json", "--threads", "1");
+        assertEquals(0, attention.code(), attention.err());
+        JsonNode att = new ObjectMapper().readTree(attention.out());
+        assertEquals(2, att.get("layer").asInt());
+        assertEquals(1, att.get("kv_head").asInt(), "heads 2 and 3 share KV head 1");
+        assertEquals(5, att.get("weights").size());
+        for (int q = 0; q < 5; q++) {
+            double sum = 0;
+            for (int k = 0; k < 5; k++) {
+                sum += att.get("weights").get(q).get(k).asDouble();
+            }
+            assertEquals(1.0, sum, 1e-5);
+        }
+
+        Run lens = lucid("inspect", "--model", stories(), "--prompt", "Lily and Tom", "--what", "lens", "--top", "3",
+                "--json", "--threads", "1");
+        assertEquals(0, lens.code(), lens.err());
+        JsonNode layers = new ObjectMapper().readTree(lens.out()).get("layers");
+        assertEquals(5, layers.size());
+        assertEquals(3, layers.get(4).get("positions").get(4).get("top").size());
+
+        Run rollout = lucid("inspect", "--model", stories(), "--prompt", "Lily and Tom", "--what", "attribution",
+                "--method", "rollout", "--json", "--threads", "1");
+        assertEquals(0, rollout.code(), rollout.err());
+        double total = 0;
+        for (JsonNode v : new ObjectMapper().readTree(rollout.out()).get("scores")) {
+            total += v.asDouble();
+        }
+        assertEquals(1.0, total, 1e-4);
 
         Run bad = lucid("inspect", "--model", stories(), "--prompt", "x", "--what", "nonsense");
         assertEquals(2, bad.code());

@@ -69,7 +69,8 @@ class GoldenLogitsTest {
     static Stream<Arguments> models() {
         return Stream.of("stories260k", "stories260k-f16", "stories260k-q8_0-mixed", "stories260k-q5_0-mixed",
                 "synth-llama-f32", "synth-llama-f16", "synth-llama-bf16", "synth-llama-q8_0", "synth-llama-q4_0",
-                "synth-llama-q4_1", "synth-llama-q5_0").map(Arguments::of);
+                "synth-llama-q4_1", "synth-llama-q5_0", "synth-qwen2-q8_0", "synth-qwen3-q8_0", "synth-gemma2-q8_0",
+                "synth-phi3-q8_0", "synth-mixtral-q8_0").map(Arguments::of);
     }
 
     @ParameterizedTest(name = "{0}")

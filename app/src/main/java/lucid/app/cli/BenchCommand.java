@@ -29,7 +29,16 @@ final class BenchCommand implements Command {
                 Option.value("gen-tokens", "N", "tokens generated per repetition (default 64)").withShortName("n"),
                 Option.value("reps", "N", "repetitions; medians are reported (default 3)"),
                 Option.value("bandwidth-mib", "MIB", "buffer size of the bandwidth probe (default 1024; 0 skips it)"),
+                Option.value("probe", "probs", "also time generation with top-20 token probabilities recorded"),
                 CommonOptions.JSON);
+    }
+
+    private static boolean probe(ParsedArgs args) {
+        String p = args.string("probe", "");
+        if (!p.isEmpty() && !p.equals("probs")) {
+            throw new UsageException("--probe must be probs, got '" + p + "'");
+        }
+        return !p.isEmpty();
     }
 
     @Override
@@ -41,7 +50,7 @@ final class BenchCommand implements Command {
         Benchmark.Settings settings;
         try {
             settings = new Benchmark.Settings(args.integer("prompt-tokens", 128), args.integer("gen-tokens", 64),
-                    args.integer("reps", 3), bandwidthMib << 20);
+                    args.integer("reps", 3), bandwidthMib << 20, probe(args));
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }
@@ -64,6 +73,8 @@ final class BenchCommand implements Command {
                         .field("bytes_per_token", r.bytesPerToken())
                         .field("ceiling_tps", r.ceilingTps())
                         .field("ceiling_fraction", r.ceilingFraction())
+                        .field("tg_tps_probe", r.probedTps())
+                        .field("probe_overhead", r.probeOverhead())
                         .endObject());
             } else {
                 var out = ctx.out();
@@ -79,6 +90,10 @@ final class BenchCommand implements Command {
                     out.printf("memory bandwidth:  %.2f GB/s (measured now, %d threads)%n", r.bandwidth() / 1e9, r.threads());
                     out.printf("ceiling:           %.1f tokens/s; generation reaches %.1f%% of it%n", r.ceilingTps(),
                             100 * r.ceilingFraction());
+                }
+                if (r.probedTps() > 0) {
+                    out.printf("with probe:        %.1f tokens/s with top-20 probabilities (%.1f%% overhead)%n",
+                            r.probedTps(), 100 * r.probeOverhead());
                 }
             }
         }

@@ -34,7 +34,7 @@ public final class Cli {
     public static Cli standard() {
         return new Cli(List.of(new InfoCommand(), new TokenizeCommand(), new DetokenizeCommand(),
                 new GenerateCommand(), new LogitsCommand(), new PerplexityCommand(), new BenchCommand(),
-                new InspectCommand(), new EvalCommand(), new ChatTemplateCommand()));
+                new InspectCommand(), new EvalCommand(), new ChatTemplateCommand(), new LabCommand()));
     }
 
     public boolean isCommand(String name) {
@@ -52,7 +52,17 @@ public final class Cli {
                     err.println("lucid: unknown command '" + args.get(1) + "'");
                     return EXIT_BAD_INPUT;
                 }
-                out.print(help(c));
+                String qualified = c.name();
+                if (args.size() > 2 && !c.subcommands().isEmpty()) {
+                    Command sub = find(c.subcommands(), args.get(2));
+                    if (sub == null) {
+                        err.println(unknownSubcommand(qualified, c, args.get(2)));
+                        return EXIT_BAD_INPUT;
+                    }
+                    c = sub;
+                    qualified += " " + sub.name();
+                }
+                out.print(help(qualified, c));
             } else {
                 out.print(overview());
             }
@@ -68,12 +78,32 @@ public final class Cli {
             return EXIT_BAD_INPUT;
         }
         List<String> rest = args.subList(1, args.size());
+        String qualified = command.name();
+        while (!command.subcommands().isEmpty()) {
+            if (rest.isEmpty() || rest.getFirst().startsWith("-")) {
+                if (rest.contains("--help") || rest.contains("-h")) {
+                    out.print(help(qualified, command));
+                    return EXIT_OK;
+                }
+                err.println("lucid: '" + qualified + "' needs a subcommand: " + subcommandNames(command)
+                        + " (run 'lucid help " + qualified + "')");
+                return EXIT_BAD_INPUT;
+            }
+            Command sub = find(command.subcommands(), rest.getFirst());
+            if (sub == null) {
+                err.println(unknownSubcommand(qualified, command, rest.getFirst()));
+                return EXIT_BAD_INPUT;
+            }
+            qualified += " " + sub.name();
+            command = sub;
+            rest = rest.subList(1, rest.size());
+        }
         if (rest.contains("--help") || rest.contains("-h")) {
-            out.print(help(command));
+            out.print(help(qualified, command));
             return EXIT_OK;
         }
         try {
-            ParsedArgs parsed = ParsedArgs.parse(command.name(), command.options(), rest);
+            ParsedArgs parsed = ParsedArgs.parse(qualified, command.options(), rest);
             int code = command.run(parsed, new CliContext(out, err));
             out.flush();
             return code;
@@ -109,6 +139,23 @@ public final class Cli {
         return msg == null || msg.isBlank() ? t.getClass().getSimpleName() : msg;
     }
 
+    private static Command find(List<Command> among, String name) {
+        for (Command c : among) {
+            if (c.name().equals(name)) {
+                return c;
+            }
+        }
+        return null;
+    }
+
+    private static String subcommandNames(Command group) {
+        return String.join(", ", group.subcommands().stream().map(Command::name).toList());
+    }
+
+    private static String unknownSubcommand(String qualified, Command group, String name) {
+        return "lucid: unknown subcommand '" + name + "' of '" + qualified + "' (subcommands: " + subcommandNames(group) + ")";
+    }
+
     private Command find(String name) {
         for (Command c : commands) {
             if (c.name().equals(name)) {
@@ -135,8 +182,20 @@ public final class Cli {
     }
 
     static String help(Command c) {
+        return help(c.name(), c);
+    }
+
+    static String help(String qualifiedName, Command c) {
         StringBuilder sb = new StringBuilder();
-        sb.append("lucid ").append(c.name()).append(": ").append(c.summary()).append("\n\nOptions:\n");
+        sb.append("lucid ").append(qualifiedName).append(": ").append(c.summary()).append("\n");
+        if (!c.subcommands().isEmpty()) {
+            sb.append("\nSubcommands:\n");
+            for (Command sub : c.subcommands()) {
+                sb.append(String.format("  %-12s %s%n", sub.name(), sub.summary()));
+            }
+            return sb.append("\nRun 'lucid help ").append(qualifiedName).append(" SUBCOMMAND' for its options.\n").toString();
+        }
+        sb.append("\nOptions:\n");
         for (Option o : c.options()) {
             sb.append(String.format("  %-24s %s%s%n", o.usage(), o.description(), o.required() ? " (required)" : ""));
         }

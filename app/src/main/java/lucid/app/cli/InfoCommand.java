@@ -12,7 +12,10 @@ import lucid.engine.gguf.GgufMetadata;
 import lucid.engine.gguf.GgufTensorInfo;
 import lucid.engine.inference.LoadedModel;
 import lucid.engine.model.Architectures;
+import lucid.engine.model.ExpertConfig;
 import lucid.engine.model.ModelConfig;
+import lucid.engine.model.RopeScaling;
+import lucid.engine.model.SlidingWindow;
 import lucid.engine.model.UnsupportedModelException;
 
 /**
@@ -97,8 +100,22 @@ final class InfoCommand implements Command {
             out.printf("heads:         %d query, %d key/value (head size %d)%n", c.headCount(), c.headCountKv(), c.headDim());
             out.printf("feed-forward:  %d%n", c.feedForwardLength());
             out.printf("vocabulary:    %d%n", c.vocabSize());
-            out.printf("rope:          base %s, %d of %d dims, %s%n", fmt(c.ropeTheta()), c.ropeDimensions(), c.headDim(),
-                    c.ropeType().name().toLowerCase(java.util.Locale.ROOT));
+            out.printf("rope:          base %s, %d of %d dims, %s%s%n", fmt(c.ropeTheta()), c.ropeDimensions(), c.headDim(),
+                    c.ropeType().name().toLowerCase(java.util.Locale.ROOT), ropeScaling(c, f));
+            out.printf("attention:     scale %s%s%n", fmt(c.attention().queryScale()), attentionExtras(c));
+            if (c.experts().isEnabled()) {
+                ExpertConfig e = c.experts();
+                out.printf("experts:       %d, %d used per token, feed-forward %d each%s, weights %s%n", e.count(), e.used(),
+                        e.feedForwardLength(), e.sharedFeedForwardLength() > 0
+                                ? ", shared expert " + e.sharedFeedForwardLength() : "",
+                        e.normalizeWeights() ? "renormalized" : "as routed");
+            }
+            if (c.embeddingScale() != 1f) {
+                out.printf("embed scale:   %s%n", fmt(c.embeddingScale()));
+            }
+            if (c.finalLogitSoftcap() > 0f) {
+                out.printf("logit softcap: %s%n", fmt(c.finalLogitSoftcap()));
+            }
             out.printf("rms eps:       %s%n", fmt(c.rmsEps()));
             out.printf("RAM estimate:  %s at context %d (weights %s, KV cache and buffers %s)%n",
                     CommonOptions.humanBytes(i.weightBytes() + i.sessionBytes()), i.ctx(),
@@ -145,7 +162,43 @@ final class InfoCommand implements Command {
                     .field("vocab_size", c.vocabSize())
                     .field("rope_freq_base", c.ropeTheta())
                     .field("rope_dimension_count", c.ropeDimensions())
-                    .field("rms_eps", c.rmsEps())
+                    .field("rope_type", c.ropeType().name().toLowerCase(java.util.Locale.ROOT))
+                    .field("rms_eps", c.rmsEps());
+            RopeScaling scaling = c.rope().scaling();
+            j.name("rope_scaling").beginObject().field("type", scaling.typeName());
+            switch (scaling) {
+                case RopeScaling.None n -> { }
+                case RopeScaling.Linear l -> j.field("factor", l.factor());
+                case RopeScaling.Yarn y -> j.field("factor", y.factor()).field("original_context_length", y.originalContext())
+                        .field("ext_factor", y.extFactor()).field("beta_fast", y.betaFast())
+                        .field("beta_slow", y.betaSlow());
+                case RopeScaling.LongRope l -> j.field("factor", l.factor())
+                        .field("original_context_length", l.originalContext());
+            }
+            j.field("attn_factor", c.rope().attnFactor())
+                    .field("frequency_factors", f.tensor("rope_freqs.weight").isPresent()).endObject();
+            SlidingWindow w = c.attention().slidingWindow();
+            j.field("attention_scale", c.attention().queryScale())
+                    .field("attn_logit_softcapping", c.attention().logitSoftcap())
+                    .field("final_logit_softcapping", c.finalLogitSoftcap())
+                    .field("embedding_scale", c.embeddingScale())
+                    .field("sliding_window", w.size());
+            j.name("sliding_window_layers").beginArray();
+            for (int l = 0; l < c.blockCount(); l++) {
+                if (w.slides(l)) {
+                    j.value(l);
+                }
+            }
+            j.endArray();
+            if (w.hasLocalRope()) {
+                j.field("sliding_window_rope_freq_base", w.localRopeTheta());
+            }
+            ExpertConfig e = c.experts();
+            j.field("expert_count", e.count())
+                    .field("expert_used_count", e.used())
+                    .field("expert_feed_forward_length", e.feedForwardLength())
+                    .field("expert_shared_feed_forward_length", e.sharedFeedForwardLength())
+                    .field("expert_weights_normalized", e.normalizeWeights())
                     .endObject();
             j.name("ram_estimate").beginObject()
                     .field("context", i.ctx())
@@ -172,6 +225,39 @@ final class InfoCommand implements Command {
             j.endObject();
         }
         return j.endObject().toString();
+    }
+
+    private static String ropeScaling(ModelConfig c, GgufFile f) {
+        String factors = f.tensor("rope_freqs.weight").isPresent() ? ", per-dimension factors (rope_freqs)" : "";
+        String attn = c.rope().attnFactor() != 1f ? ", attn factor " + fmt(c.rope().attnFactor()) : "";
+        String scaling = switch (c.rope().scaling()) {
+            case RopeScaling.None n -> "";
+            case RopeScaling.Linear l -> ", linear scaling x" + fmt(l.factor());
+            case RopeScaling.Yarn y -> ", YaRN x" + fmt(y.factor()) + " from " + y.originalContext() + " (beta "
+                    + fmt(y.betaFast()) + "/" + fmt(y.betaSlow()) + ")";
+            case RopeScaling.LongRope l -> ", LongRoPE (short factors, original context " + l.originalContext() + ")";
+        };
+        return scaling + factors + attn;
+    }
+
+    private static String attentionExtras(ModelConfig c) {
+        StringBuilder sb = new StringBuilder();
+        if (c.attention().logitSoftcap() > 0f) {
+            sb.append(", logit softcap ").append(fmt(c.attention().logitSoftcap()));
+        }
+        SlidingWindow w = c.attention().slidingWindow();
+        if (w.isEnabled()) {
+            int sliding = 0;
+            for (int l = 0; l < c.blockCount(); l++) {
+                sliding += w.slides(l) ? 1 : 0;
+            }
+            sb.append(", sliding window ").append(w.size()).append(" on ").append(sliding).append(" of ")
+                    .append(c.blockCount()).append(" layers");
+            if (w.hasLocalRope()) {
+                sb.append(" (rope base ").append(fmt(w.localRopeTheta())).append(')');
+            }
+        }
+        return sb.toString();
     }
 
     private static String typeSummary(Map<String, Integer> counts) {

@@ -9,7 +9,9 @@ import lucid.engine.inference.GenerationResult;
 import lucid.engine.inference.Generator;
 import lucid.engine.inference.InferenceSession;
 import lucid.engine.inference.LoadedModel;
+import lucid.engine.inspect.AttentionCapture;
 import lucid.engine.inspect.Distribution;
+import lucid.engine.inspect.LogitLens;
 import lucid.engine.inspect.OcclusionAttribution;
 import lucid.engine.inspect.TokenProbability;
 import lucid.engine.sampling.SamplingParams;
@@ -26,13 +28,16 @@ final class InspectCommand implements Command {
 
     @Override
     public String summary() {
-        return "token probabilities or attribution for a prompt, as JSON (see docs/INSPECT.md)";
+        return "token probabilities, attention, logit lens or attribution for a prompt, as JSON (see docs/INSPECT.md)";
     }
 
     @Override
     public List<Option> options() {
         return List.of(CommonOptions.MODEL, CommonOptions.PROMPT,
-                Option.required("what", "probs|attribution", "what to show"),
+                Option.required("what", "probs|attention|lens|attribution", "what to show"),
+                Option.value("layer", "L", "attention: the layer (default 0)"),
+                Option.value("head", "H|mean|max", "attention: one head, or the mean or maximum over heads (default mean)"),
+                Option.value("method", "occlusion|rollout", "attribution: leave-one-out occlusion (default) or attention rollout"),
                 Option.value("top", "K", "alternatives per token, at most 20 (default 10)"),
                 Option.value("max-tokens", "N", "probs: also generate N tokens greedily (default 0)"),
                 Option.value("target", "POS", "attribution: the position of the token to explain (default: the "
@@ -44,8 +49,8 @@ final class InspectCommand implements Command {
     @Override
     public int run(ParsedArgs args, CliContext ctx) throws Exception {
         String what = args.string("what", "").toLowerCase(Locale.ROOT);
-        if (!List.of("probs", "attribution").contains(what)) {
-            throw new UsageException("--what must be probs or attribution, got '" + what + "'");
+        if (!List.of("probs", "attention", "lens", "attribution").contains(what)) {
+            throw new UsageException("--what must be probs, attention, lens or attribution, got '" + what + "'");
         }
         int top = args.integer("top", 10);
         if (top < 0 || top > Distribution.MAX_TOP_K) {
@@ -59,6 +64,13 @@ final class InspectCommand implements Command {
             }
             String json = switch (what) {
                 case "probs" -> probs(model, prompt, top, args.integer("max-tokens", 0), args.flag("stages"));
+                case "attention" -> attention(model, prompt, args);
+                case "lens" -> {
+                    int[] positions = new int[prompt.length];
+                    java.util.Arrays.setAll(positions, i -> i);
+                    yield InspectionJson.lens(model.tokenizer(), prompt,
+                            LogitLens.compute(model, prompt, positions, Math.max(1, top), null));
+                }
                 default -> attribution(model, prompt, args);
             };
             ctx.out().println(json);
@@ -86,6 +98,36 @@ final class InspectCommand implements Command {
         return InspectionJson.probabilities(recorded);
     }
 
+    private static String attention(LoadedModel model, int[] prompt, ParsedArgs args) {
+        int layer = args.integer("layer", 0);
+        if (layer < 0 || layer >= model.config().blockCount()) {
+            throw new UsageException("--layer must be between 0 and " + (model.config().blockCount() - 1));
+        }
+        String head = args.string("head", "mean");
+        AttentionCapture.LayerAttention captured =
+                AttentionCapture.capture(model, prompt, new int[] {layer}, null)[0];
+        float[][] weights;
+        int kvHead = -1;
+        switch (head) {
+            case "mean" -> weights = captured.meanOverHeads();
+            case "max" -> weights = captured.maxOverHeads();
+            default -> {
+                int h;
+                try {
+                    h = Integer.parseInt(head);
+                } catch (NumberFormatException e) {
+                    throw new UsageException("--head must be a head number, mean or max, got '" + head + "'");
+                }
+                if (h < 0 || h >= model.config().headCount()) {
+                    throw new UsageException("--head must be between 0 and " + (model.config().headCount() - 1));
+                }
+                weights = captured.head(h);
+                kvHead = AttentionCapture.kvHeadOf(model.config(), h);
+            }
+        }
+        return InspectionJson.attention(model.tokenizer(), prompt, layer, head, kvHead, weights);
+    }
+
     private static String attribution(LoadedModel model, int[] prompt, ParsedArgs args) {
         int[] tokens = prompt;
         int target;
@@ -102,6 +144,17 @@ final class InspectCommand implements Command {
             tokens = java.util.Arrays.copyOf(prompt, prompt.length + 1);
             tokens[prompt.length] = next.tokens()[0];
             target = prompt.length;
+        }
+        String method = args.string("method", "occlusion");
+        if (method.equals("rollout")) {
+            int[] all = new int[model.config().blockCount()];
+            java.util.Arrays.setAll(all, i -> i);
+            int[] context = java.util.Arrays.copyOf(tokens, target);
+            float[][] rollout = AttentionCapture.rollout(AttentionCapture.capture(model, context, all, null));
+            return InspectionJson.rollout(model.tokenizer(), tokens, target, rollout[target - 1]);
+        }
+        if (!method.equals("occlusion")) {
+            throw new UsageException("--method must be occlusion or rollout, got '" + method + "'");
         }
         OcclusionAttribution.Result r = OcclusionAttribution.compute(model, tokens, target, null);
         return InspectionJson.attribution(model.tokenizer(), tokens, r);

@@ -3,6 +3,7 @@ package lucid.app.cli;
 import java.util.List;
 
 import lucid.engine.inspect.Alternative;
+import lucid.engine.inspect.LogitLens;
 import lucid.engine.inspect.OcclusionAttribution;
 import lucid.engine.inspect.SampledView;
 import lucid.engine.inspect.SamplerStage;
@@ -62,16 +63,71 @@ public final class InspectionJson {
                 .field("piece", piece(tokenizer, r.targetId()))
                 .field("logprob", r.baseLogprob())
                 .endObject()
-                .field("method", "occlusion")
-                .name("tokens").beginArray();
-        for (int i = 0; i < r.targetPosition(); i++) {
-            j.value(piece(tokenizer, tokens[i]));
-        }
-        j.endArray().name("scores").beginArray();
+                .field("method", "occlusion");
+        pieces(j.name("tokens"), tokenizer, tokens, r.targetPosition());
+        j.name("scores").beginArray();
         for (double s : r.scores()) {
             j.value(s);
         }
         return j.endArray().endObject().toString();
+    }
+
+    /** {@code {"layer","head","kv_head","tokens":[pieces],"weights":[[query rows over keys]]}} */
+    public static String attention(Tokenizer tokenizer, int[] tokens, int layer, String head, int kvHead, float[][] weights) {
+        Json j = new Json().beginObject().field("layer", layer);
+        if (kvHead >= 0) {
+            j.field("head", Integer.parseInt(head)).field("kv_head", kvHead);
+        } else {
+            j.field("head", head).name("kv_head").value((String) null);
+        }
+        pieces(j.name("tokens"), tokenizer, tokens, tokens.length);
+        j.name("weights").beginArray();
+        for (float[] row : weights) {
+            j.array(row);
+        }
+        return j.endArray().endObject().toString();
+    }
+
+    /** {@code {"tokens":[pieces],"layers":[{"layer","positions":[{"position","top":[{"id","piece","prob"}]}]}]}} */
+    public static String lens(Tokenizer tokenizer, int[] tokens, LogitLens.Result lens) {
+        Json j = new Json().beginObject();
+        pieces(j.name("tokens"), tokenizer, tokens, tokens.length);
+        j.name("layers").beginArray();
+        for (int l = 0; l < lens.top().size(); l++) {
+            j.beginObject().field("layer", l).name("positions").beginArray();
+            List<List<Alternative>> row = lens.top().get(l);
+            for (int i = 0; i < row.size(); i++) {
+                j.beginObject().field("position", lens.positions()[i]);
+                alternatives(j.name("top"), row.get(i));
+                j.endObject();
+            }
+            j.endArray().endObject();
+        }
+        return j.endArray().endObject().toString();
+    }
+
+    /** Attribution by attention rollout: the target's predecessor's rollout row over the input tokens. */
+    public static String rollout(Tokenizer tokenizer, int[] tokens, int target, float[] row) {
+        Json j = new Json().beginObject().name("target").beginObject()
+                .field("position", target)
+                .field("id", tokens[target])
+                .field("piece", piece(tokenizer, tokens[target]))
+                .endObject()
+                .field("method", "rollout");
+        pieces(j.name("tokens"), tokenizer, tokens, target);
+        j.name("scores").beginArray();
+        for (int i = 0; i < target; i++) {
+            j.value(row[i]);
+        }
+        return j.endArray().endObject().toString();
+    }
+
+    private static void pieces(Json j, Tokenizer tokenizer, int[] tokens, int count) {
+        j.beginArray();
+        for (int i = 0; i < count; i++) {
+            j.value(piece(tokenizer, tokens[i]));
+        }
+        j.endArray();
     }
 
     private static void alternatives(Json j, List<Alternative> list) {

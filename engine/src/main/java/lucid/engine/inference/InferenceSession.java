@@ -3,6 +3,7 @@ package lucid.engine.inference;
 import java.util.Arrays;
 import java.util.concurrent.CancellationException;
 
+import lucid.engine.model.ForwardObserver;
 import lucid.engine.model.ForwardState;
 import lucid.engine.model.KvCache;
 import lucid.engine.model.Transformer;
@@ -105,6 +106,28 @@ public final class InferenceSession implements AutoCloseable {
         checkCancelled();
         forward(token, true);
         return state.logits();
+    }
+
+    /**
+     * Lets {@code observer} watch the following forward passes (null stops watching). Inspection uses
+     * it; without one the passes are unchanged.
+     */
+    public void setObserver(ForwardObserver observer) {
+        state.setObserver(observer);
+    }
+
+    /**
+     * Applies the model's final norm and output projection to a residual-stream vector (dim): the
+     * logit lens. Returns a fresh array of logits.
+     */
+    public float[] projectResidual(float[] residual) {
+        int dim = transformer.config().embeddingLength();
+        if (residual.length != dim) {
+            throw new IllegalArgumentException("residual has " + residual.length + " values, the model's width is " + dim);
+        }
+        float[] logits = new float[transformer.config().vocabSize()];
+        transformer.project(model.backend(), residual, new float[dim], logits);
+        return logits;
     }
 
     /** Forgets the last {@code count} tokens. */

@@ -6,6 +6,7 @@ import lucid.engine.backend.Backend;
 import lucid.engine.gguf.GgufFile;
 import lucid.engine.gguf.GgufTensorInfo;
 import lucid.engine.model.Architecture;
+import lucid.engine.model.ForwardState;
 import lucid.engine.model.KvCache;
 import lucid.engine.model.ModelConfig;
 import lucid.engine.model.Transformer;
@@ -100,9 +101,7 @@ public final class LoadedModel implements AutoCloseable {
     }
 
     public static long estimateSessionBytes(ModelConfig c, int contextLength) {
-        long scratch = 4L * (3L * c.embeddingLength() + 2L * c.queryDim() + 2L * c.kvDim()
-                + (long) c.headCount() * contextLength + 2L * c.feedForwardLength() + c.vocabSize());
-        return KvCache.bytesFor(c.blockCount(), contextLength, c.kvDim()) + scratch;
+        return KvCache.bytesFor(c.blockCount(), contextLength, c.kvDim()) + ForwardState.bytesFor(c, contextLength);
     }
 
     /** Estimated resident memory with one session of {@code contextLength}: weights + session. */

@@ -6,6 +6,7 @@ import java.util.SplittableRandom;
 import lucid.engine.gguf.GgufTensorInfo;
 import lucid.engine.inference.InferenceSession;
 import lucid.engine.inference.LoadedModel;
+import lucid.engine.inspect.Distribution;
 
 /**
  * Prompt-processing and generation speed of a loaded model, and how close generation comes to the
@@ -20,7 +21,12 @@ public final class Benchmark {
      * @param repetitions     timed repetitions; medians are reported
      * @param bandwidthBytes  size of the bandwidth probe's buffer (0 skips the probe)
      */
-    public record Settings(int promptTokens, int generateTokens, int repetitions, long bandwidthBytes) {
+    public record Settings(int promptTokens, int generateTokens, int repetitions, long bandwidthBytes,
+                           boolean probabilityProbe) {
+        public Settings(int promptTokens, int generateTokens, int repetitions, long bandwidthBytes) {
+            this(promptTokens, generateTokens, repetitions, bandwidthBytes, false);
+        }
+
         public Settings {
             if (promptTokens < 1 || generateTokens < 1 || repetitions < 1) {
                 throw new IllegalArgumentException("prompt tokens, generated tokens and repetitions must be positive");
@@ -33,10 +39,16 @@ public final class Benchmark {
      *
      * @param bytesPerToken  bytes of weights read to generate one token
      * @param bandwidth      measured memory read bandwidth, bytes/s (0 if not measured)
+     * @param probedTps      generation speed with top-20 token probabilities recorded per token (0 if not run)
      */
     public record Result(int threads, int promptTokens, int generateTokens, int repetitions, double loadMillis,
                          double promptTps, double generateTps, double generateTpsMin, double generateTpsMax,
-                         long bytesPerToken, double bandwidth) {
+                         long bytesPerToken, double bandwidth, double probedTps) {
+
+        /** Fraction of generation speed the probability probe costs (0.03 = 3% slower). */
+        public double probeOverhead() {
+            return probedTps <= 0 ? 0 : 1 - probedTps / generateTps;
+        }
 
         public double ceilingTps() {
             return bandwidth <= 0 ? 0 : bandwidth / bytesPerToken;
@@ -66,6 +78,8 @@ public final class Benchmark {
         }
         double[] pp = new double[s.repetitions()];
         double[] tg = new double[s.repetitions()];
+        double[] probed = new double[s.repetitions()];
+        Distribution distribution = new Distribution(model.tokenizer(), Distribution.MAX_TOP_K);
         try (InferenceSession session = model.newSession(ctx)) {
             // One untimed round so the JIT has compiled the hot loops before timing.
             session.prefill(Arrays.copyOf(prompt, Math.min(prompt.length, 16)));
@@ -84,13 +98,27 @@ public final class Benchmark {
                 }
                 long t3 = System.nanoTime();
                 tg[r] = s.generateTokens() * 1e9 / (t3 - t2);
+                if (s.probabilityProbe()) {
+                    // Same work as above plus what the probe adds per token: softmax stats and top 20.
+                    session.rewind(s.generateTokens());
+                    float[] next = session.step(token);
+                    session.rewind(1);
+                    long t4 = System.nanoTime();
+                    for (int i = 0; i < s.generateTokens(); i++) {
+                        int chosen = argmax(next);
+                        distribution.of(session.position(), next, chosen, true, null);
+                        next = session.step(chosen);
+                    }
+                    probed[r] = s.generateTokens() * 1e9 / (System.nanoTime() - t4);
+                }
             }
         }
         double bandwidth = s.bandwidthBytes() > 0
                 ? MemoryBandwidth.measure(model.backend(), s.bandwidthBytes(), 5) : 0;
         return new Result(model.backend().threads(), s.promptTokens(), s.generateTokens(), s.repetitions(),
                 model.loadNanos() / 1e6, median(pp), median(tg), Arrays.stream(tg).min().orElse(0),
-                Arrays.stream(tg).max().orElse(0), bytesPerToken(model), bandwidth);
+                Arrays.stream(tg).max().orElse(0), bytesPerToken(model), bandwidth,
+                s.probabilityProbe() ? median(probed) : 0);
     }
 
     /**

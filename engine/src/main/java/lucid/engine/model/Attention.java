@@ -1,33 +1,47 @@
 package lucid.engine.model;
 
+import java.util.Arrays;
+
 import lucid.engine.backend.Backend;
 
 /**
  * Causal multi-head self-attention with grouped-query heads and RoPE, for one new position at a time.
- * Query head {@code h} reads KV head {@code h / kvGroupSize}.
+ * Query head {@code h} reads KV head {@code h / kvGroupSize}. Options, each from the model's
+ * configuration or tensors: biases on the projections, RMSNorm of each query and key head before
+ * RoPE, soft-capping of the scores ({@code c * tanh(s / c)}, Gemma 2) and a sliding window.
  */
 public final class Attention {
 
-    private final Linear wq;   // (queryDim, dim)
-    private final Linear wk;   // (kvDim, dim)
-    private final Linear wv;   // (kvDim, dim)
-    private final Linear wo;   // (dim, queryDim)
+    private final AttentionWeights w;
     private final Rope rope;
+    private final int ropeTable;   // which of the state's cos/sin tables this layer's rope fills
     private final int headCount;
     private final int headCountKv;
     private final int headDim;
     private final float scale;
+    private final float softcap;   // 0 = none
+    private final int window;      // 0 = every earlier position is visible
 
-    public Attention(ModelConfig c, Linear wq, Linear wk, Linear wv, Linear wo, Rope rope) {
-        this.wq = wq;
-        this.wk = wk;
-        this.wv = wv;
-        this.wo = wo;
+    /**
+     * @param layer      index of the block, which decides whether it slides
+     * @param rope       this layer's RoPE; its angles are in table {@code ropeTable} of the state
+     */
+    public Attention(ModelConfig c, int layer, AttentionWeights weights, Rope rope, int ropeTable) {
+        this.w = weights;
         this.rope = rope;
+        this.ropeTable = ropeTable;
         this.headCount = c.headCount();
         this.headCountKv = c.headCountKv();
         this.headDim = c.headDim();
-        this.scale = (float) (1.0 / Math.sqrt(headDim));
+        AttentionConfig a = c.attention();
+        this.scale = a.queryScale();
+        this.softcap = a.logitSoftcap();
+        this.window = a.slidingWindow().slides(layer) ? a.slidingWindow().size() : 0;
+    }
+
+    /** Positions a query sees: all earlier ones, or the last {@code window} in a sliding layer. */
+    public int window() {
+        return window;
     }
 
     /**
@@ -35,11 +49,21 @@ public final class Attention {
      * cache of {@code layer}, and leaves the projected output in {@code s.xb2}.
      */
     public void forward(Backend backend, ForwardState s, KvCache cache, int layer, int pos) {
-        wq.apply(backend, s.xb, s.q);
-        wk.apply(backend, s.xb, s.k);
-        wv.apply(backend, s.xb, s.v);
-        rope.rotate(s.q, 0, headCount, s.ropeCos, s.ropeSin);
-        rope.rotate(s.k, 0, headCountKv, s.ropeCos, s.ropeSin);
+        w.query().apply(backend, s.xb, s.q);
+        w.key().apply(backend, s.xb, s.k);
+        w.value().apply(backend, s.xb, s.v);
+        if (w.queryNorm() != null) {
+            for (int h = 0; h < headCount; h++) {
+                w.queryNorm().apply(s.q, h * headDim, s.q, h * headDim);
+            }
+            for (int h = 0; h < headCountKv; h++) {
+                w.keyNorm().apply(s.k, h * headDim, s.k, h * headDim);
+            }
+        }
+        float[] cos = s.ropeCos[ropeTable];
+        float[] sin = s.ropeSin[ropeTable];
+        rope.rotate(s.q, 0, headCount, cos, sin);
+        rope.rotate(s.k, 0, headCountKv, cos, sin);
 
         int kvDim = cache.kvDim();
         float[] keys = cache.keys(layer);
@@ -49,40 +73,51 @@ public final class Attention {
 
         int group = headCount / headCountKv;
         int stride = cache.capacity();
+        // A key at distance >= window from the query is masked (llama.cpp's standard sliding window).
+        int first = window > 0 ? Math.max(0, pos - window + 1) : 0;
         backend.parallelFor(headCount, h -> {
             int kvOffset = (h / group) * headDim;
             int qOffset = h * headDim;
             int scoreOffset = h * stride;
             float max = Float.NEGATIVE_INFINITY;
-            for (int t = 0; t <= pos; t++) {
+            for (int t = first; t <= pos; t++) {
                 float dot = 0f;
                 int kBase = t * kvDim + kvOffset;
                 for (int i = 0; i < headDim; i++) {
                     dot += s.q[qOffset + i] * keys[kBase + i];
                 }
                 float score = dot * scale;
+                if (softcap > 0f) {
+                    score = softcap * (float) Math.tanh(score / softcap);
+                }
                 s.scores[scoreOffset + t] = score;
                 max = Math.max(max, score);
             }
             float sum = 0f;
-            for (int t = 0; t <= pos; t++) {
+            for (int t = first; t <= pos; t++) {
                 float e = (float) Math.exp(s.scores[scoreOffset + t] - max);
                 s.scores[scoreOffset + t] = e;
                 sum += e;
             }
             float inv = 1f / sum;
-            for (int i = 0; i < headDim; i++) {
-                s.attnOut[qOffset + i] = 0f;
-            }
-            for (int t = 0; t <= pos; t++) {
-                float w = s.scores[scoreOffset + t] * inv;
-                s.scores[scoreOffset + t] = w;
+            // Masked positions weigh exactly 0, so that anyone reading the weights sees a full row.
+            Arrays.fill(s.scores, scoreOffset, scoreOffset + first, 0f);
+            Arrays.fill(s.attnOut, qOffset, qOffset + headDim, 0f);
+            for (int t = first; t <= pos; t++) {
+                float wt = s.scores[scoreOffset + t] * inv;
+                s.scores[scoreOffset + t] = wt;
                 int vBase = t * kvDim + kvOffset;
                 for (int i = 0; i < headDim; i++) {
-                    s.attnOut[qOffset + i] += w * values[vBase + i];
+                    s.attnOut[qOffset + i] += wt * values[vBase + i];
                 }
             }
         });
-        wo.apply(backend, s.attnOut, s.xb2);
+        ForwardObserver observer = s.observer;
+        if (observer != null && observer.wantsAttention(layer, pos)) {
+            for (int h = 0; h < headCount; h++) {
+                observer.onAttention(layer, h, pos, s.scores, h * stride);
+            }
+        }
+        w.output().apply(backend, s.attnOut, s.xb2);
     }
 }

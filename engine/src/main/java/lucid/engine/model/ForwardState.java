@@ -12,11 +12,17 @@ public final class ForwardState {
     final float[] v;        // (kvDim)
     final float[] attnOut;  // (queryDim) heads' weighted values, before the output projection
     final float[] scores;   // (headCount, contextLength) attention weights
-    final float[] hb;       // (ffn) gate activations
-    final float[] hb2;      // (ffn) up activations
-    final float[] ropeCos;  // (ropeDims / 2)
-    final float[] ropeSin;  // (ropeDims / 2)
+    final float[] hb;       // (maxFfn) gate activations
+    final float[] hb2;      // (maxFfn) up activations
+    final float[][] ropeCos; // (ropeTables, ropeDims / 2): one table per distinct RoPE (Gemma 3 has two)
+    final float[][] ropeSin; // (ropeTables, ropeDims / 2)
+    final float[] routerProbs;   // (experts) router probabilities; (1) when there are no experts
+    final int[] expertIds;       // (expertsUsed) chosen experts, most probable first
+    final float[] expertWeights; // (expertsUsed) their probabilities
+    final float[] moeOut;        // (dim) weighted sum of the chosen experts' outputs
     final float[] logits;   // (vocab)
+    /** Who watches this session's forward passes; null (the usual case) costs one branch per layer. */
+    ForwardObserver observer;
 
     public ForwardState(ModelConfig c, int contextLength) {
         x = new float[c.embeddingLength()];
@@ -27,15 +33,35 @@ public final class ForwardState {
         v = new float[c.kvDim()];
         attnOut = new float[c.queryDim()];
         scores = new float[c.headCount() * contextLength];
-        hb = new float[c.feedForwardLength()];
-        hb2 = new float[c.feedForwardLength()];
-        ropeCos = new float[Math.max(1, c.ropeDimensions() / 2)];
-        ropeSin = new float[Math.max(1, c.ropeDimensions() / 2)];
+        hb = new float[c.maxFeedForwardLength()];
+        hb2 = new float[c.maxFeedForwardLength()];
+        int half = Math.max(1, c.ropeDimensions() / 2);
+        ropeCos = new float[c.ropeTableCount()][half];
+        ropeSin = new float[c.ropeTableCount()][half];
+        ExpertConfig e = c.experts();
+        routerProbs = new float[Math.max(1, e.count())];
+        expertIds = new int[e.used()];
+        expertWeights = new float[e.used()];
+        moeOut = new float[e.isEnabled() ? c.embeddingLength() : 0];
         logits = new float[c.vocabSize()];
+    }
+
+    public void setObserver(ForwardObserver observer) {
+        this.observer = observer;
     }
 
     /** The logits of the last forward pass that computed them (reused: copy before the next pass). */
     public float[] logits() {
         return logits;
+    }
+
+    /** Bytes the buffers of a state for this model and context take. */
+    public static long bytesFor(ModelConfig c, int contextLength) {
+        ExpertConfig e = c.experts();
+        long floats = 3L * c.embeddingLength() + 2L * c.queryDim() + 2L * c.kvDim()
+                + (long) c.headCount() * contextLength + 2L * c.maxFeedForwardLength()
+                + 2L * c.ropeTableCount() * Math.max(1, c.ropeDimensions() / 2)
+                + Math.max(1, e.count()) + 2L * e.used() + (e.isEnabled() ? c.embeddingLength() : 0) + c.vocabSize();
+        return 4L * floats;
     }
 }

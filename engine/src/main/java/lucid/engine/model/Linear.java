@@ -4,25 +4,61 @@ import lucid.engine.backend.Backend;
 import lucid.engine.tensor.FloatTensor;
 
 /**
- * A weight matrix applied to a vector: {@code out = W x}. The GGUF tensor has dims
- * {@code [cols, rows]} (input dimension first), so row {@code r} is {@code cols} consecutive weights.
+ * A weight matrix applied to a vector, with an optional bias: {@code out = W x + b}. The GGUF tensor
+ * has dims {@code [cols, rows]} (input dimension first), so row {@code r} is {@code cols} consecutive
+ * weights.
  *
- * @param weight  (rows, cols) in the tensor's own type
+ * @param weight (rows, cols) in the tensor's own type
+ * @param bias   (rows), or null
  */
-public record Linear(String name, FloatTensor weight, int rows, int cols) {
+public record Linear(String name, FloatTensor weight, int rows, int cols, float[] bias) {
 
     public Linear {
         if (weight.size() != (long) rows * cols) {
             throw new UnsupportedModelException(name + " has " + weight.size() + " weights, expected "
                     + rows + " x " + cols);
         }
+        if (bias != null && bias.length != rows) {
+            throw new UnsupportedModelException(name + " has a bias of " + bias.length + " values, expected " + rows);
+        }
+    }
+
+    public Linear(String name, FloatTensor weight, int rows, int cols) {
+        this(name, weight, rows, cols, null);
+    }
+
+    public Linear withBias(float[] b) {
+        return new Linear(name, weight, rows, cols, b);
+    }
+
+    /**
+     * Rows {@code [firstRow, firstRow + count)} as a matrix of their own, reading the same bytes: how a
+     * fused tensor (Phi-3's attn_qkv, its gate+up ffn_up) or one expert of a 3-D expert tensor is used.
+     * Rows start on block boundaries because {@code cols} is a whole number of blocks.
+     */
+    public Linear rows(String sliceName, int firstRow, int count) {
+        if (firstRow < 0 || count <= 0 || firstRow + count > rows) {
+            throw new UnsupportedModelException(name + ": rows " + firstRow + ".." + (firstRow + count)
+                    + " are outside its " + rows + " rows");
+        }
+        var type = weight.type();
+        long first = (long) firstRow * cols;
+        long n = (long) count * cols;
+        FloatTensor slice = FloatTensor.wrap(type, weight.data().asSlice(type.byteSize(first), type.byteSize(n)), n);
+        float[] b = bias == null ? null : java.util.Arrays.copyOfRange(bias, firstRow, firstRow + count);
+        return new Linear(sliceName, slice, count, cols, b);
     }
 
     public void apply(Backend backend, float[] in, float[] out) {
-        backend.matmul(weight, in, 0, out, 0, rows, cols);
+        apply(backend, in, 0, out, 0);
     }
 
     public void apply(Backend backend, float[] in, int inOffset, float[] out, int outOffset) {
         backend.matmul(weight, in, inOffset, out, outOffset, rows, cols);
+        if (bias != null) {
+            for (int r = 0; r < rows; r++) {
+                out[outOffset + r] += bias[r];
+            }
+        }
     }
 }

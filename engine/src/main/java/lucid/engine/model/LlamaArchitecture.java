@@ -1,12 +1,15 @@
 package lucid.engine.model;
 
+import static lucid.engine.model.GatedFeedForward.Activation.SILU;
+
 import lucid.engine.gguf.GgufFile;
-import lucid.engine.tensor.FloatTensor;
 
 /**
- * Llama (and the many models that share its layout): RMSNorm, RoPE on adjacent pairs,
- * grouped-query attention, SwiGLU, and an output projection that is either its own tensor or
- * the token embedding (tied).
+ * Llama and the many models that share its layout (Llama 1-3, Mistral, TinyLlama, SmolLM, ...):
+ * RMSNorm, RoPE on adjacent pairs, grouped-query attention, SwiGLU, and an output projection that is
+ * either its own tensor or the token embedding (tied). With {@code llama.expert_count} it is Mixtral:
+ * the MLP becomes a mixture of experts whose renormalized top-k router weights mix their outputs.
+ * Llama 3's {@code rope_freqs} and any {@code rope.scaling} are honoured.
  */
 public final class LlamaArchitecture implements Architecture {
 
@@ -22,31 +25,7 @@ public final class LlamaArchitecture implements Architecture {
 
     @Override
     public Transformer build(GgufFile file, ModelConfig c) {
-        TensorLookup t = new TensorLookup(file);
-        int dim = c.embeddingLength();
-        int ffn = c.feedForwardLength();
-        Rope rope = new Rope(c.headDim(), c.ropeDimensions(), c.ropeTheta(), c.ropeType());
-        TransformerBlock[] blocks = new TransformerBlock[c.blockCount()];
-        for (int l = 0; l < blocks.length; l++) {
-            String p = "blk." + l + ".";
-            Attention attention = new Attention(c,
-                    t.matrix(p + "attn_q.weight", c.queryDim(), dim),
-                    t.matrix(p + "attn_k.weight", c.kvDim(), dim),
-                    t.matrix(p + "attn_v.weight", c.kvDim(), dim),
-                    t.matrix(p + "attn_output.weight", dim, c.queryDim()),
-                    rope);
-            SwiGluMlp mlp = new SwiGluMlp(
-                    t.matrix(p + "ffn_gate.weight", ffn, dim),
-                    t.matrix(p + "ffn_up.weight", ffn, dim),
-                    t.matrix(p + "ffn_down.weight", dim, ffn));
-            blocks[l] = new TransformerBlock(l,
-                    new RmsNorm(t.vector(p + "attn_norm.weight", dim), c.rmsEps()), attention,
-                    new RmsNorm(t.vector(p + "ffn_norm.weight", dim), c.rmsEps()), mlp);
-        }
-        FloatTensor embedding = t.tensor("token_embd.weight", (long) c.vocabSize() * dim);
-        Linear output = t.optionalMatrix("output.weight", c.vocabSize(), dim)
-                .orElseGet(() -> new Linear("token_embd.weight (tied)", embedding, c.vocabSize(), dim));
-        return new Transformer(c, embedding, blocks, new RmsNorm(t.vector("output_norm.weight", dim), c.rmsEps()),
-                output, rope);
+        ModelAssembly m = new ModelAssembly(file, c);
+        return m.transformer(l -> m.preNormBlock(l, m.separateProjections(l), m.denseOrExperts(l, SILU)));
     }
 }

@@ -34,6 +34,21 @@ public final class TensorLookup {
         return has(name) ? Optional.of(matrix(name, rows, cols)) : Optional.empty();
     }
 
+    /**
+     * The experts of a 3-D expert tensor (GGUF dims {@code [cols, rows, experts]}, expert last), each
+     * as a matrix over its own rows: expert {@code e} starts at weight {@code e * rows * cols}.
+     */
+    public Linear[] experts(String name, int rows, int cols, int experts) {
+        GgufTensorInfo info = require(name);
+        checkShape(info, cols, rows, experts);
+        Linear all = new Linear(name, wrap(info), rows * experts, cols);
+        Linear[] out = new Linear[experts];
+        for (int e = 0; e < experts; e++) {
+            out[e] = all.rows(name + "[expert " + e + "]", e * rows, rows);
+        }
+        return out;
+    }
+
     /** Any tensor, shape unchecked beyond its element count. */
     public FloatTensor tensor(String name, long elements) {
         GgufTensorInfo info = require(name);
@@ -52,6 +67,10 @@ public final class TensorLookup {
         float[] out = new float[length];
         t.dequantize(0, out, 0, length);
         return out;
+    }
+
+    public Optional<float[]> optionalVector(String name, int length) {
+        return has(name) ? Optional.of(vector(name, length)) : Optional.empty();
     }
 
     private GgufTensorInfo require(String name) {

@@ -4,8 +4,9 @@ import lucid.engine.backend.Backend;
 import lucid.engine.tensor.FloatTensor;
 
 /**
- * A decoder-only transformer assembled from shared blocks: token embedding, blocks, final norm and
- * output projection. Architectures differ only in how they build it from a file.
+ * A decoder-only transformer assembled from shared blocks: token embedding (optionally scaled),
+ * blocks, final norm, output projection (optionally soft-capped). Architectures differ only in how
+ * they build it from a file.
  */
 public final class Transformer {
 
@@ -14,16 +15,20 @@ public final class Transformer {
     private final TransformerBlock[] blocks;  // (layers)
     private final RmsNorm outputNorm;         // (dim)
     private final Linear output;              // (vocab, dim)
-    private final Rope rope;
+    private final Rope[] ropes;               // (ropeTables) table t of the state holds ropes[t]'s angles
 
     public Transformer(ModelConfig config, FloatTensor embedding, TransformerBlock[] blocks, RmsNorm outputNorm,
-                       Linear output, Rope rope) {
+                       Linear output, Rope[] ropes) {
+        if (ropes.length != config.ropeTableCount()) {
+            throw new IllegalArgumentException(ropes.length + " RoPE tables, the configuration needs "
+                    + config.ropeTableCount());
+        }
         this.config = config;
         this.embedding = embedding;
         this.blocks = blocks.clone();
         this.outputNorm = outputNorm;
         this.output = output;
-        this.rope = rope;
+        this.ropes = ropes.clone();
     }
 
     public ModelConfig config() {
@@ -37,13 +42,40 @@ public final class Transformer {
     public void forward(Backend backend, ForwardState s, KvCache cache, int token, int pos, boolean computeLogits) {
         int dim = config.embeddingLength();
         embedding.dequantize((long) token * dim, s.x, 0, dim);
-        rope.angles(pos, s.ropeCos, s.ropeSin);
-        for (TransformerBlock block : blocks) {
-            block.forward(backend, s, cache, pos);
+        float embeddingScale = config.embeddingScale();
+        if (embeddingScale != 1f) {
+            for (int i = 0; i < dim; i++) {
+                s.x[i] *= embeddingScale;
+            }
+        }
+        for (int t = 0; t < ropes.length; t++) {
+            ropes[t].angles(pos, s.ropeCos[t], s.ropeSin[t]);
+        }
+        ForwardObserver observer = s.observer;
+        for (int l = 0; l < blocks.length; l++) {
+            blocks[l].forward(backend, s, cache, pos);
+            if (observer != null && observer.wantsResidual(l, pos)) {
+                observer.onResidual(l, pos, s.x);
+            }
         }
         if (computeLogits) {
-            outputNorm.apply(s.xb, s.x);
-            output.apply(backend, s.xb, s.logits);
+            project(backend, s.x, s.xb, s.logits);
+        }
+    }
+
+    /**
+     * The model's head: final norm, output projection and soft-capping of {@code residual} (dim) into
+     * {@code logits} (vocab), using {@code scratch} (dim). Applied to the residual after an inner
+     * layer, it is the logit lens.
+     */
+    public void project(Backend backend, float[] residual, float[] scratch, float[] logits) {
+        outputNorm.apply(scratch, residual);
+        output.apply(backend, scratch, logits);
+        float cap = config.finalLogitSoftcap();
+        if (cap > 0f) {
+            for (int i = 0; i < logits.length; i++) {
+                logits[i] = cap * (float) Math.tanh(logits[i] / cap);
+            }
         }
     }
 }

@@ -2,29 +2,36 @@ package lucid.engine.model;
 
 import lucid.engine.backend.Backend;
 
-/** One pre-norm decoder block: {@code x = x + attn(norm(x)); x = x + mlp(norm(x))}. */
+/**
+ * One decoder block: {@code x = x + post(attn(norm(x))); x = x + post(ffn(norm(x)))}, where the
+ * post-norms exist only in some architectures (Gemma 2, 3).
+ */
 public final class TransformerBlock {
 
     private final int layer;
-    private final RmsNorm attnNorm;
+    private final BlockNorms norms;
     private final Attention attention;
-    private final RmsNorm ffnNorm;
-    private final SwiGluMlp mlp;
+    private final FeedForward feedForward;
 
-    public TransformerBlock(int layer, RmsNorm attnNorm, Attention attention, RmsNorm ffnNorm, SwiGluMlp mlp) {
+    public TransformerBlock(int layer, BlockNorms norms, Attention attention, FeedForward feedForward) {
         this.layer = layer;
-        this.attnNorm = attnNorm;
+        this.norms = norms;
         this.attention = attention;
-        this.ffnNorm = ffnNorm;
-        this.mlp = mlp;
+        this.feedForward = feedForward;
     }
 
     public void forward(Backend backend, ForwardState s, KvCache cache, int pos) {
-        attnNorm.apply(s.xb, s.x);
+        norms.attention().apply(s.xb, s.x);
         attention.forward(backend, s, cache, layer, pos);
+        if (norms.postAttention() != null) {
+            norms.postAttention().apply(s.xb2, s.xb2);
+        }
         addInPlace(s.x, s.xb2);
-        ffnNorm.apply(s.xb, s.x);
-        mlp.forward(backend, s);
+        norms.feedForward().apply(s.xb, s.x);
+        feedForward.forward(backend, s);
+        if (norms.postFeedForward() != null) {
+            norms.postFeedForward().apply(s.xb2, s.xb2);
+        }
         addInPlace(s.x, s.xb2);
     }
 

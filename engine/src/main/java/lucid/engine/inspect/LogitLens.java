@@ -1,0 +1,88 @@
+package lucid.engine.inspect;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.IntConsumer;
+
+import lucid.engine.inference.InferenceSession;
+import lucid.engine.inference.LoadedModel;
+import lucid.engine.model.ForwardObserver;
+
+/**
+ * The logit lens: the model's final norm and output projection applied to the residual stream after
+ * each layer, showing at which depth the eventual prediction appears. After the last layer it is
+ * exactly the model's output distribution.
+ */
+public final class LogitLens {
+
+    /**
+     * @param top (layers, positions) the most likely tokens after each layer at each position
+     */
+    public record Result(int[] positions, List<List<List<Alternative>>> top) {
+    }
+
+    private LogitLens() {
+    }
+
+    /**
+     * Runs {@code tokens} and projects the residual after every layer at the chosen positions.
+     *
+     * @param positions positions to look at (others cost nothing extra)
+     * @param progress  receives the number of tokens processed (may be null)
+     */
+    public static Result compute(LoadedModel model, int[] tokens, int[] positions, int topK, IntConsumer progress) {
+        int layers = model.config().blockCount();
+        int dim = model.config().embeddingLength();
+        boolean[] wanted = new boolean[tokens.length];
+        int[] slot = new int[tokens.length];
+        for (int i = 0; i < positions.length; i++) {
+            int p = positions[i];
+            if (p < 0 || p >= tokens.length) {
+                throw new IllegalArgumentException("position " + p + " is outside the " + tokens.length + " tokens");
+            }
+            wanted[p] = true;
+            slot[p] = i;
+        }
+        float[][][] residuals = new float[layers][positions.length][]; // (layers, positions, dim)
+        Distribution distribution = new Distribution(model.tokenizer(), topK);
+        List<List<List<Alternative>>> top = new ArrayList<>();
+        try (InferenceSession session = model.newSession(tokens.length)) {
+            session.setObserver(new ForwardObserver() {
+                @Override
+                public boolean wantsAttention(int layer, int position) {
+                    return false;
+                }
+
+                @Override
+                public void onAttention(int layer, int head, int position, float[] weights, int offset) {
+                }
+
+                @Override
+                public boolean wantsResidual(int layer, int position) {
+                    return wanted[position];
+                }
+
+                @Override
+                public void onResidual(int layer, int position, float[] residual) {
+                    residuals[layer][slot[position]] = java.util.Arrays.copyOf(residual, dim);
+                }
+            });
+            for (int i = 0; i < tokens.length; i++) {
+                session.prefill(new int[] {tokens[i]});
+                if (progress != null) {
+                    progress.accept(i + 1);
+                }
+            }
+            session.setObserver(null);
+            for (int l = 0; l < layers; l++) {
+                List<List<Alternative>> row = new ArrayList<>();
+                for (int i = 0; i < positions.length; i++) {
+                    float[] logits = session.projectResidual(residuals[l][i]);
+                    row.add(distribution.of(positions[i], logits, 0, false, null).top());
+                }
+                top.add(row);
+            }
+        }
+        return new Result(positions.clone(), top);
+    }
+}

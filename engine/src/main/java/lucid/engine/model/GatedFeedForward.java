@@ -1,0 +1,70 @@
+package lucid.engine.model;
+
+import lucid.engine.backend.Backend;
+
+/**
+ * A gated MLP: {@code down(act(gate(x)) * up(x))}, with SiLU (SwiGLU: Llama, Qwen, Phi-3, experts)
+ * or tanh-approximated GELU (GeGLU: Gemma) as the activation.
+ */
+public final class GatedFeedForward implements FeedForward {
+
+    /** The activation applied to the gate. */
+    public enum Activation {
+        /** {@code x * sigmoid(x)}. */
+        SILU,
+        /** {@code 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))}, ggml's GELU. */
+        GELU_TANH;
+
+        private static final float SQRT_2_OVER_PI = 0.7978845608028654f;
+        private static final float GELU_COEF_A = 0.044715f;
+
+        float apply(float x) {
+            return switch (this) {
+                case SILU -> x / (1f + (float) Math.exp(-x));
+                case GELU_TANH -> 0.5f * x * (1f + (float) Math.tanh(SQRT_2_OVER_PI * x * (1f + GELU_COEF_A * x * x)));
+            };
+        }
+    }
+
+    private final Activation activation;
+    private final Linear gate; // (ffn, dim)
+    private final Linear up;   // (ffn, dim)
+    private final Linear down; // (dim, ffn)
+
+    public GatedFeedForward(Activation activation, Linear gate, Linear up, Linear down) {
+        if (gate.rows() != up.rows() || down.cols() != up.rows() || gate.cols() != up.cols()) {
+            throw new UnsupportedModelException("feed-forward shapes do not fit: " + gate.name() + " " + gate.rows()
+                    + "x" + gate.cols() + ", " + up.name() + " " + up.rows() + "x" + up.cols() + ", " + down.name()
+                    + " " + down.rows() + "x" + down.cols());
+        }
+        this.activation = activation;
+        this.gate = gate;
+        this.up = up;
+        this.down = down;
+    }
+
+    public int hiddenLength() {
+        return up.rows();
+    }
+
+    @Override
+    public void forward(Backend backend, ForwardState s) {
+        forward(backend, s.xb, s.hb, s.hb2, s.xb2);
+    }
+
+    /**
+     * @param in   (dim)
+     * @param hb   (>= ffn) scratch: gate activations, then their product with up
+     * @param hb2  (>= ffn) scratch: up activations
+     * @param out  (dim)
+     */
+    void forward(Backend backend, float[] in, float[] hb, float[] hb2, float[] out) {
+        gate.apply(backend, in, hb);
+        up.apply(backend, in, hb2);
+        int n = up.rows();
+        for (int i = 0; i < n; i++) {
+            hb[i] = activation.apply(hb[i]) * hb2[i];
+        }
+        down.apply(backend, hb, out);
+    }
+}
