@@ -7,6 +7,7 @@ module lucid.app {
     requires atlantafx.base;
     requires org.kordamp.ikonli.javafx;
     requires org.kordamp.ikonli.feather;
+    requires org.fxmisc.richtext;
     requires org.xerial.sqlitejdbc;
     requires java.sql;
     requires org.commonmark;

@@ -165,10 +165,9 @@ public final class ChatView {
         d.initOwner(owner);
         d.setTitle(messages.get("edit.title"));
         d.setHeaderText(messages.get(item.role() == Role.USER ? "edit.header.user" : "edit.header.assistant"));
-        TextArea area = new TextArea(item.content());
+        MarkdownEditor area = new MarkdownEditor(item.content());
         area.setId("edit-area");
-        area.setWrapText(true);
-        area.setPrefSize(520, 220);
+        area.setPrefSize(560, 240);
         d.getDialogPane().setContent(area);
         ButtonType save = new ButtonType(messages.get("edit.save"), ButtonBar.ButtonData.OK_DONE);
         d.getDialogPane().getButtonTypes().addAll(save, ButtonType.CANCEL);

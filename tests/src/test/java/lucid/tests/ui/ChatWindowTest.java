@@ -37,6 +37,7 @@ import lucid.app.AppContext;
 import lucid.app.DesktopApp;
 import lucid.app.chat.ChatViewModel;
 import lucid.app.chat.Conversation;
+import lucid.app.chat.MarkdownEditor;
 import lucid.app.chat.MessageItem;
 import lucid.app.chat.Role;
 import lucid.engine.gguf.SharedFixtures;
@@ -128,8 +129,12 @@ class ChatWindowTest {
         // Edit the first (earlier) message: a new branch with a new reply.
         robot.interact(() -> robot.lookup("#messages").queryAs(ListView.class).scrollTo(0));
         robot.clickOn(buttonOf(0, "#message-edit"));
-        TextArea editor = robot.lookup("#edit-area").queryAs(TextArea.class);
-        robot.interact(() -> editor.setText("Once upon a time there was a dog"));
+        MarkdownEditor editor = robot.lookup("#edit-area").queryAs(MarkdownEditor.class);
+        assertEquals("Once upon a time", editor.getText());
+        robot.interact(() -> editor.replaceText("Once upon a time there was a **dog**"));
+        assertTrue(editor.getStyleOfChar(editor.getText().indexOf("dog")).contains("md-edit-strong"),
+                "the editor marks up Markdown as it is typed");
+        robot.interact(() -> editor.replaceText("Once upon a time there was a dog"));
         robot.clickOn("#edit-save");
         waitFor(30, () -> chat.finishedRepliesProperty().get() == 4);
         assertEquals(2, chat.messages().size(), "the edited branch has only its own reply");
