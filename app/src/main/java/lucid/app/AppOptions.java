@@ -1,0 +1,33 @@
+package lucid.app;
+
+import java.util.List;
+
+/**
+ * The app's command line (the CLI's commands are parsed elsewhere).
+ *
+ * @param model      a GGUF file to load at start
+ * @param dataDir    overrides the OS's application-data folder
+ * @param send       automation: type and send this text once the model is loaded
+ * @param screenshot automation: write a PNG of the window once settled (after the reply with --send)
+ * @param exit       automation: quit once done
+ * @param theme      automation for screenshots: a theme name (e.g. primer-dark), saved like a user's choice
+ * @param language   automation for screenshots: en or zh-CN, saved like a user's choice
+ */
+public record AppOptions(String model, String dataDir, String send, String screenshot, boolean exit, String theme,
+                         String language) {
+
+    public static AppOptions parse(List<String> args) {
+        return new AppOptions(option(args, "--model"), option(args, "--data-dir"), option(args, "--send"),
+                option(args, "--screenshot"), args.contains("--exit"), option(args, "--theme"),
+                option(args, "--language"));
+    }
+
+    private static String option(List<String> args, String name) {
+        int i = args.indexOf(name);
+        return i >= 0 && i + 1 < args.size() ? args.get(i + 1) : null;
+    }
+
+    public boolean automated() {
+        return send != null || screenshot != null || exit;
+    }
+}

@@ -1,0 +1,179 @@
+package lucid.app.chat;
+
+import javafx.beans.binding.Bindings;
+import javafx.geometry.Insets;
+import javafx.geometry.Pos;
+import javafx.scene.Node;
+import javafx.scene.control.Button;
+import javafx.scene.control.ButtonBar;
+import javafx.scene.control.ButtonType;
+import javafx.scene.control.Dialog;
+import javafx.scene.control.Label;
+import javafx.scene.control.ListView;
+import javafx.scene.control.TextArea;
+import javafx.scene.input.Clipboard;
+import javafx.scene.input.ClipboardContent;
+import javafx.scene.input.KeyCode;
+import javafx.scene.input.KeyEvent;
+import javafx.scene.layout.BorderPane;
+import javafx.scene.layout.HBox;
+import javafx.scene.layout.Priority;
+import javafx.scene.layout.StackPane;
+import javafx.scene.layout.VBox;
+import javafx.stage.Window;
+
+import org.kordamp.ikonli.feather.Feather;
+import org.kordamp.ikonli.javafx.FontIcon;
+
+import lucid.app.settings.Messages;
+
+/**
+ * The conversation pane: messages (a virtualized list), the context bar and the input. Enter sends,
+ * Shift+Enter starts a new line; the send button turns into stop while a reply streams.
+ */
+public final class ChatView {
+
+    private final ChatViewModel vm;
+    private final Messages messages;
+    private final ListView<MessageItem> list = new ListView<>();
+    private final TextArea input = new TextArea();
+    private final Button send = new Button();
+    private final ContextBar contextBar;
+    private final BorderPane root = new BorderPane();
+
+    public ChatView(ChatViewModel vm, Messages messages) {
+        this.vm = vm;
+        this.messages = messages;
+        this.contextBar = new ContextBar(vm, messages);
+        createView();
+        initListeners();
+    }
+
+    public Node node() {
+        return root;
+    }
+
+    public TextArea input() {
+        return input;
+    }
+
+    public Button sendButton() {
+        return send;
+    }
+
+    private void createView() {
+        root.getStyleClass().add("chat-view");
+        list.setId("messages");
+        list.getStyleClass().add("messages");
+        list.setItems(vm.messages());
+        list.setFocusTraversable(false);
+        list.setCellFactory(l -> new MessageCell(l, messages, new MessageCell.Actions() {
+            @Override
+            public void copy(String text) {
+                ClipboardContent c = new ClipboardContent();
+                c.putString(text);
+                Clipboard.getSystemClipboard().setContent(c);
+            }
+
+            @Override
+            public void edit(MessageItem item) {
+                editDialog(item);
+            }
+
+            @Override
+            public void regenerate(MessageItem item) {
+                vm.regenerate(item);
+            }
+
+            @Override
+            public void delete(MessageItem item) {
+                vm.delete(item);
+            }
+
+            @Override
+            public void switchBranch(MessageItem item, int delta) {
+                vm.switchBranch(item, delta);
+            }
+        }));
+        Label empty = new Label();
+        empty.textProperty().bind(messages.bind("chat.empty"));
+        empty.getStyleClass().add("chat-empty");
+        list.setPlaceholder(empty);
+
+        input.setId("chat-input");
+        input.getStyleClass().add("chat-input");
+        input.setWrapText(true);
+        input.setPrefRowCount(3);
+        input.promptTextProperty().bind(messages.bind("chat.input.prompt"));
+        input.textProperty().bindBidirectional(vm.inputProperty());
+        HBox.setHgrow(input, Priority.ALWAYS);
+        send.setId("send");
+        send.getStyleClass().add("accent");
+        send.setMinWidth(88);
+        send.setDefaultButton(false);
+        HBox inputRow = new HBox(8, input, send);
+        inputRow.setAlignment(Pos.BOTTOM_RIGHT);
+        VBox bottom = new VBox(6, contextBar.node(), inputRow);
+        bottom.setPadding(new Insets(8, 12, 12, 12));
+        bottom.getStyleClass().add("chat-bottom");
+        root.setCenter(new StackPane(list));
+        root.setBottom(bottom);
+    }
+
+    private void initListeners() {
+        send.textProperty().bind(Bindings.when(vm.generatingProperty())
+                .then(messages.bind("chat.stop")).otherwise(messages.bind("chat.send")));
+        send.graphicProperty().bind(Bindings.when(vm.generatingProperty())
+                .then((Node) new FontIcon(Feather.SQUARE)).otherwise((Node) new FontIcon(Feather.SEND)));
+        send.setOnAction(e -> {
+            if (vm.generatingProperty().get()) {
+                vm.stop();
+            } else {
+                vm.send();
+            }
+        });
+        input.addEventFilter(KeyEvent.KEY_PRESSED, e -> {
+            if (e.getCode() == KeyCode.ENTER) {
+                e.consume();
+                if (e.isShiftDown()) {
+                    input.replaceSelection("\n");
+                } else if (!vm.generatingProperty().get()) {
+                    vm.send();
+                }
+            }
+        });
+        // Follow a growing reply and every new message to the bottom.
+        vm.messages().subscribe(() -> {
+            if (!vm.messages().isEmpty()) {
+                list.scrollTo(vm.messages().size() - 1);
+            }
+        });
+        vm.replyTokensProperty().subscribe(n -> {
+            if (vm.generatingProperty().get() && !vm.messages().isEmpty()) {
+                list.scrollTo(vm.messages().size() - 1);
+            }
+        });
+    }
+
+    public void focusInput() {
+        input.requestFocus();
+    }
+
+    private void editDialog(MessageItem item) {
+        Dialog<String> d = new Dialog<>();
+        Window owner = root.getScene() == null ? null : root.getScene().getWindow();
+        d.initOwner(owner);
+        d.setTitle(messages.get("edit.title"));
+        d.setHeaderText(messages.get(item.role() == Role.USER ? "edit.header.user" : "edit.header.assistant"));
+        MarkdownEditor area = new MarkdownEditor(item.content());
+        area.setId("edit-area");
+        area.setPrefSize(560, 240);
+        d.getDialogPane().setContent(area);
+        ButtonType save = new ButtonType(messages.get("edit.save"), ButtonBar.ButtonData.OK_DONE);
+        d.getDialogPane().getButtonTypes().addAll(save, ButtonType.CANCEL);
+        d.getDialogPane().lookupButton(save).setId("edit-save");
+        d.setResultConverter(b -> b == save ? area.getText() : null);
+        d.setOnShown(e -> area.requestFocus());
+        d.showAndWait().ifPresent(text -> vm.edit(item, text));
+    }
+}

@@ -1,0 +1,422 @@
+package lucid.app.chat;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import javafx.beans.property.BooleanProperty;
+import javafx.beans.property.IntegerProperty;
+import javafx.beans.property.ObjectProperty;
+import javafx.beans.property.ReadOnlyObjectProperty;
+import javafx.beans.property.SimpleBooleanProperty;
+import javafx.beans.property.SimpleIntegerProperty;
+import javafx.beans.property.SimpleObjectProperty;
+import javafx.beans.property.SimpleStringProperty;
+import javafx.beans.property.StringProperty;
+import javafx.collections.FXCollections;
+import javafx.collections.ObservableList;
+
+import lucid.app.common.TokenPump;
+import lucid.engine.inference.GenerationEvent;
+import lucid.engine.inference.GenerationResult;
+import lucid.engine.inference.StopReason;
+
+/**
+ * The conversation on screen: the branch from the root to the active leaf, the input, and the
+ * commands on it (send, stop, regenerate, edit, delete, switch branch). Replies are generated on the
+ * generation worker; their text reaches the screen through a {@link TokenPump} and the database every
+ * {@link #SAVE_INTERVAL_MILLIS}, so a killed process loses at most that much of a reply.
+ */
+public final class ChatViewModel {
+
+    public static final long SAVE_INTERVAL_MILLIS = 500;
+
+    /** A prompt that does not fit, waiting for the user's choice. */
+    public record OverflowRequest(int needed, int available) {
+    }
+
+    /** The user's answer to an {@link OverflowRequest}. */
+    public enum OverflowChoice { TRUNCATE_OLDEST, REFUSE }
+
+    private final ConversationStore store;
+    private final ConversationListViewModel list;
+    private final ReadOnlyObjectProperty<ChatEngine> engine;
+    private final Executor worker;
+    private final Executor fx;
+    private final ScheduledExecutorService timer;
+
+    private final ObservableList<MessageItem> messages = FXCollections.observableArrayList();
+    private final StringProperty input = new SimpleStringProperty(this, "input", "");
+    private final BooleanProperty generating = new SimpleBooleanProperty(this, "generating");
+    private final ObjectProperty<ConversationSettings> settings =
+            new SimpleObjectProperty<>(this, "settings", ConversationSettings.defaults());
+    private final IntegerProperty contextLength = new SimpleIntegerProperty(this, "contextLength");
+    private final IntegerProperty systemTokens = new SimpleIntegerProperty(this, "systemTokens");
+    private final IntegerProperty historyTokens = new SimpleIntegerProperty(this, "historyTokens");
+    private final IntegerProperty replyTokens = new SimpleIntegerProperty(this, "replyTokens");
+    private final ObjectProperty<OverflowRequest> overflow = new SimpleObjectProperty<>(this, "overflow");
+    private final StringProperty problem = new SimpleStringProperty(this, "problem");
+    private final IntegerProperty finishedReplies = new SimpleIntegerProperty(this, "finishedReplies");
+
+    private ConversationTree tree = new ConversationTree(List.of());
+    private long pendingParent;
+
+    public ChatViewModel(ConversationStore store, ConversationListViewModel list,
+                         ReadOnlyObjectProperty<ChatEngine> engine, Executor worker, Executor fx,
+                         ScheduledExecutorService timer) {
+        this.store = store;
+        this.list = list;
+        this.engine = engine;
+        this.worker = worker;
+        this.fx = fx;
+        this.timer = timer;
+        list.selectedProperty().addListener((obs, old, c) -> {
+            if (old == null || c == null || old.id() != c.id()) {
+                reload();
+            }
+        });
+        engine.addListener((obs, old, e) -> refreshContext());
+        reload();
+    }
+
+    // ---- properties ----
+
+    public ObservableList<MessageItem> messages() {
+        return messages;
+    }
+
+    public StringProperty inputProperty() {
+        return input;
+    }
+
+    public BooleanProperty generatingProperty() {
+        return generating;
+    }
+
+    /** The settings of the conversation on screen (or of the next one, before the first message). */
+    public ObjectProperty<ConversationSettings> settingsProperty() {
+        return settings;
+    }
+
+    public IntegerProperty contextLengthProperty() {
+        return contextLength;
+    }
+
+    public IntegerProperty systemTokensProperty() {
+        return systemTokens;
+    }
+
+    public IntegerProperty historyTokensProperty() {
+        return historyTokens;
+    }
+
+    public IntegerProperty replyTokensProperty() {
+        return replyTokens;
+    }
+
+    public ObjectProperty<OverflowRequest> overflowProperty() {
+        return overflow;
+    }
+
+    /** A message for an error dialog; the view clears it once shown. */
+    public StringProperty problemProperty() {
+        return problem;
+    }
+
+    /** Counts finished replies: automation waits on it. */
+    public IntegerProperty finishedRepliesProperty() {
+        return finishedReplies;
+    }
+
+    // ---- commands ----
+
+    public void send() {
+        String text = input.get() == null ? "" : input.get().strip();
+        if (text.isEmpty() || generating.get()) {
+            return;
+        }
+        if (engine.get() == null) {
+            problem.set("no-model");
+            return;
+        }
+        Conversation c = list.selectedProperty().get();
+        if (c == null) {
+            c = list.create(title(text), settings.get());
+        }
+        long parent = messages.isEmpty() ? 0 : messages.getLast().id();
+        StoredMessage user = store.addMessage(c.id(), parent, Role.USER, text, true);
+        input.set("");
+        startReply(c.id(), user.id(), false);
+    }
+
+    /** Esc: ends the running reply; what was written so far is kept. */
+    public void stop() {
+        ChatEngine e = engine.get();
+        if (generating.get() && e != null) {
+            e.cancel();
+        }
+    }
+
+    /** A new reply beside this one (an assistant message) or to this one (a user message). */
+    public void regenerate(MessageItem item) {
+        Conversation c = list.selectedProperty().get();
+        if (generating.get() || c == null || engine.get() == null) {
+            return;
+        }
+        startReply(c.id(), item.role() == Role.ASSISTANT ? item.parentId() : item.id(), false);
+    }
+
+    /** Saves {@code text} as a new sibling of {@code item}; an edited user message gets a fresh reply. */
+    public void edit(MessageItem item, String text) {
+        Conversation c = list.selectedProperty().get();
+        if (generating.get() || c == null || text == null || text.isBlank() || text.equals(item.content())) {
+            return;
+        }
+        StoredMessage m = store.addMessage(c.id(), item.parentId(), item.role(), text.strip(), true);
+        if (item.role() == Role.USER && engine.get() != null) {
+            startReply(c.id(), m.id(), false);
+        } else {
+            reload();
+        }
+    }
+
+    /** Deletes the message and everything after it on its branch. */
+    public void delete(MessageItem item) {
+        Conversation c = list.selectedProperty().get();
+        if (generating.get() || c == null) {
+            return;
+        }
+        StoredMessage m = tree.get(item.id());
+        List<StoredMessage> siblings = new ArrayList<>(tree.siblings(m));
+        store.deleteMessages(tree.subtree(item.id()));
+        siblings.removeIf(s -> s.id() == item.id());
+        long leaf = siblings.isEmpty() ? m.parentId() : tree.newestLeafUnder(siblings.getLast().id());
+        store.setActiveLeaf(c.id(), leaf);
+        list.refresh();
+        reload();
+    }
+
+    /** {@code ‹ 2/3 ›}: shows the previous ({@code -1}) or next ({@code +1}) sibling's branch. */
+    public void switchBranch(MessageItem item, int delta) {
+        Conversation c = list.selectedProperty().get();
+        if (generating.get() || c == null) {
+            return;
+        }
+        List<StoredMessage> siblings = tree.siblings(tree.get(item.id()));
+        int i = item.siblingIndexProperty().get() + delta;
+        if (i < 0 || i >= siblings.size()) {
+            return;
+        }
+        store.setActiveLeaf(c.id(), tree.newestLeafUnder(siblings.get(i).id()));
+        list.refresh();
+        reload();
+    }
+
+    public void applySettings(ConversationSettings s) {
+        settings.set(s);
+        Conversation c = list.selectedProperty().get();
+        if (c != null) {
+            store.saveSettings(c.id(), s);
+            list.refresh();
+        }
+        refreshContext();
+    }
+
+    /** The user's answer to the overflow warning. */
+    public void resolveOverflow(OverflowChoice choice) {
+        overflow.set(null);
+        Conversation c = list.selectedProperty().get();
+        if (c != null && choice == OverflowChoice.TRUNCATE_OLDEST) {
+            startReply(c.id(), pendingParent, true);
+        }
+    }
+
+    // ---- internals ----
+
+    private static String title(String text) {
+        String line = text.lines().findFirst().orElse(text).strip();
+        return line.length() <= 48 ? line : line.substring(0, 47) + "…";
+    }
+
+    /** Rebuilds the branch on screen from the database. */
+    public void reload() {
+        Conversation c = list.selectedProperty().get();
+        if (c == null) {
+            tree = new ConversationTree(List.of());
+            messages.clear();
+            settings.set(settings.get() == null ? ConversationSettings.defaults() : settings.get());
+            refreshContext();
+            return;
+        }
+        Conversation fresh = store.conversation(c.id()).orElse(c);
+        settings.set(fresh.settings());
+        tree = new ConversationTree(store.messages(c.id()));
+        List<MessageItem> items = new ArrayList<>();
+        for (StoredMessage m : tree.path(fresh.activeLeaf())) {
+            List<StoredMessage> sib = tree.siblings(m);
+            items.add(new MessageItem(m, sib.indexOf(m), sib.size()));
+        }
+        messages.setAll(items);
+        refreshContext();
+    }
+
+    private List<PromptFormat.Turn> turnsUpTo(long leaf, ConversationSettings s) {
+        List<PromptFormat.Turn> turns = new ArrayList<>();
+        if (!s.systemPrompt().isBlank()) {
+            turns.add(new PromptFormat.Turn(Role.SYSTEM, s.systemPrompt()));
+        }
+        for (StoredMessage m : tree.path(leaf)) {
+            turns.add(new PromptFormat.Turn(m.role(), m.content()));
+        }
+        return turns;
+    }
+
+    private static int reserve(ConversationSettings s, int ctx) {
+        return s.maxTokens() > 0 ? Math.min(s.maxTokens(), ctx / 2) : ctx / 4;
+    }
+
+    /** Token counts for the context bar, computed on the worker. */
+    private void refreshContext() {
+        ChatEngine e = engine.get();
+        ConversationSettings s = settings.get();
+        if (e == null || s == null) {
+            contextLength.set(0);
+            systemTokens.set(0);
+            historyTokens.set(0);
+            replyTokens.set(0);
+            return;
+        }
+        long leaf = messages.isEmpty() ? 0 : messages.getLast().id();
+        List<PromptFormat.Turn> turns = turnsUpTo(leaf, s);
+        int ctx = e.effectiveContext(s.contextLength());
+        contextLength.set(ctx);
+        worker.execute(() -> {
+            int sys = s.systemPrompt().isBlank() ? 0 : e.countTokens(s.systemPrompt());
+            int all = turns.isEmpty() ? 0 : e.tokenize(e.format().render(turns, false)).length;
+            fx.execute(() -> {
+                if (!generating.get()) {
+                    systemTokens.set(Math.min(sys, all));
+                    historyTokens.set(Math.max(0, all - sys));
+                    replyTokens.set(0);
+                }
+            });
+        });
+    }
+
+    private void startReply(long conversationId, long parentId, boolean truncate) {
+        ChatEngine e = engine.get();
+        ConversationSettings s = settings.get();
+        tree = new ConversationTree(store.messages(conversationId));
+        List<PromptFormat.Turn> turns = turnsUpTo(parentId, s);
+        StoredMessage reply = store.addMessage(conversationId, parentId, Role.ASSISTANT, "", false);
+        list.refresh();
+        reload();
+        MessageItem item = messages.getLast();
+        item.interruptedProperty().set(false);
+        item.streamingProperty().set(true);
+        generating.set(true);
+        replyTokens.set(0);
+        int ctx = e.effectiveContext(s.contextLength());
+        AtomicInteger generated = new AtomicInteger();
+        long started = System.nanoTime();
+        java.util.concurrent.atomic.AtomicLong firstToken = new java.util.concurrent.atomic.AtomicLong(-1);
+        StringBuilder shown = new StringBuilder();
+        TokenPump pump = new TokenPump(fx, timer, text -> {
+            shown.append(text);
+            item.contentProperty().set(shown.toString());
+            int n = generated.get();
+            replyTokens.set(n);
+            // Live stats while it streams; the final ones replace them when it ends.
+            long first = firstToken.get();
+            double seconds = first < 0 ? 0 : (System.nanoTime() - first) / 1e9;
+            item.statsProperty().set(new MessageStats(n, seconds <= 0 || n <= 1 ? 0 : (n - 1) / seconds,
+                    first < 0 ? -1 : (first - started) / 1_000_000, 0, null));
+        });
+        worker.execute(() -> {
+            ChatEngine.Prompt prompt;
+            try {
+                prompt = e.prompt(turns, ctx, reserve(s, ctx), truncate || s.overflow() == OverflowPolicy.TRUNCATE_OLDEST);
+            } catch (RuntimeException ex) { // a chat template that refuses the conversation
+                store.deleteMessages(List.of(reply.id()));
+                store.setActiveLeaf(conversationId, parentId);
+                fx.execute(() -> {
+                    generating.set(false);
+                    reload();
+                    problem.set(String.valueOf(ex.getMessage()));
+                });
+                return;
+            } catch (ChatEngine.ContextOverflowException ex) {
+                store.deleteMessages(List.of(reply.id()));
+                store.setActiveLeaf(conversationId, parentId);
+                fx.execute(() -> {
+                    generating.set(false);
+                    pendingParent = parentId;
+                    reload();
+                    if (s.overflow() == OverflowPolicy.REFUSE) {
+                        problem.set("context-refused");
+                    } else {
+                        overflow.set(new OverflowRequest(ex.needed(), ex.available()));
+                    }
+                });
+                return;
+            }
+            fx.execute(() -> {
+                systemTokens.set(prompt.systemTokens());
+                historyTokens.set(prompt.historyTokens());
+            });
+            StringBuilder text = new StringBuilder();
+            long[] lastSave = {System.currentTimeMillis()};
+            GenerationResult result;
+            try {
+                result = e.generate(prompt.tokens(), s.sampling(), ctx, event -> {
+                    String delta = switch (event) {
+                        case GenerationEvent.TokenGenerated t -> {
+                            if (generated.incrementAndGet() == 1) {
+                                firstToken.set(System.nanoTime());
+                            }
+                            yield t.text();
+                        }
+                        case GenerationEvent.TrailingText t -> t.text();
+                        case GenerationEvent.PromptProcessed p -> "";
+                        case GenerationEvent.Finished f -> "";
+                    };
+                    if (!delta.isEmpty()) {
+                        text.append(delta);
+                        pump.offer(delta);
+                    }
+                    long now = System.currentTimeMillis();
+                    if (now - lastSave[0] >= SAVE_INTERVAL_MILLIS) {
+                        store.updateContent(reply.id(), text.toString());
+                        lastSave[0] = now;
+                    }
+                });
+            } catch (RuntimeException ex) {
+                store.finishMessage(reply.id(), text.toString(), null);
+                fx.execute(() -> {
+                    pump.drain();
+                    item.statsProperty().set(null);
+                    item.streamingProperty().set(false);
+                    generating.set(false);
+                    problem.set(String.valueOf(ex.getMessage()));
+                });
+                return;
+            }
+            MessageStats stats = MessageStats.of(result.timings(), result.reason());
+            store.finishMessage(reply.id(), result.text(), stats);
+            fx.execute(() -> {
+                pump.drain();
+                item.contentProperty().set(result.text());
+                item.statsProperty().set(stats);
+                item.streamingProperty().set(false);
+                replyTokens.set(result.timings().generatedTokens());
+                generating.set(false);
+                if (result.reason() == StopReason.CANCELLED) {
+                    item.interruptedProperty().set(false);
+                }
+                finishedReplies.set(finishedReplies.get() + 1);
+            });
+        });
+    }
+}

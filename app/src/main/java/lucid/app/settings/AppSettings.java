@@ -1,0 +1,55 @@
+package lucid.app.settings;
+
+import java.util.List;
+
+/**
+ * App-wide preferences, saved in the database's settings table.
+ *
+ * @param language     a language tag with a bundle: "en" or "zh-CN"
+ * @param theme        one of {@link Theme}
+ * @param fontSize     base font size in points
+ * @param modelsFolder a folder scanned for GGUF files, or "" for none
+ * @param recentModels most recent first
+ */
+public record AppSettings(String language, Theme theme, double fontSize, String modelsFolder,
+                          List<String> recentModels) {
+
+    public static final int MAX_RECENT = 10;
+
+    public AppSettings {
+        language = language == null || language.isBlank() ? "en" : language;
+        theme = theme == null ? Theme.PRIMER_LIGHT : theme;
+        fontSize = fontSize < 8 || fontSize > 32 ? 13 : fontSize;
+        modelsFolder = modelsFolder == null ? "" : modelsFolder;
+        recentModels = recentModels == null ? List.of() : List.copyOf(recentModels);
+    }
+
+    public static AppSettings defaults() {
+        return new AppSettings("en", Theme.PRIMER_LIGHT, 13, "", List.of());
+    }
+
+    public AppSettings withLanguage(String value) {
+        return new AppSettings(value, theme, fontSize, modelsFolder, recentModels);
+    }
+
+    public AppSettings withTheme(Theme value) {
+        return new AppSettings(language, value, fontSize, modelsFolder, recentModels);
+    }
+
+    public AppSettings withFontSize(double value) {
+        return new AppSettings(language, theme, value, modelsFolder, recentModels);
+    }
+
+    public AppSettings withModelsFolder(String value) {
+        return new AppSettings(language, theme, fontSize, value, recentModels);
+    }
+
+    /** Puts {@code path} first in the recent list. */
+    public AppSettings withRecent(String path) {
+        var list = new java.util.ArrayList<>(recentModels);
+        list.remove(path);
+        list.addFirst(path);
+        return new AppSettings(language, theme, fontSize, modelsFolder,
+                list.subList(0, Math.min(MAX_RECENT, list.size())));
+    }
+}

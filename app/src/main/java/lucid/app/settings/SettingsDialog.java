@@ -1,0 +1,95 @@
+package lucid.app.settings;
+
+import java.io.File;
+import java.util.List;
+
+import javafx.scene.control.Button;
+import javafx.scene.control.ButtonType;
+import javafx.scene.control.ComboBox;
+import javafx.scene.control.Dialog;
+import javafx.scene.control.Label;
+import javafx.scene.control.Spinner;
+import javafx.scene.control.TextField;
+import javafx.scene.layout.GridPane;
+import javafx.scene.layout.HBox;
+import javafx.stage.DirectoryChooser;
+import javafx.stage.Window;
+import javafx.util.StringConverter;
+
+/** Language, theme, font size and models folder. Changes apply at once, so the user sees them. */
+public final class SettingsDialog {
+
+    /** The languages with a bundle, by tag, each named in its own language. */
+    public static final List<String> LANGUAGES = List.of("en", "zh-CN");
+
+    private final SettingsViewModel vm;
+
+    public SettingsDialog(SettingsViewModel vm) {
+        this.vm = vm;
+    }
+
+    public void show(Window owner) {
+        Messages m = vm.messages();
+        Dialog<Void> d = new Dialog<>();
+        d.initOwner(owner);
+        d.setTitle(m.get("settings.title"));
+        ComboBox<String> language = new ComboBox<>();
+        language.setId("settings-language");
+        language.getItems().setAll(LANGUAGES);
+        language.setConverter(converter(tag -> tag.equals("en") ? "English" : "简体中文"));
+        language.setValue(vm.get().language());
+        language.setOnAction(e -> vm.setLanguage(language.getValue()));
+        ComboBox<Theme> theme = new ComboBox<>();
+        theme.setId("settings-theme");
+        theme.getItems().setAll(Theme.values());
+        theme.setConverter(converter(t -> m.get(t.messageKey())));
+        theme.setValue(vm.get().theme());
+        theme.setOnAction(e -> vm.setTheme(theme.getValue()));
+        Spinner<Double> font = new Spinner<>(9.0, 24.0, vm.get().fontSize(), 1.0);
+        font.setId("settings-font-size");
+        font.setEditable(true);
+        font.valueProperty().subscribe(v -> vm.setFontSize(v));
+        TextField folder = new TextField(vm.get().modelsFolder());
+        folder.setId("settings-models-folder");
+        folder.setPrefColumnCount(24);
+        folder.setOnAction(e -> vm.setModelsFolder(folder.getText().strip()));
+        folder.focusedProperty().subscribe(f -> {
+            if (!f) {
+                vm.setModelsFolder(folder.getText().strip());
+            }
+        });
+        Button browse = new Button(m.get("settings.browse"));
+        browse.setOnAction(e -> {
+            DirectoryChooser chooser = new DirectoryChooser();
+            File dir = chooser.showDialog(d.getDialogPane().getScene().getWindow());
+            if (dir != null) {
+                folder.setText(dir.getAbsolutePath());
+                vm.setModelsFolder(dir.getAbsolutePath());
+            }
+        });
+        GridPane g = new GridPane();
+        g.setHgap(10);
+        g.setVgap(8);
+        g.addRow(0, new Label(m.get("settings.language")), language);
+        g.addRow(1, new Label(m.get("settings.theme")), theme);
+        g.addRow(2, new Label(m.get("settings.fontsize")), font);
+        g.addRow(3, new Label(m.get("settings.models")), new HBox(6, folder, browse));
+        d.getDialogPane().setContent(g);
+        d.getDialogPane().getButtonTypes().add(ButtonType.CLOSE);
+        d.showAndWait();
+    }
+
+    private static <T> StringConverter<T> converter(java.util.function.Function<T, String> f) {
+        return new StringConverter<>() {
+            @Override
+            public String toString(T t) {
+                return t == null ? "" : f.apply(t);
+            }
+
+            @Override
+            public T fromString(String s) {
+                return null;
+            }
+        };
+    }
+}
