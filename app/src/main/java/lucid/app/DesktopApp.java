@@ -152,6 +152,10 @@ public final class DesktopApp extends Application {
             status.setText("Loaded " + model.path().getFileName() + " — " + model.architectureName() + ", "
                     + String.format("%,d", model.parameterCount()) + " parameters, context "
                     + model.config().contextLength() + " tokens.");
+            if (screenshot != null || exitAfter) {
+                // For scripted checks (the installers' CI): the window reached "model loaded".
+                System.err.println("lucid: model loaded: " + model.path().getFileName());
+            }
             automationStep();
         });
         task.setOnFailed(e -> {
