@@ -35,7 +35,7 @@ public final class Main {
      * A desktop opens a double-clicked .gguf file by passing its path as the only argument (the
      * installers' file association): that is the app's {@code --model}.
      */
-    static String[] openedFile(String[] args) {
+    public static String[] openedFile(String[] args) {
         if (args.length == 1 && !args[0].startsWith("-") && args[0].toLowerCase(java.util.Locale.ROOT).endsWith(".gguf")) {
             return new String[] {"--model", args[0]};
         }
