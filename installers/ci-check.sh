@@ -62,6 +62,9 @@ grep -qx 'Exec=/opt/lucid/bin/Lucid %f' "$desktop" || fail "the menu entry does 
 grep -qx 'MimeType=application/x-gguf' "$desktop" || fail "the menu entry does not open .gguf files"
 [ -f /usr/share/mime/packages/lucid-Lucid-MimeInfo.xml ] || fail ".gguf MIME type not registered"
 grep -q 'glob pattern="\*.gguf"' /usr/share/mime/packages/lucid-Lucid-MimeInfo.xml || fail "MIME type has no *.gguf glob"
+[ -f /usr/share/mime/application/x-gguf.xml ] || fail "the MIME database was not updated with application/x-gguf"
+# What a file manager asks when a .gguf file is double-clicked:
+[ "$(xdg-mime query default application/x-gguf)" = lucid-Lucid.desktop ] || fail "Lucid is not the default application for .gguf"
 # The PNG's IHDR width: 512 px is Lucid's icon, jpackage's stand-in Java icon is 32 px.
 width=$(od -An -tx1 -j16 -N4 /opt/lucid/lib/Lucid.png | tr -d ' \n')
 [ "$width" = 00000200 ] || fail "the app icon is not Lucid's 512 px icon (width 0x$width)"
@@ -92,5 +95,7 @@ dpkg -r lucid
 [ ! -e /usr/bin/lucid ] && [ ! -L /usr/bin/lucid ] || fail "/usr/bin/lucid is left after dpkg -r"
 [ ! -e "$desktop" ] || fail "$desktop is left after dpkg -r"
 [ ! -e /usr/share/mime/packages/lucid-Lucid-MimeInfo.xml ] || fail "the MIME type is left after dpkg -r"
+[ ! -e /usr/share/mime/application/x-gguf.xml ] || fail "the MIME database still has application/x-gguf after dpkg -r"
+if grep -q lucid-Lucid /usr/share/applications/defaults.list 2>/dev/null; then fail "Lucid is still the .gguf default after dpkg -r"; fi
 
 echo "installers check passed"
