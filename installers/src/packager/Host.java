@@ -56,7 +56,7 @@ record Host(String name) {
     void checkTools(String type) {
         switch (type) {
             case "deb" -> {
-                need("dpkg-deb", "Debian/Ubuntu: apt-get install dpkg-dev", type);
+                need("dpkg-deb", "it comes with dpkg, the Debian/Ubuntu package manager", type);
                 need("fakeroot", "Debian/Ubuntu: apt-get install fakeroot", type);
             }
             case "rpm" -> need("rpmbuild", "Debian/Ubuntu: apt-get install rpm; Fedora: dnf install rpm-build", type);
