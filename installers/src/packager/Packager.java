@@ -69,13 +69,13 @@ public final class Packager {
 
     public static void main(String[] args) throws Exception {
         Map<String, String> options = new LinkedHashMap<>();
-        for (int i = 0; i + 1 < args.length; i += 2) {
-            if (!args[i].startsWith("--")) {
-                throw new IllegalArgumentException("expected --option value, got " + args[i]);
-            }
-            options.put(args[i].substring(2), args[i + 1]);
-        }
         try {
+            for (int i = 0; i < args.length; i += 2) {
+                if (!args[i].startsWith("--") || i + 1 == args.length) {
+                    throw new PackagingException("expected --option value pairs, got " + String.join(" ", args));
+                }
+                options.put(args[i].substring(2), args[i + 1]);
+            }
             new Packager(options).run();
         } catch (PackagingException e) {
             System.err.println();
