@@ -40,7 +40,7 @@ echo "built $deb ($(stat -c %s "$deb") bytes) in $(( $(date +%s) - start )) s"
 
 if dpkg -s lucid >/dev/null 2>&1; then
   step "remove a Lucid installed earlier"
-  dpkg -r lucid >/dev/null
+  dpkg --purge lucid >/dev/null
 fi
 
 step "install with dpkg (its Depends from apt first: dpkg itself does not fetch)"
@@ -89,13 +89,13 @@ step "the class-data-sharing archive is mapped"
 cds=$(JAVA_TOOL_OPTIONS="-Xshare:on -Xlog:cds=error" lucid version 2>&1) || fail "the launcher cannot start with -Xshare:on: $cds"
 if echo "$cds" | grep -q '\[error'; then fail "CDS errors: $cds"; fi
 
-step "uninstall"
-dpkg -r lucid
-[ ! -e /opt/lucid ] || fail "/opt/lucid is left after dpkg -r"
-[ ! -e /usr/bin/lucid ] && [ ! -L /usr/bin/lucid ] || fail "/usr/bin/lucid is left after dpkg -r"
-[ ! -e "$desktop" ] || fail "$desktop is left after dpkg -r"
-[ ! -e /usr/share/mime/packages/lucid-Lucid-MimeInfo.xml ] || fail "the MIME type is left after dpkg -r"
-[ ! -e /usr/share/mime/application/x-gguf.xml ] || fail "the MIME database still has application/x-gguf after dpkg -r"
-if grep -q lucid-Lucid /usr/share/applications/defaults.list 2>/dev/null; then fail "Lucid is still the .gguf default after dpkg -r"; fi
+step "uninstall (dpkg --purge: nothing of the package may stay)"
+dpkg --purge lucid
+[ ! -e /opt/lucid ] || fail "/opt/lucid is left after dpkg --purge"
+[ ! -e /usr/bin/lucid ] && [ ! -L /usr/bin/lucid ] || fail "/usr/bin/lucid is left after dpkg --purge"
+[ ! -e "$desktop" ] || fail "$desktop is left after dpkg --purge"
+[ ! -e /usr/share/mime/packages/lucid-Lucid-MimeInfo.xml ] || fail "the MIME type is left after dpkg --purge"
+[ ! -e /usr/share/mime/application/x-gguf.xml ] || fail "the MIME database still has application/x-gguf after dpkg --purge"
+if grep -q lucid-Lucid /usr/share/applications/defaults.list 2>/dev/null; then fail "Lucid is still the .gguf default after dpkg --purge"; fi
 
 echo "installers check passed"
