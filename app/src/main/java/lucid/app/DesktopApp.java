@@ -77,6 +77,8 @@ public final class DesktopApp extends Application {
     }
 
     private void afterModelLoaded() {
+        // For scripted checks (the installers' CI): the window reached "model loaded".
+        System.err.println("lucid: model loaded: " + Path.of(options.model()).getFileName());
         if (options.send() == null) {
             finishAutomation();
             return;

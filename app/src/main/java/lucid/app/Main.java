@@ -28,6 +28,17 @@ public final class Main {
             out.flush();
             System.exit(code);
         }
-        DesktopApp.launchWith(args);
+        DesktopApp.launchWith(openedFile(args));
+    }
+
+    /**
+     * A desktop opens a double-clicked .gguf file by passing its path as the only argument (the
+     * installers' file association): that is the app's {@code --model}.
+     */
+    public static String[] openedFile(String[] args) {
+        if (args.length == 1 && !args[0].startsWith("-") && args[0].toLowerCase(java.util.Locale.ROOT).endsWith(".gguf")) {
+            return new String[] {"--model", args[0]};
+        }
+        return args;
     }
 }

@@ -1,0 +1,384 @@
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.lang.module.Configuration;
+import java.lang.module.ModuleFinder;
+import java.lang.module.ModuleReference;
+import java.lang.module.ResolvedModule;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.spi.ToolProvider;
+import java.util.stream.Stream;
+import java.util.zip.ZipFile;
+
+/**
+ * Builds Lucid's installers from the app's module jars: a jlinked runtime that holds the JDK
+ * modules, JavaFX and Lucid itself, a jpackage app-image with a class-data-sharing archive trained
+ * on a real start of the window, then the host's package formats from that app-image.
+ *
+ * <p>Run by the {@code installers} Maven profile (see installers/README.md), as a Java source
+ * program so that one code path serves Linux, Windows and macOS hosts:
+ * <pre>
+ *   java Packager.java --modules DIR --out DIR --version X.Y.Z --resources DIR
+ *                      [--types app-image,deb,rpm] [--train-model FILE.gguf]
+ * </pre>
+ */
+public final class Packager {
+
+    static final String NAME = "Lucid";
+    static final String PACKAGE = "lucid";
+    static final String MAIN = "lucid.app/lucid.app.Main";
+    static final String DESCRIPTION = "Private LLM chat and model lab: runs GGUF models on your own machine.";
+    static final String VENDOR = "Lucid";
+    static final String URL = "https://github.com/lucid-llm/lucid";
+
+    /**
+     * JDK modules the app does not name in a module-info but needs at run time: jdk.localedata for
+     * the zh_CN translation's number and date formats (only en and zh locales are kept).
+     */
+    static final List<String> EXTRA_MODULES = List.of("jdk.localedata");
+
+    /** What the engine and JavaFX need from the JVM; the ./lucid script passes the same. */
+    static final List<String> JVM_OPTIONS = List.of(
+            "--enable-native-access=lucid.engine,javafx.graphics",
+            "-Xss4m");
+
+    /** The CDS archive, next to the app's files; $APPDIR is expanded by jpackage's launcher. */
+    static final String CDS_ARCHIVE = "lucid.jsa";
+
+    private final Map<String, String> options;
+    private final Host host = Host.current();
+    private final Path out;
+    private final Path modules;
+    private final Path resources;
+    private final String version;
+
+    private Packager(Map<String, String> options) {
+        this.options = options;
+        this.out = Path.of(required("out")).toAbsolutePath();
+        this.modules = Path.of(required("modules")).toAbsolutePath();
+        this.resources = Path.of(required("resources")).toAbsolutePath();
+        this.version = required("version");
+    }
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> options = new LinkedHashMap<>();
+        try {
+            for (int i = 0; i < args.length; i += 2) {
+                if (!args[i].startsWith("--") || i + 1 == args.length) {
+                    throw new PackagingException("expected --option value pairs, got " + String.join(" ", args));
+                }
+                options.put(args[i].substring(2), args[i + 1]);
+            }
+            new Packager(options).run();
+        } catch (PackagingException e) {
+            System.err.println();
+            System.err.println("installers: " + e.getMessage());
+            System.exit(1);
+        }
+    }
+
+    private String required(String name) {
+        String value = options.get(name);
+        if (value == null || value.isBlank()) {
+            throw new PackagingException("missing --" + name);
+        }
+        return value;
+    }
+
+    private void run() throws Exception {
+        List<String> types = types();
+        // Check every tool first: a missing rpmbuild should not cost a five-minute build to learn.
+        for (String type : types) {
+            host.checkTools(type);
+        }
+        long start = System.nanoTime();
+        Path iconDir = out.resolve("icons");
+        Icons icons = Icons.fromJars(modules, iconDir);
+        Path runtime = out.resolve("runtime");
+        jlink(runtime);
+        Path appImageDir = out.resolve("app-image");
+        Path app = appImage(appImageDir, icons);
+        new CdsTraining(host, app, options.get("train-model")).train();
+        Path installers = out.resolve("installers");
+        deleteTree(installers);  // only this build's installers, never a stale one from an earlier build
+        for (String type : types) {
+            if (!type.equals("app-image")) {
+                packageFrom(app, type, installers, icons);
+            }
+        }
+        System.out.printf("installers: done in %.0f s%n", (System.nanoTime() - start) / 1e9);
+        System.out.println("  app-image: " + app);
+        if (Files.isDirectory(installers)) {
+            try (Stream<Path> files = Files.list(installers)) {
+                for (Path f : files.sorted().toList()) {
+                    System.out.printf("  %s (%,d bytes)%n", f, Files.size(f));
+                }
+            }
+        }
+    }
+
+    private List<String> types() {
+        String requested = options.getOrDefault("types", "auto");
+        if (requested.equals("auto")) {
+            return host.defaultTypes();
+        }
+        List<String> types = new ArrayList<>();
+        for (String t : requested.split(",")) {
+            String type = t.strip();
+            if (!host.canEverBuild(type)) {
+                throw new PackagingException("a " + host.name() + " host cannot build ." + type
+                        + " installers; it builds " + String.join(", ", host.defaultTypes()));
+            }
+            types.add(type);
+        }
+        if (!types.contains("app-image")) {
+            types.addFirst("app-image");  // every package is made from the app-image
+        }
+        return types;
+    }
+
+    /**
+     * The runtime: JDK modules, JavaFX and Lucid's own modules in one jimage, so that the CDS archive
+     * covers all of them wherever the app is installed (classes from the runtime image are archived
+     * by module, not by file path). JavaFX's native libraries travel inside its jars; they are left
+     * out of the jimage and copied where the JDK keeps its own, which JavaFX looks at first, so it
+     * never extracts them into the user's home.
+     */
+    private void jlink(Path runtime) throws IOException {
+        deleteTree(runtime);
+        ModuleSet set = ModuleSet.resolve(modules, "lucid.app");
+        System.out.println("installers: jlink " + set.describe());
+        List<String> args = new ArrayList<>(List.of(
+                "--module-path", set.modulePath(),
+                "--add-modules", String.join(",", set.rootsWith(EXTRA_MODULES)),
+                "--include-locales", "en,zh",
+                "--exclude-resources", "regex:/javafx\\.[a-z]+/[^/]*\\.(so|dll|dylib|jar)",
+                "--strip-debug", "--no-header-files", "--no-man-pages",
+                "--output", runtime.toString()));
+        runTool("jlink", args);
+        Path nativeDir = runtime.resolve(host.isWindows() ? "bin" : "lib");
+        int copied = 0;
+        for (Path jar : set.jars()) {
+            try (ZipFile zip = new ZipFile(jar.toFile())) {
+                for (var entry : zip.stream().toList()) {
+                    String name = entry.getName();
+                    if (!name.contains("/") && host.isNativeLibrary(name)) {
+                        try (var in = zip.getInputStream(entry)) {
+                            Files.copy(in, nativeDir.resolve(name));
+                        }
+                        copied++;
+                    }
+                }
+            }
+        }
+        if (copied == 0) {
+            throw new PackagingException("no JavaFX native libraries for " + host.name()
+                    + " in " + modules + ": is the javafx classifier right for this host?");
+        }
+        System.out.printf("installers: runtime %s (%d native libraries, %,d bytes)%n",
+                runtime, copied, treeSize(runtime));
+    }
+
+    private Path appImage(Path dest, Icons icons) throws IOException {
+        deleteTree(dest);
+        List<String> args = new ArrayList<>(List.of(
+                "--type", "app-image",
+                "--name", NAME,
+                "--dest", dest.toString(),
+                "--runtime-image", out.resolve("runtime").toString(),
+                "--module", MAIN,
+                "--app-version", version,
+                "--vendor", VENDOR,
+                "--description", DESCRIPTION,
+                "--copyright", "Copyright the Lucid authors",
+                "--icon", icons.forHost(host).toString()));
+        for (String option : JVM_OPTIONS) {
+            args.addAll(List.of("--java-options", option));
+        }
+        args.addAll(List.of("--java-options", "-XX:SharedArchiveFile=$APPDIR/" + CDS_ARCHIVE));
+        if (host.isWindows()) {
+            // A console launcher for the command line; Lucid.exe itself opens no console window.
+            args.addAll(List.of("--add-launcher", "lucid-cli=" + resources.resolve("windows/lucid-cli.properties")));
+        }
+        if (host.isMac()) {
+            args.addAll(List.of("--mac-package-identifier", "dev.lucid.app", "--mac-package-name", NAME));
+            args.addAll(Signing.macArgs());
+        }
+        runTool("jpackage", args);
+        return host.appImageRoot(dest);
+    }
+
+    private void packageFrom(Path app, String type, Path dest, Icons icons) throws IOException {
+        Files.createDirectories(dest);
+        List<String> args = new ArrayList<>(List.of(
+                "--type", type,
+                "--app-image", app.toString(),
+                "--name", NAME,
+                "--app-version", version,
+                "--vendor", VENDOR,
+                "--description", DESCRIPTION,
+                "--about-url", URL,
+                "--dest", dest.toString(),
+                "--file-associations", resources.resolve("gguf.properties").toString()));
+        switch (type) {
+            case "deb", "rpm" -> {
+                args.addAll(List.of(
+                        "--resource-dir", stagedResources("linux", icons).toString(),
+                        "--linux-package-name", PACKAGE,
+                        "--install-dir", "/opt",
+                        "--linux-menu-group", "Development;Science",
+                        "--linux-shortcut",
+                        "--icon", icons.forHost(host).toString()));
+                if (type.equals("deb")) {
+                    args.addAll(List.of("--linux-deb-maintainer", "lucid@users.noreply.github.com",
+                            "--linux-app-category", "devel"));
+                } else {
+                    args.addAll(List.of("--linux-rpm-license-type", "Proprietary",
+                            "--linux-app-category", "Development/Tools"));
+                }
+            }
+            case "msi" -> args.addAll(List.of(
+                    "--resource-dir", stagedResources("windows", icons).toString(),
+                    "--win-menu", "--win-menu-group", NAME,
+                    "--win-shortcut", "--win-dir-chooser",
+                    // Fixed forever: it is how Windows knows a new .msi upgrades an installed Lucid.
+                    "--win-upgrade-uuid", "6f3e2a0c-8d1b-4c57-9a4e-2b7d5c1e9f30",
+                    "--icon", icons.forHost(host).toString()));
+            case "dmg" -> {
+                args.addAll(List.of("--mac-package-identifier", "dev.lucid.app", "--mac-package-name", NAME,
+                        "--icon", icons.forHost(host).toString()));
+                args.addAll(Signing.macArgs());
+            }
+            default -> throw new PackagingException("unknown installer type " + type);
+        }
+        System.out.println("installers: jpackage --type " + type);
+        runTool("jpackage", args);
+    }
+
+    /**
+     * The jpackage resource folder for one OS: our templates with @LUCID_HOME@ (the install folder)
+     * filled in, and the icon under the launcher's name, the only place jpackage takes it from when
+     * it packages an existing app-image.
+     */
+    private Path stagedResources(String os, Icons icons) throws IOException {
+        Path staged = out.resolve("jpackage-resources").resolve(os);
+        deleteTree(staged);
+        Files.createDirectories(staged);
+        try (Stream<Path> files = Files.list(resources.resolve(os))) {
+            for (Path f : files.toList()) {
+                String text = Files.readString(f).replace("@LUCID_HOME@", "/opt/" + PACKAGE);
+                Files.writeString(staged.resolve(f.getFileName()), text);
+            }
+        }
+        Path icon = icons.forHost(host);
+        String iconName = icon.getFileName().toString();
+        Files.copy(icon, staged.resolve(NAME + iconName.substring(iconName.lastIndexOf('.'))));
+        return staged;
+    }
+
+    static void runTool(String name, List<String> args) {
+        ToolProvider tool = ToolProvider.findFirst(name).orElseThrow(() -> new PackagingException(
+                name + " is not in this JDK (" + System.getProperty("java.home") + "); build with a full JDK 25"));
+        StringWriter text = new StringWriter();
+        PrintWriter w = new PrintWriter(text, true);
+        long start = System.nanoTime();
+        int code = tool.run(w, w, args.toArray(String[]::new));
+        String output = text.toString().strip();
+        System.out.printf("installers: %s %s took %.1f s%n", name, args.getFirst().equals("--type") ? args.get(1) : "",
+                (System.nanoTime() - start) / 1e9);
+        if (code != 0) {
+            throw new PackagingException(name + " failed (exit " + code + "):\n  " + name + " "
+                    + String.join(" ", args) + "\n" + output);
+        }
+        output.lines()
+                .filter(l -> !l.isBlank() && !l.contains("Using incubator modules"))
+                .forEach(l -> System.out.println("  " + name + ": " + l));
+    }
+
+    static long treeSize(Path dir) throws IOException {
+        try (Stream<Path> files = Files.walk(dir)) {
+            return files.filter(Files::isRegularFile).mapToLong(f -> f.toFile().length()).sum();
+        }
+    }
+
+    static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> files = Files.walk(dir)) {
+            for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(f);
+            }
+        }
+    }
+
+    /** The app's modules as jlink sees them: explicit modules only, resolved from a root. */
+    record ModuleSet(List<Path> jars, Set<String> roots, Set<String> appModules) {
+
+        static ModuleSet resolve(Path dir, String root) throws IOException {
+            List<Path> explicit = new ArrayList<>();
+            Set<String> appModules = new TreeSet<>();
+            Set<String> automatic = new TreeSet<>();
+            try (Stream<Path> jars = Files.list(dir)) {
+                for (Path jar : jars.filter(p -> p.toString().endsWith(".jar")).sorted().toList()) {
+                    for (ModuleReference ref : ModuleFinder.of(jar).findAll()) {
+                        if (ref.descriptor().isAutomatic()) {
+                            automatic.add(ref.descriptor().name() + " (" + jar.getFileName() + ")");
+                        } else {
+                            explicit.add(jar);
+                            appModules.add(ref.descriptor().name());
+                        }
+                    }
+                }
+            }
+            // Resolve as jlink will, to name a module that cannot be linked before jlink says less.
+            ModuleFinder finder = ModuleFinder.compose(ModuleFinder.of(explicit.toArray(Path[]::new)),
+                    ModuleFinder.ofSystem());
+            Configuration graph;
+            try {
+                graph = Configuration.empty().resolve(finder, ModuleFinder.of(), Set.of(root));
+            } catch (java.lang.module.FindException | java.lang.module.ResolutionException e) {
+                String hint = automatic.isEmpty() ? "" : "\n  (jars without a module-info, which jlink cannot link: "
+                        + String.join(", ", automatic) + ")";
+                throw new PackagingException("cannot resolve " + root + " for jlink: " + e.getMessage() + hint);
+            }
+            Set<String> used = new TreeSet<>();
+            for (ResolvedModule m : graph.modules()) {
+                used.add(m.name());
+            }
+            appModules.retainAll(used);
+            List<Path> usedJars = explicit.stream()
+                    .filter(jar -> ModuleFinder.of(jar).findAll().stream()
+                            .anyMatch(r -> used.contains(r.descriptor().name())))
+                    .toList();
+            return new ModuleSet(usedJars, Set.of(root), appModules);
+        }
+
+        String modulePath() {
+            return String.join(java.io.File.pathSeparator, jars.stream().map(Path::toString).toList());
+        }
+
+        List<String> rootsWith(List<String> extra) {
+            List<String> all = new ArrayList<>(roots);
+            all.addAll(extra);
+            return all;
+        }
+
+        String describe() {
+            return String.join(", ", appModules) + " + the JDK modules they require + " + String.join(", ", EXTRA_MODULES);
+        }
+    }
+
+    static final class PackagingException extends RuntimeException {
+        PackagingException(String message) {
+            super(message);
+        }
+    }
+}

@@ -1,0 +1,34 @@
+package lucid.tests;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+
+import org.junit.jupiter.api.Test;
+
+import lucid.app.Main;
+
+/**
+ * The installers' .gguf association: the desktop starts the launcher with the double-clicked file
+ * as its only argument (Exec=... %f), which must open the window with that model.
+ */
+class OpenedFileTest {
+
+    @Test
+    void aLoneGgufPathIsTheModelToOpen() {
+        assertArrayEquals(new String[] {"--model", "/home/a/Models/tiny story.GGUF"},
+                Main.openedFile(new String[] {"/home/a/Models/tiny story.GGUF"}));
+    }
+
+    @Test
+    void anythingElseIsPassedOnUnchanged() {
+        String[][] cases = {
+            {},
+            {"--model", "m.gguf"},
+            {"notes.txt"},
+            {"--exit"},
+            {"a.gguf", "b.gguf"},
+        };
+        for (String[] args : cases) {
+            assertArrayEquals(args, Main.openedFile(args));
+        }
+    }
+}
