@@ -26,7 +26,7 @@ import java.util.zip.ZipFile;
  * program so that one code path serves Linux, Windows and macOS hosts:
  * <pre>
  *   java Packager.java --modules DIR --out DIR --version X.Y.Z --resources DIR
- *                      [--types app-image,deb,rpm] [--train-model FILE.gguf]
+ *                      [--types app-image,deb,rpm]
  * </pre>
  */
 public final class Packager {
@@ -48,9 +48,6 @@ public final class Packager {
     static final List<String> JVM_OPTIONS = List.of(
             "--enable-native-access=lucid.engine,javafx.graphics",
             "-Xss4m");
-
-    /** The CDS archive, next to the app's files; $APPDIR is expanded by jpackage's launcher. */
-    static final String CDS_ARCHIVE = "lucid.jsa";
 
     private final Map<String, String> options;
     private final Host host = Host.current();
@@ -105,7 +102,6 @@ public final class Packager {
         jlink(runtime);
         Path appImageDir = out.resolve("app-image");
         Path app = appImage(appImageDir, icons);
-        new CdsTraining(host, app, options.get("train-model")).train();
         Path installers = out.resolve("installers");
         deleteTree(installers);  // only this build's installers, never a stale one from an earlier build
         for (String type : types) {
@@ -145,21 +141,20 @@ public final class Packager {
     }
 
     /**
-     * The runtime: JDK modules, JavaFX and Lucid's own modules in one jimage, so that the CDS archive
-     * covers all of them wherever the app is installed (classes from the runtime image are archived
-     * by module, not by file path). JavaFX's native libraries travel inside its jars; they are left
-     * out of the jimage and copied where the JDK keeps its own, which JavaFX looks at first, so it
+     * The runtime: only the JDK modules the app needs, with jlink's CDS archive of their classes. The
+     * app's own jars (Lucid, JavaFX and libraries, some of them automatic modules such as Jinjava,
+     * which jlink cannot link) go on the launcher's module path inside the app-image instead. JavaFX's
+     * native libraries are copied where the JDK keeps its own, which JavaFX looks at first, so it
      * never extracts them into the user's home.
      */
     private void jlink(Path runtime) throws IOException {
         deleteTree(runtime);
-        ModuleSet set = ModuleSet.resolve(modules, "lucid.app");
+        ModuleSet set = ModuleSet.resolve(modules);
         System.out.println("installers: jlink " + set.describe());
         List<String> args = new ArrayList<>(List.of(
-                "--module-path", set.modulePath(),
-                "--add-modules", String.join(",", set.rootsWith(EXTRA_MODULES)),
+                "--add-modules", String.join(",", set.jdkModulesWith(EXTRA_MODULES)),
                 "--include-locales", "en,zh",
-                "--exclude-resources", "regex:/javafx\\.[a-z]+/[^/]*\\.(so|dll|dylib|jar)",
+                "--generate-cds-archive",
                 "--strip-debug", "--no-header-files", "--no-man-pages",
                 "--output", runtime.toString()));
         runTool("jlink", args);
@@ -193,6 +188,7 @@ public final class Packager {
                 "--name", NAME,
                 "--dest", dest.toString(),
                 "--runtime-image", out.resolve("runtime").toString(),
+                "--module-path", modules.toString(),
                 "--module", MAIN,
                 "--app-version", version,
                 "--vendor", VENDOR,
@@ -202,7 +198,8 @@ public final class Packager {
         for (String option : JVM_OPTIONS) {
             args.addAll(List.of("--java-options", option));
         }
-        args.addAll(List.of("--java-options", "-XX:SharedArchiveFile=$APPDIR/" + CDS_ARCHIVE));
+        // ui-resources holds only resources, so no module requires it: resolve every module shipped.
+        args.addAll(List.of("--java-options", "--add-modules=ALL-MODULE-PATH"));
         if (host.isWindows()) {
             // A console launcher for the command line; Lucid.exe itself opens no console window.
             args.addAll(List.of("--add-launcher", "lucid-cli=" + resources.resolve("windows/lucid-cli.properties")));
@@ -319,60 +316,50 @@ public final class Packager {
         }
     }
 
-    /** The app's modules as jlink sees them: explicit modules only, resolved from a root. */
-    record ModuleSet(List<Path> jars, Set<String> roots, Set<String> appModules) {
+    /**
+     * The app's jars and the JDK modules they need: every module in the jars (automatic ones too) is a
+     * root, as the launcher's ALL-MODULE-PATH makes them, and the JDK modules the resolved graph
+     * reaches are what the runtime must hold.
+     */
+    record ModuleSet(List<Path> jars, Set<String> appModules, Set<String> jdkModules) {
 
-        static ModuleSet resolve(Path dir, String root) throws IOException {
-            List<Path> explicit = new ArrayList<>();
-            Set<String> appModules = new TreeSet<>();
-            Set<String> automatic = new TreeSet<>();
-            try (Stream<Path> jars = Files.list(dir)) {
-                for (Path jar : jars.filter(p -> p.toString().endsWith(".jar")).sorted().toList()) {
-                    for (ModuleReference ref : ModuleFinder.of(jar).findAll()) {
-                        if (ref.descriptor().isAutomatic()) {
-                            automatic.add(ref.descriptor().name() + " (" + jar.getFileName() + ")");
-                        } else {
-                            explicit.add(jar);
-                            appModules.add(ref.descriptor().name());
-                        }
-                    }
-                }
+        static ModuleSet resolve(Path dir) throws IOException {
+            List<Path> jars;
+            try (Stream<Path> files = Files.list(dir)) {
+                jars = files.filter(p -> p.toString().endsWith(".jar")).sorted().toList();
             }
-            // Resolve as jlink will, to name a module that cannot be linked before jlink says less.
-            ModuleFinder finder = ModuleFinder.compose(ModuleFinder.of(explicit.toArray(Path[]::new)),
-                    ModuleFinder.ofSystem());
+            ModuleFinder appFinder = ModuleFinder.of(jars.toArray(Path[]::new));
+            Set<String> appModules = new TreeSet<>();
+            for (ModuleReference ref : appFinder.findAll()) {
+                appModules.add(ref.descriptor().name());
+            }
             Configuration graph;
             try {
-                graph = Configuration.empty().resolve(finder, ModuleFinder.of(), Set.of(root));
+                graph = Configuration.empty().resolve(ModuleFinder.ofSystem(), appFinder, appModules);
             } catch (java.lang.module.FindException | java.lang.module.ResolutionException e) {
-                String hint = automatic.isEmpty() ? "" : "\n  (jars without a module-info, which jlink cannot link: "
-                        + String.join(", ", automatic) + ")";
-                throw new PackagingException("cannot resolve " + root + " for jlink: " + e.getMessage() + hint);
+                throw new PackagingException("cannot resolve the app's modules: " + e.getMessage());
             }
-            Set<String> used = new TreeSet<>();
+            if (!appModules.contains("lucid.app")) {
+                throw new PackagingException("no lucid.app module in " + dir + ": build the app first");
+            }
+            Set<String> jdk = new TreeSet<>();
             for (ResolvedModule m : graph.modules()) {
-                used.add(m.name());
+                if (!appModules.contains(m.name())) {
+                    jdk.add(m.name());
+                }
             }
-            appModules.retainAll(used);
-            List<Path> usedJars = explicit.stream()
-                    .filter(jar -> ModuleFinder.of(jar).findAll().stream()
-                            .anyMatch(r -> used.contains(r.descriptor().name())))
-                    .toList();
-            return new ModuleSet(usedJars, Set.of(root), appModules);
+            return new ModuleSet(jars, appModules, jdk);
         }
 
-        String modulePath() {
-            return String.join(java.io.File.pathSeparator, jars.stream().map(Path::toString).toList());
-        }
-
-        List<String> rootsWith(List<String> extra) {
-            List<String> all = new ArrayList<>(roots);
+        List<String> jdkModulesWith(List<String> extra) {
+            Set<String> all = new TreeSet<>(jdkModules);
             all.addAll(extra);
-            return all;
+            return List.copyOf(all);
         }
 
         String describe() {
-            return String.join(", ", appModules) + " + the JDK modules they require + " + String.join(", ", EXTRA_MODULES);
+            return String.join(", ", jdkModulesWith(EXTRA_MODULES)) + " (the app's " + appModules.size()
+                    + " modules go on the launcher's module path)";
         }
     }
 
