@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Start-up of an installed Lucid: milliseconds from starting the launcher process to the window's
-# first frame, with Lucid's CDS archive and without any (-Xshare:off), median of N runs each.
+# first frame, with the runtime's CDS archive (JDK classes) and without any (-Xshare:off), median of N runs each.
 #   installers/measure-startup.sh [LAUNCHER] [MODEL] [N]
 # LAUNCHER defaults to /opt/lucid/bin/Lucid (the .deb/.rpm), e.g. installers/target/app-image/Lucid/bin/Lucid.
 #
