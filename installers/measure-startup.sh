@@ -46,6 +46,6 @@ for i in $(seq "$runs"); do
 done
 for mode in cds nocds; do
   m=$(echo "${all[$mode]}" | tr ' ' '\n' | grep -v '^$' | median)
-  label=$([ "$mode" = cds ] && echo "with Lucid's CDS archive" || echo "without CDS (-Xshare:off)")
+  label=$([ "$mode" = cds ] && echo "with the runtime's CDS archive (JDK classes)" || echo "without CDS (-Xshare:off)")
   echo "first frame, $label: median ${m} ms of $runs (runs: ${all[$mode]% })"
 done
