@@ -67,4 +67,18 @@ public final class GatedFeedForward implements FeedForward {
         }
         down.apply(backend, hb, out);
     }
+
+    /** Buffers are packed at this MLP's own width: {@code bs.hb} is (batch, ffn) here, whatever maxFfn is. */
+    @Override
+    public void forwardBatch(Backend backend, ForwardState s, BatchState bs, int batch) {
+        gate.applyBatch(backend, bs.xb, bs.hb, batch);
+        up.applyBatch(backend, bs.xb, bs.hb2, batch);
+        int n = batch * up.rows();
+        float[] hb = bs.hb;
+        float[] hb2 = bs.hb2;
+        for (int i = 0; i < n; i++) {
+            hb[i] = activation.apply(hb[i]) * hb2[i];
+        }
+        down.applyBatch(backend, hb, bs.xb2, batch);
+    }
 }
