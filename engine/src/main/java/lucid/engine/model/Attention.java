@@ -2,15 +2,23 @@ package lucid.engine.model;
 
 import java.util.Arrays;
 
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
 import lucid.engine.backend.Backend;
+import lucid.engine.tensor.VectorSupport;
 
 /**
- * Causal multi-head self-attention with grouped-query heads and RoPE, for one new position at a time.
+ * Causal multi-head self-attention with grouped-query heads and RoPE, for one new position at a time
+ * ({@link #forward}) or a chunk of consecutive prompt positions ({@link #forwardBatch}).
  * Query head {@code h} reads KV head {@code h / kvGroupSize}. Options, each from the model's
  * configuration or tensors: biases on the projections, RMSNorm of each query and key head before
  * RoPE, soft-capping of the scores ({@code c * tanh(s / c)}, Gemma 2) and a sliding window.
  */
 public final class Attention {
+
+    private static final VectorSpecies<Float> SPECIES = VectorSupport.FLOAT_SPECIES;
 
     private final AttentionWeights w;
     private final Rope rope;
@@ -162,12 +170,7 @@ public final class Attention {
         int first = window > 0 ? Math.max(0, pos - window + 1) : 0;
         float max = Float.NEGATIVE_INFINITY;
         for (int t = first; t <= pos; t++) {
-            float dot = 0f;
-            int kBase = t * kvDim + kvOffset;
-            for (int i = 0; i < headDim; i++) {
-                dot += q[qOffset + i] * keys[kBase + i];
-            }
-            float score = dot * scale;
+            float score = dot(q, qOffset, keys, t * kvDim + kvOffset, headDim) * scale;
             if (softcap > 0f) {
                 score = softcap * (float) Math.tanh(score / softcap);
             }
@@ -187,10 +190,45 @@ public final class Attention {
         for (int t = first; t <= pos; t++) {
             float wt = scores[scoreOffset + t] * inv;
             scores[scoreOffset + t] = wt;
-            int vBase = t * kvDim + kvOffset;
-            for (int i = 0; i < headDim; i++) {
-                out[outOffset + i] += wt * values[vBase + i];
+            addScaled(out, outOffset, values, t * kvDim + kvOffset, wt, headDim);
+        }
+    }
+
+    /**
+     * {@code sum(a[ao + i] * b[bo + i])}: vector lanes then a scalar tail when the Vector API is on.
+     * A head is 64 to 256 wide, so this and {@link #addScaled} are where a long prompt's attention
+     * spends its time; a one-accumulator scalar loop waits on each addition.
+     */
+    static float dot(float[] a, int ao, float[] b, int bo, int n) {
+        int i = 0;
+        float sum = 0f;
+        if (VectorSupport.ENABLED) {
+            int upper = SPECIES.loopBound(n);
+            FloatVector acc = FloatVector.zero(SPECIES);
+            for (; i < upper; i += SPECIES.length()) {
+                acc = FloatVector.fromArray(SPECIES, a, ao + i).fma(FloatVector.fromArray(SPECIES, b, bo + i), acc);
             }
+            sum = acc.reduceLanes(VectorOperators.ADD);
+        }
+        for (; i < n; i++) {
+            sum += a[ao + i] * b[bo + i];
+        }
+        return sum;
+    }
+
+    /** {@code out[oo + i] += w * v[vo + i]} for {@code i < n}. */
+    static void addScaled(float[] out, int oo, float[] v, int vo, float w, int n) {
+        int i = 0;
+        if (VectorSupport.ENABLED) {
+            int upper = SPECIES.loopBound(n);
+            FloatVector wv = FloatVector.broadcast(SPECIES, w);
+            for (; i < upper; i += SPECIES.length()) {
+                FloatVector.fromArray(SPECIES, v, vo + i).fma(wv, FloatVector.fromArray(SPECIES, out, oo + i))
+                        .intoArray(out, oo + i);
+            }
+        }
+        for (; i < n; i++) {
+            out[oo + i] += w * v[vo + i];
         }
     }
 

@@ -8,7 +8,7 @@ package lucid.engine.model;
 public final class BatchState {
 
     /** Tokens per chunk by default: enough to turn the weight stream into arithmetic, small enough for L2. */
-    public static final int DEFAULT_CAPACITY = 64;
+    public static final int DEFAULT_CAPACITY = 128;
 
     private final int capacity;
     final float[] x;        // (capacity, dim) residual streams

@@ -75,7 +75,7 @@ class BatchedPrefillTest {
             int[] second = randomTokens(2 * BatchState.DEFAULT_CAPACITY + 17, vocab, 2);
             List<float[]> batched = new ArrayList<>();
             List<float[]> stepped = new ArrayList<>();
-            try (InferenceSession s = model.newSession(256)) {
+            try (InferenceSession s = model.newSession(512)) {
                 s.prefill(first, (pos, logits) -> batched.add(logits.clone()));
                 float[] last = s.prefill(second, (pos, logits) -> {
                     assertEquals(batched.size(), pos);
@@ -84,7 +84,7 @@ class BatchedPrefillTest {
                 assertArrayEquals(batched.getLast(), last);
                 assertEquals(first.length + second.length, s.position());
             }
-            try (InferenceSession s = model.newSession(256)) {
+            try (InferenceSession s = model.newSession(512)) {
                 for (int t : first) {
                     stepped.add(s.step(t).clone());
                 }
@@ -97,7 +97,7 @@ class BatchedPrefillTest {
                 assertClose(stepped.get(p), batched.get(p), stem + " position " + p);
             }
             // Without a sink only the last row is projected; it is the same.
-            try (InferenceSession s = model.newSession(256)) {
+            try (InferenceSession s = model.newSession(512)) {
                 s.prefill(first);
                 assertClose(stepped.getLast(), s.prefill(second), stem + " last logits");
             }
@@ -111,11 +111,11 @@ class BatchedPrefillTest {
             int[] prompt = randomTokens(BatchState.DEFAULT_CAPACITY + 9, model.config().vocabSize(), 3);
             Recorder batched = new Recorder();
             Recorder stepped = new Recorder();
-            try (InferenceSession s = model.newSession(128)) {
+            try (InferenceSession s = model.newSession(256)) {
                 s.setObserver(batched);
                 s.prefill(prompt);
             }
-            try (InferenceSession s = model.newSession(128)) {
+            try (InferenceSession s = model.newSession(256)) {
                 s.setObserver(stepped);
                 for (int t : prompt) {
                     s.step(t);
@@ -156,7 +156,7 @@ class BatchedPrefillTest {
 
         @Override
         public boolean wantsAttention(int layer, int position) {
-            return layer == 0 && (position == 3 || position == 40 || position == 70);
+            return layer == 0 && (position == 3 || position == 40 || position == BatchState.DEFAULT_CAPACITY + 5);
         }
 
         @Override
