@@ -104,6 +104,7 @@ public final class InferenceSession implements AutoCloseable {
             return state.logits().clone();
         }
         var backend = model.backend();
+        Transformer.BatchRowSink rowSink = sink == null ? null : sink::accept;
         for (int from = 0; from < prompt.length; from += batch.capacity()) {
             checkCancelled();
             int n = Math.min(batch.capacity(), prompt.length - from);
@@ -112,10 +113,7 @@ public final class InferenceSession implements AutoCloseable {
             int first = position;
             position += n;
             if (sink != null) {
-                for (int b = 0; b < n; b++) {
-                    transformer.projectBatchRow(backend, state, batch, b);
-                    sink.accept(first + b, state.logits());
-                }
+                transformer.projectBatch(backend, state, batch, n, first, rowSink);
             } else if (from + n == prompt.length) {
                 transformer.projectBatchRow(backend, state, batch, n - 1);
             }

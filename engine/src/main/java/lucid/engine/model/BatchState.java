@@ -23,6 +23,7 @@ public final class BatchState {
     final float[][] ropeCos; // (ropeTables, capacity * ropeDims / 2) each token's own angles
     final float[][] ropeSin; // (ropeTables, capacity * ropeDims / 2)
     final int ropeHalf;      // ropeDims / 2: the stride of a token's angles
+    final float[] logits;    // (headRows, vocab) logits of several rows at once, for a sink that wants them all
     final Attention.BatchJob attentionJob = new Attention.BatchJob(); // reused: a chunk allocates no task objects
 
     public BatchState(ModelConfig c, int capacity) {
@@ -43,6 +44,15 @@ public final class BatchState {
         ropeHalf = Math.max(1, c.ropeDimensions() / 2);
         ropeCos = new float[c.ropeTableCount()][capacity * ropeHalf];
         ropeSin = new float[c.ropeTableCount()][capacity * ropeHalf];
+        logits = new float[headRows(capacity) * c.vocabSize()];
+    }
+
+    /**
+     * Rows projected onto the vocabulary together: the output matrix is the largest, so it pays to
+     * read it once for several rows, but (rows, vocab) floats grow fast with a 150k vocabulary.
+     */
+    static int headRows(int capacity) {
+        return Math.min(capacity, 16);
     }
 
     /** Most tokens one batched pass takes. */
@@ -54,6 +64,6 @@ public final class BatchState {
     public static long bytesFor(ModelConfig c, int capacity) {
         long perToken = 3L * c.embeddingLength() + 2L * c.queryDim() + 2L * c.kvDim()
                 + 2L * c.maxFeedForwardLength() + 2L * c.ropeTableCount() * Math.max(1, c.ropeDimensions() / 2);
-        return 4L * capacity * perToken;
+        return 4L * (capacity * perToken + (long) headRows(capacity) * c.vocabSize());
     }
 }

@@ -116,6 +116,43 @@ public final class Transformer {
     }
 
     /**
+     * The logits after every row of the last {@link #forwardBatch} ({@code batch} rows, the first at
+     * {@code firstPos}), handed to {@code sink} in order, each in {@code s.logits()} (the same array
+     * every time). The output
+     * projection runs for several rows at once, reading the vocabulary matrix once per group.
+     */
+    public void projectBatch(Backend backend, ForwardState s, BatchState bs, int batch, int firstPos,
+                             BatchRowSink sink) {
+        int dim = config.embeddingLength();
+        int vocab = config.vocabSize();
+        int group = BatchState.headRows(bs.capacity());
+        float cap = config.finalLogitSoftcap();
+        for (int from = 0; from < batch; from += group) {
+            int n = Math.min(group, batch - from);
+            // Rows of bs.xb are free once the blocks are done: they hold the normalized rows.
+            for (int b = 0; b < n; b++) {
+                outputNorm.apply(bs.xb, b * dim, bs.x, (from + b) * dim);
+            }
+            output.applyBatch(backend, bs.xb, bs.logits, n);
+            for (int b = 0; b < n; b++) {
+                System.arraycopy(bs.logits, b * vocab, s.logits, 0, vocab);
+                if (cap > 0f) {
+                    for (int i = 0; i < vocab; i++) {
+                        s.logits[i] = cap * (float) Math.tanh(s.logits[i] / cap);
+                    }
+                }
+                sink.accept(firstPos + from + b, s.logits);
+            }
+        }
+    }
+
+    /** Receives the logits at {@code position}; the array is reused. */
+    @FunctionalInterface
+    public interface BatchRowSink {
+        void accept(int position, float[] logits);
+    }
+
+    /**
      * The model's head: final norm, output projection and soft-capping of {@code residual} (dim) into
      * {@code logits} (vocab), using {@code scratch} (dim). Applied to the residual after an inner
      * layer, it is the logit lens.
