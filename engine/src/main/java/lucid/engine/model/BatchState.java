@@ -24,7 +24,9 @@ public final class BatchState {
     final float[][] ropeSin; // (ropeTables, capacity * ropeDims / 2)
     final int ropeHalf;      // ropeDims / 2: the stride of a token's angles
     final float[] logits;    // (headRows, vocab) logits of several rows at once, for a sink that wants them all
-    final Attention.BatchJob attentionJob = new Attention.BatchJob(); // reused: a chunk allocates no task objects
+    // Reused tasks: a chunk allocates no closures.
+    final Attention.BatchJob attentionJob = new Attention.BatchJob();
+    final GatedFeedForward.ActivationJob activationJob = new GatedFeedForward.ActivationJob();
 
     public BatchState(ModelConfig c, int capacity) {
         if (capacity < 1) {
