@@ -16,7 +16,7 @@ import lucid.engine.tensor.GgmlType;
 public interface Backend extends AutoCloseable {
 
     /** Operations a backend may or may not support for a given weight type. */
-    enum Op { MATMUL }
+    enum Op { MATMUL, MATMUL_BATCH }
 
     String name();
 
@@ -30,6 +30,22 @@ public interface Backend extends AutoCloseable {
      * {@code r < rows}, where row {@code r} is weights {@code [r * cols, (r + 1) * cols)} of {@code w}.
      */
     void matmul(FloatTensor w, float[] x, int xOffset, float[] out, int outOffset, int rows, int cols);
+
+    /**
+     * Matrix-matrix product for a batch of activation rows: {@code out[b * rows + r] = dot(w row r,
+     * x[b * cols .. (b + 1) * cols))} for {@code b < batch, r < rows}. Prompt processing uses it so
+     * that each weight is read once per batch instead of once per token.
+     *
+     * <p>This default runs {@code batch} matrix-vector products: correct for every backend, no faster.
+     *
+     * @param x   (batch, cols) activations, row-major
+     * @param out (batch, rows)
+     */
+    default void matmulBatch(FloatTensor w, float[] x, float[] out, int batch, int rows, int cols) {
+        for (int b = 0; b < batch; b++) {
+            matmul(w, x, b * cols, out, b * rows, rows, cols);
+        }
+    }
 
     /** Runs {@code body.run(i)} for {@code i < count} across the backend's threads; returns when all are done. */
     void parallelFor(int count, IntTask body);

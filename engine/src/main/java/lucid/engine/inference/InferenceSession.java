@@ -3,6 +3,7 @@ package lucid.engine.inference;
 import java.util.Arrays;
 import java.util.concurrent.CancellationException;
 
+import lucid.engine.model.BatchState;
 import lucid.engine.model.ForwardObserver;
 import lucid.engine.model.ForwardState;
 import lucid.engine.model.KvCache;
@@ -14,7 +15,8 @@ import lucid.engine.model.Transformer;
  * <p>{@link #prefill} feeds prompt tokens, {@link #step} feeds one token and returns the next-token
  * logits, {@link #rewind} forgets the last tokens (their cache rows are simply overwritten later),
  * and {@link #cancel} asks a running prefill or generation, from any thread, to stop at the next
- * token boundary with a {@link CancellationException}. A session is used by one thread at a time.
+ * token boundary (for a prefill, the next chunk of up to {@link BatchState#DEFAULT_CAPACITY} prompt
+ * tokens, which run as one batched pass) with a {@link CancellationException}. A session is used by one thread at a time.
  */
 public final class InferenceSession implements AutoCloseable {
 
@@ -29,6 +31,7 @@ public final class InferenceSession implements AutoCloseable {
     private final int contextLength;
     private final KvCache cache;
     private final ForwardState state;
+    private final BatchState batch; // prompt chunks of up to BatchState.DEFAULT_CAPACITY tokens
     private final int[] tokens; // (contextLength) tokens at positions 0 .. position-1
     private int position;
     private volatile boolean cancelRequested;
@@ -40,6 +43,7 @@ public final class InferenceSession implements AutoCloseable {
         var c = transformer.config();
         this.cache = new KvCache(c.blockCount(), contextLength, c.kvDim());
         this.state = new ForwardState(c, contextLength);
+        this.batch = new BatchState(c, Math.min(BatchState.DEFAULT_CAPACITY, contextLength));
         this.tokens = new int[contextLength];
     }
 
@@ -84,12 +88,34 @@ public final class InferenceSession implements AutoCloseable {
         if (prompt.length > remaining()) {
             throw new ContextFullException(contextLength);
         }
-        for (int i = 0; i < prompt.length; i++) {
+        int vocab = transformer.config().vocabSize();
+        for (int token : prompt) {
+            if (token < 0 || token >= vocab) {
+                throw new IllegalArgumentException("token id " + token + " is outside the vocabulary (0.." + (vocab - 1) + ")");
+            }
+        }
+        if (prompt.length == 1) {
+            // One token is a decode step: the matrix-vector path is the faster one.
             checkCancelled();
-            boolean last = i == prompt.length - 1;
-            forward(prompt[i], sink != null || last);
+            forward(prompt[0], true);
             if (sink != null) {
                 sink.accept(position - 1, state.logits());
+            }
+            return state.logits().clone();
+        }
+        var backend = model.backend();
+        Transformer.BatchRowSink rowSink = sink == null ? null : sink::accept;
+        for (int from = 0; from < prompt.length; from += batch.capacity()) {
+            checkCancelled();
+            int n = Math.min(batch.capacity(), prompt.length - from);
+            transformer.forwardBatch(backend, state, batch, cache, prompt, from, n, position);
+            System.arraycopy(prompt, from, tokens, position, n);
+            int first = position;
+            position += n;
+            if (sink != null) {
+                transformer.projectBatch(backend, state, batch, n, first, rowSink);
+            } else if (from + n == prompt.length) {
+                transformer.projectBatchRow(backend, state, batch, n - 1);
             }
         }
         return state.logits().clone();

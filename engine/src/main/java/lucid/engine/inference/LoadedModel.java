@@ -6,6 +6,7 @@ import lucid.engine.backend.Backend;
 import lucid.engine.gguf.GgufFile;
 import lucid.engine.gguf.GgufTensorInfo;
 import lucid.engine.model.Architecture;
+import lucid.engine.model.BatchState;
 import lucid.engine.model.ForwardState;
 import lucid.engine.model.KvCache;
 import lucid.engine.model.ModelConfig;
@@ -101,7 +102,8 @@ public final class LoadedModel implements AutoCloseable {
     }
 
     public static long estimateSessionBytes(ModelConfig c, int contextLength) {
-        return KvCache.bytesFor(c.blockCount(), contextLength, c.kvDim()) + ForwardState.bytesFor(c, contextLength);
+        return KvCache.bytesFor(c.blockCount(), contextLength, c.kvDim()) + ForwardState.bytesFor(c, contextLength)
+                + BatchState.bytesFor(c, Math.min(BatchState.DEFAULT_CAPACITY, contextLength));
     }
 
     /** Estimated resident memory with one session of {@code contextLength}: weights + session. */

@@ -81,9 +81,12 @@ public final class Benchmark {
         double[] probed = new double[s.repetitions()];
         Distribution distribution = new Distribution(model.tokenizer(), Distribution.MAX_TOP_K);
         try (InferenceSession session = model.newSession(ctx)) {
-            // One untimed round so the JIT has compiled the hot loops before timing.
-            session.prefill(Arrays.copyOf(prompt, Math.min(prompt.length, 16)));
-            session.step(1);
+            // One untimed round of the same shape so the JIT has compiled the hot loops before timing:
+            // prompts run batched and generation one token at a time, two different sets of kernels.
+            session.prefill(prompt);
+            for (int i = 0; i < s.generateTokens(); i++) {
+                session.step(1);
+            }
             for (int r = 0; r < s.repetitions(); r++) {
                 session.reset();
                 long t0 = System.nanoTime();

@@ -2,15 +2,23 @@ package lucid.engine.model;
 
 import java.util.Arrays;
 
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
 import lucid.engine.backend.Backend;
+import lucid.engine.tensor.VectorSupport;
 
 /**
- * Causal multi-head self-attention with grouped-query heads and RoPE, for one new position at a time.
+ * Causal multi-head self-attention with grouped-query heads and RoPE, for one new position at a time
+ * ({@link #forward}) or a chunk of consecutive prompt positions ({@link #forwardBatch}).
  * Query head {@code h} reads KV head {@code h / kvGroupSize}. Options, each from the model's
  * configuration or tensors: biases on the projections, RMSNorm of each query and key head before
  * RoPE, soft-capping of the scores ({@code c * tanh(s / c)}, Gemma 2) and a sliding window.
  */
 public final class Attention {
+
+    private static final VectorSpecies<Float> SPECIES = VectorSupport.FLOAT_SPECIES;
 
     private final AttentionWeights w;
     private final Rope rope;
@@ -71,47 +79,9 @@ public final class Attention {
         System.arraycopy(s.k, 0, keys, pos * kvDim, kvDim);
         System.arraycopy(s.v, 0, values, pos * kvDim, kvDim);
 
-        int group = headCount / headCountKv;
         int stride = cache.capacity();
-        // A key at distance >= window from the query is masked (llama.cpp's standard sliding window).
-        int first = window > 0 ? Math.max(0, pos - window + 1) : 0;
-        backend.parallelFor(headCount, h -> {
-            int kvOffset = (h / group) * headDim;
-            int qOffset = h * headDim;
-            int scoreOffset = h * stride;
-            float max = Float.NEGATIVE_INFINITY;
-            for (int t = first; t <= pos; t++) {
-                float dot = 0f;
-                int kBase = t * kvDim + kvOffset;
-                for (int i = 0; i < headDim; i++) {
-                    dot += s.q[qOffset + i] * keys[kBase + i];
-                }
-                float score = dot * scale;
-                if (softcap > 0f) {
-                    score = softcap * (float) Math.tanh(score / softcap);
-                }
-                s.scores[scoreOffset + t] = score;
-                max = Math.max(max, score);
-            }
-            float sum = 0f;
-            for (int t = first; t <= pos; t++) {
-                float e = (float) Math.exp(s.scores[scoreOffset + t] - max);
-                s.scores[scoreOffset + t] = e;
-                sum += e;
-            }
-            float inv = 1f / sum;
-            // Masked positions weigh exactly 0, so that anyone reading the weights sees a full row.
-            Arrays.fill(s.scores, scoreOffset, scoreOffset + first, 0f);
-            Arrays.fill(s.attnOut, qOffset, qOffset + headDim, 0f);
-            for (int t = first; t <= pos; t++) {
-                float wt = s.scores[scoreOffset + t] * inv;
-                s.scores[scoreOffset + t] = wt;
-                int vBase = t * kvDim + kvOffset;
-                for (int i = 0; i < headDim; i++) {
-                    s.attnOut[qOffset + i] += wt * values[vBase + i];
-                }
-            }
-        });
+        backend.parallelFor(headCount, h -> attendHead(h, s.q, h * headDim, keys, values, kvDim, pos,
+                s.scores, h * stride, s.attnOut, h * headDim));
         ForwardObserver observer = s.observer;
         if (observer != null && observer.wantsAttention(layer, pos)) {
             for (int h = 0; h < headCount; h++) {
@@ -119,5 +89,198 @@ public final class Attention {
             }
         }
         w.output().apply(backend, s.attnOut, s.xb2);
+    }
+
+    /**
+     * The batched form of {@link #forward}: reads {@code bs.xb} (batch, dim) for the tokens at
+     * {@code firstPos .. firstPos + batch - 1}, appends their keys and values to the cache, and
+     * leaves the projected outputs in {@code bs.xb2} (batch, dim). Token {@code b} sees cache
+     * positions up to {@code firstPos + b}: causal inside the batch as across batches.
+     */
+    public void forwardBatch(Backend backend, ForwardState s, BatchState bs, KvCache cache, int layer, int firstPos,
+                             int batch) {
+        int queryDim = headCount * headDim;
+        int kvDim = cache.kvDim();
+        w.query().applyBatch(backend, bs.xb, bs.q, batch);
+        w.key().applyBatch(backend, bs.xb, bs.k, batch);
+        w.value().applyBatch(backend, bs.xb, bs.v, batch);
+        float[] cos = bs.ropeCos[ropeTable];
+        float[] sin = bs.ropeSin[ropeTable];
+        for (int b = 0; b < batch; b++) {
+            int qRow = b * queryDim;
+            int kRow = b * kvDim;
+            if (w.queryNorm() != null) {
+                for (int h = 0; h < headCount; h++) {
+                    w.queryNorm().apply(bs.q, qRow + h * headDim, bs.q, qRow + h * headDim);
+                }
+                for (int h = 0; h < headCountKv; h++) {
+                    w.keyNorm().apply(bs.k, kRow + h * headDim, bs.k, kRow + h * headDim);
+                }
+            }
+            rope.rotate(bs.q, qRow, headCount, cos, sin, b * bs.ropeHalf);
+            rope.rotate(bs.k, kRow, headCountKv, cos, sin, b * bs.ropeHalf);
+        }
+        // Rows of the batch are consecutive positions, and so are rows of the cache.
+        float[] keys = cache.keys(layer);
+        float[] values = cache.values(layer);
+        System.arraycopy(bs.k, 0, keys, firstPos * kvDim, batch * kvDim);
+        System.arraycopy(bs.v, 0, values, firstPos * kvDim, batch * kvDim);
+
+        int stride = cache.capacity();
+        BatchJob job = bs.attentionJob;
+        job.set(this, bs.q, keys, values, kvDim, s.scores, stride, bs.attnOut, queryDim, firstPos);
+        ForwardObserver observer = s.observer;
+        boolean watched = false;
+        for (int b = 0; observer != null && b < batch && !watched; b++) {
+            watched = observer.wantsAttention(layer, firstPos + b);
+        }
+        try {
+            if (!watched) {
+                // Each head walks the whole batch, reusing its row of s.scores for every query.
+                job.range(0, batch);
+                backend.parallelFor(headCount, job);
+            } else {
+                // An observer reads each query's weights before the next overwrites them: one query at a time.
+                for (int b = 0; b < batch; b++) {
+                    job.range(b, b + 1);
+                    backend.parallelFor(headCount, job);
+                    int pos = firstPos + b;
+                    if (observer.wantsAttention(layer, pos)) {
+                        for (int h = 0; h < headCount; h++) {
+                            observer.onAttention(layer, h, pos, s.scores, h * stride);
+                        }
+                    }
+                }
+            }
+        } finally {
+            job.clear();
+        }
+        w.output().applyBatch(backend, bs.attnOut, bs.xb2, batch);
+    }
+
+    /**
+     * Softmax attention of query head {@code h} at {@code pos} over the cached keys, written to
+     * {@code out[outOffset .. outOffset + headDim)}; its weights stay in {@code scores[scoreOffset + t]}
+     * for {@code t <= pos} (0 outside the window).
+     */
+    private void attendHead(int h, float[] q, int qOffset, float[] keys, float[] values, int kvDim, int pos,
+                            float[] scores, int scoreOffset, float[] out, int outOffset) {
+        int kvOffset = (h / (headCount / headCountKv)) * headDim;
+        // A key at distance >= window from the query is masked (llama.cpp's standard sliding window).
+        int first = window > 0 ? Math.max(0, pos - window + 1) : 0;
+        float max = Float.NEGATIVE_INFINITY;
+        for (int t = first; t <= pos; t++) {
+            float score = dot(q, qOffset, keys, t * kvDim + kvOffset, headDim) * scale;
+            if (softcap > 0f) {
+                score = softcap * (float) Math.tanh(score / softcap);
+            }
+            scores[scoreOffset + t] = score;
+            max = Math.max(max, score);
+        }
+        float sum = 0f;
+        for (int t = first; t <= pos; t++) {
+            float e = (float) Math.exp(scores[scoreOffset + t] - max);
+            scores[scoreOffset + t] = e;
+            sum += e;
+        }
+        float inv = 1f / sum;
+        // Masked positions weigh exactly 0, so that anyone reading the weights sees a full row.
+        Arrays.fill(scores, scoreOffset, scoreOffset + first, 0f);
+        Arrays.fill(out, outOffset, outOffset + headDim, 0f);
+        for (int t = first; t <= pos; t++) {
+            float wt = scores[scoreOffset + t] * inv;
+            scores[scoreOffset + t] = wt;
+            addScaled(out, outOffset, values, t * kvDim + kvOffset, wt, headDim);
+        }
+    }
+
+    /**
+     * {@code sum(a[ao + i] * b[bo + i])}: vector lanes then a scalar tail when the Vector API is on.
+     * A head is 64 to 256 wide, so this and {@link #addScaled} are where a long prompt's attention
+     * spends its time; a one-accumulator scalar loop waits on each addition.
+     */
+    static float dot(float[] a, int ao, float[] b, int bo, int n) {
+        int i = 0;
+        float sum = 0f;
+        if (VectorSupport.ENABLED) {
+            int upper = SPECIES.loopBound(n);
+            FloatVector acc = FloatVector.zero(SPECIES);
+            for (; i < upper; i += SPECIES.length()) {
+                acc = FloatVector.fromArray(SPECIES, a, ao + i).fma(FloatVector.fromArray(SPECIES, b, bo + i), acc);
+            }
+            sum = acc.reduceLanes(VectorOperators.ADD);
+        }
+        for (; i < n; i++) {
+            sum += a[ao + i] * b[bo + i];
+        }
+        return sum;
+    }
+
+    /** {@code out[oo + i] += w * v[vo + i]} for {@code i < n}. */
+    static void addScaled(float[] out, int oo, float[] v, int vo, float w, int n) {
+        int i = 0;
+        if (VectorSupport.ENABLED) {
+            int upper = SPECIES.loopBound(n);
+            FloatVector wv = FloatVector.broadcast(SPECIES, w);
+            for (; i < upper; i += SPECIES.length()) {
+                FloatVector.fromArray(SPECIES, v, vo + i).fma(wv, FloatVector.fromArray(SPECIES, out, oo + i))
+                        .intoArray(out, oo + i);
+            }
+        }
+        for (; i < n; i++) {
+            out[oo + i] += w * v[vo + i];
+        }
+    }
+
+    /**
+     * One batch's attention as a reusable task over heads (held by {@link BatchState}), so that a
+     * chunk allocates no closures: head {@code h} handles queries {@code from .. to - 1}.
+     */
+    static final class BatchJob implements Backend.IntTask {
+        private Attention attention;
+        private float[] q;        // (batch, queryDim)
+        private float[] keys;     // (capacity, kvDim)
+        private float[] values;   // (capacity, kvDim)
+        private int kvDim;
+        private float[] scores;   // (headCount, stride)
+        private int stride;
+        private float[] out;      // (batch, queryDim)
+        private int queryDim;
+        private int firstPos;
+        private int from;
+        private int to;
+
+        void set(Attention attention, float[] q, float[] keys, float[] values, int kvDim, float[] scores, int stride,
+                 float[] out, int queryDim, int firstPos) {
+            this.attention = attention;
+            this.q = q;
+            this.keys = keys;
+            this.values = values;
+            this.kvDim = kvDim;
+            this.scores = scores;
+            this.stride = stride;
+            this.out = out;
+            this.queryDim = queryDim;
+            this.firstPos = firstPos;
+        }
+
+        void range(int from, int to) {
+            this.from = from;
+            this.to = to;
+        }
+
+        void clear() {
+            attention = null;
+            q = keys = values = scores = out = null;
+        }
+
+        @Override
+        public void run(int h) {
+            int headDim = attention.headDim;
+            for (int b = from; b < to; b++) {
+                int row = b * queryDim + h * headDim;
+                attention.attendHead(h, q, row, keys, values, kvDim, firstPos + b, scores, h * stride, out, row);
+            }
+        }
     }
 }

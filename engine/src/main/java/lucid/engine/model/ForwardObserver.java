@@ -4,6 +4,9 @@ package lucid.engine.model;
  * Watches a forward pass. The model asks first whether a point is wanted and copies nothing
  * otherwise, so a session without an observer runs exactly as before; an observer that wants little
  * costs little. Arrays handed over are the model's own buffers, valid only during the call.
+ *
+ * <p>Each wanted (layer, position) is reported once. A batched prompt pass runs a chunk of positions
+ * layer by layer, so within a chunk the calls come layer-major rather than position-major.
  */
 public interface ForwardObserver {
 

@@ -61,4 +61,22 @@ public record Linear(String name, FloatTensor weight, int rows, int cols, float[
             }
         }
     }
+
+    /**
+     * {@code out (batch, rows) = in (batch, cols) W^T + b}: one product for a whole batch of tokens.
+     *
+     * @param in  (batch, cols)
+     * @param out (batch, rows)
+     */
+    public void applyBatch(Backend backend, float[] in, float[] out, int batch) {
+        backend.matmulBatch(weight, in, out, batch, rows, cols);
+        if (bias != null) {
+            for (int b = 0; b < batch; b++) {
+                int o = b * rows;
+                for (int r = 0; r < rows; r++) {
+                    out[o + r] += bias[r];
+                }
+            }
+        }
+    }
 }

@@ -72,6 +72,21 @@ public final class MixtureOfExperts implements FeedForward {
         System.arraycopy(acc, 0, s.xb2, 0, acc.length);
     }
 
+    /**
+     * Routes token by token through {@link #forward}: each token picks its own experts, so a batched
+     * product would need grouping tokens by expert first (not done yet). Attention and the other
+     * blocks of the layer still run batched.
+     */
+    @Override
+    public void forwardBatch(Backend backend, ForwardState s, BatchState bs, int batch) {
+        int dim = s.xb.length;
+        for (int b = 0; b < batch; b++) {
+            System.arraycopy(bs.xb, b * dim, s.xb, 0, dim);
+            forward(backend, s);
+            System.arraycopy(s.xb2, 0, bs.xb2, b * dim, dim);
+        }
+    }
+
     private static void addScaled(float[] acc, float[] v, float w) {
         for (int i = 0; i < acc.length; i++) {
             acc[i] += w * v[i];

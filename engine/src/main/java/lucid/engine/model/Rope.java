@@ -116,6 +116,14 @@ public final class Rope {
 
     /** Rotates {@code heads} consecutive heads of {@code v} starting at {@code offset}, in place. */
     public void rotate(float[] v, int offset, int heads, float[] cos, float[] sin) {
+        rotate(v, offset, heads, cos, sin, 0);
+    }
+
+    /**
+     * As {@link #rotate(float[], int, int, float[], float[])} with the angles at
+     * {@code cos[angleOffset ..]} and {@code sin[angleOffset ..]}: how a batch gives each token its own.
+     */
+    public void rotate(float[] v, int offset, int heads, float[] cos, float[] sin, int angleOffset) {
         int half = rotatedDims / 2;
         for (int h = 0; h < heads; h++) {
             int base = offset + h * headDim;
@@ -131,8 +139,10 @@ public final class Rope {
                 }
                 float x0 = v[a];
                 float x1 = v[b];
-                v[a] = x0 * cos[i] - x1 * sin[i];
-                v[b] = x0 * sin[i] + x1 * cos[i];
+                float c = cos[angleOffset + i];
+                float sn = sin[angleOffset + i];
+                v[a] = x0 * c - x1 * sn;
+                v[b] = x0 * sn + x1 * c;
             }
         }
     }

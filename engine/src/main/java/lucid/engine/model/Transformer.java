@@ -64,6 +64,95 @@ public final class Transformer {
     }
 
     /**
+     * Runs {@code batch} prompt tokens {@code tokens[from ..]} at positions {@code firstPos ..} in one
+     * pass ({@code batch <= bs.capacity()}), appending to {@code cache}; row {@code b} of the residual
+     * stays in the batch state for {@link #projectBatchRow}. Each token gets its own RoPE angles and
+     * sees the cache up to its own position. Observers are asked per position, as in {@link #forward}.
+     */
+    public void forwardBatch(Backend backend, ForwardState s, BatchState bs, KvCache cache, int[] tokens, int from,
+                             int batch, int firstPos) {
+        if (batch < 1 || batch > bs.capacity()) {
+            throw new IllegalArgumentException("batch of " + batch + " tokens, the state holds 1.." + bs.capacity());
+        }
+        int dim = config.embeddingLength();
+        float embeddingScale = config.embeddingScale();
+        for (int b = 0; b < batch; b++) {
+            int row = b * dim;
+            embedding.dequantize((long) tokens[from + b] * dim, bs.x, row, dim);
+            if (embeddingScale != 1f) {
+                for (int i = 0; i < dim; i++) {
+                    bs.x[row + i] *= embeddingScale;
+                }
+            }
+        }
+        int half = bs.ropeHalf;
+        for (int t = 0; t < ropes.length; t++) {
+            for (int b = 0; b < batch; b++) {
+                // The per-token tables are the scratch: angles() fills a table from its start.
+                ropes[t].angles(firstPos + b, s.ropeCos[t], s.ropeSin[t]);
+                System.arraycopy(s.ropeCos[t], 0, bs.ropeCos[t], b * half, s.ropeCos[t].length);
+                System.arraycopy(s.ropeSin[t], 0, bs.ropeSin[t], b * half, s.ropeSin[t].length);
+            }
+        }
+        ForwardObserver observer = s.observer;
+        for (int l = 0; l < blocks.length; l++) {
+            blocks[l].forwardBatch(backend, s, bs, cache, firstPos, batch);
+            for (int b = 0; observer != null && b < batch; b++) {
+                if (observer.wantsResidual(l, firstPos + b)) {
+                    System.arraycopy(bs.x, b * dim, s.x, 0, dim);
+                    observer.onResidual(l, firstPos + b, s.x);
+                }
+            }
+        }
+    }
+
+    /**
+     * The logits after row {@code b} of the last {@link #forwardBatch}, into {@code s.logits()}.
+     */
+    public void projectBatchRow(Backend backend, ForwardState s, BatchState bs, int b) {
+        int dim = config.embeddingLength();
+        System.arraycopy(bs.x, b * dim, s.x, 0, dim);
+        project(backend, s.x, s.xb, s.logits);
+    }
+
+    /**
+     * The logits after every row of the last {@link #forwardBatch} ({@code batch} rows, the first at
+     * {@code firstPos}), handed to {@code sink} in order, each in {@code s.logits()} (the same array
+     * every time). The output
+     * projection runs for several rows at once, reading the vocabulary matrix once per group.
+     */
+    public void projectBatch(Backend backend, ForwardState s, BatchState bs, int batch, int firstPos,
+                             BatchRowSink sink) {
+        int dim = config.embeddingLength();
+        int vocab = config.vocabSize();
+        int group = BatchState.headRows(bs.capacity());
+        float cap = config.finalLogitSoftcap();
+        for (int from = 0; from < batch; from += group) {
+            int n = Math.min(group, batch - from);
+            // Rows of bs.xb are free once the blocks are done: they hold the normalized rows.
+            for (int b = 0; b < n; b++) {
+                outputNorm.apply(bs.xb, b * dim, bs.x, (from + b) * dim);
+            }
+            output.applyBatch(backend, bs.xb, bs.logits, n);
+            for (int b = 0; b < n; b++) {
+                System.arraycopy(bs.logits, b * vocab, s.logits, 0, vocab);
+                if (cap > 0f) {
+                    for (int i = 0; i < vocab; i++) {
+                        s.logits[i] = cap * (float) Math.tanh(s.logits[i] / cap);
+                    }
+                }
+                sink.accept(firstPos + from + b, s.logits);
+            }
+        }
+    }
+
+    /** Receives the logits at {@code position}; the array is reused. */
+    @FunctionalInterface
+    public interface BatchRowSink {
+        void accept(int position, float[] logits);
+    }
+
+    /**
      * The model's head: final norm, output projection and soft-capping of {@code residual} (dim) into
      * {@code logits} (vocab), using {@code scratch} (dim). Applied to the residual after an inner
      * layer, it is the logit lens.

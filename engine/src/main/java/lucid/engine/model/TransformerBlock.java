@@ -4,7 +4,8 @@ import lucid.engine.backend.Backend;
 
 /**
  * One decoder block: {@code x = x + post(attn(norm(x))); x = x + post(ffn(norm(x)))}, where the
- * post-norms exist only in some architectures (Gemma 2, 3).
+ * post-norms exist only in some architectures (Gemma 2, 3). {@link #forward} runs one token (decode),
+ * {@link #forwardBatch} a chunk of prompt tokens with the same arithmetic per row.
  */
 public final class TransformerBlock {
 
@@ -35,8 +36,38 @@ public final class TransformerBlock {
         addInPlace(s.x, s.xb2);
     }
 
+    /**
+     * The same block for {@code batch} consecutive tokens at once: rows of {@code bs.x} (batch, dim)
+     * are the tokens at {@code firstPos ..}.
+     */
+    public void forwardBatch(Backend backend, ForwardState s, BatchState bs, KvCache cache, int firstPos, int batch) {
+        int dim = norms.attention().dim();
+        normRows(norms.attention(), bs.xb, bs.x, batch, dim);
+        attention.forwardBatch(backend, s, bs, cache, layer, firstPos, batch);
+        if (norms.postAttention() != null) {
+            normRows(norms.postAttention(), bs.xb2, bs.xb2, batch, dim);
+        }
+        addInPlace(bs.x, bs.xb2, batch * dim);
+        normRows(norms.feedForward(), bs.xb, bs.x, batch, dim);
+        feedForward.forwardBatch(backend, s, bs, batch);
+        if (norms.postFeedForward() != null) {
+            normRows(norms.postFeedForward(), bs.xb2, bs.xb2, batch, dim);
+        }
+        addInPlace(bs.x, bs.xb2, batch * dim);
+    }
+
+    private static void normRows(RmsNorm norm, float[] out, float[] x, int batch, int dim) {
+        for (int b = 0; b < batch; b++) {
+            norm.apply(out, b * dim, x, b * dim);
+        }
+    }
+
     private static void addInPlace(float[] x, float[] delta) {
-        for (int i = 0; i < x.length; i++) {
+        addInPlace(x, delta, x.length);
+    }
+
+    private static void addInPlace(float[] x, float[] delta, int n) {
+        for (int i = 0; i < n; i++) {
             x[i] += delta[i];
         }
     }

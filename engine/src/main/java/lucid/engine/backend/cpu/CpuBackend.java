@@ -6,6 +6,7 @@ import java.util.concurrent.locks.LockSupport;
 import lucid.engine.backend.Backend;
 import lucid.engine.tensor.FloatTensor;
 import lucid.engine.tensor.GgmlType;
+import lucid.engine.tensor.VectorSupport;
 
 /**
  * Runs kernels on the CPU: the Vector API paths of the tensor classes, spread over a fixed set of
@@ -30,6 +31,12 @@ public final class CpuBackend implements Backend {
     private final AtomicInteger pending = new AtomicInteger();
     private volatile Throwable failure;
     private volatile Thread caller;
+
+    // matmulBatch's job, reused so that a batched product allocates nothing: callers use a backend
+    // from one thread at a time (parallelFor's own job fields assume the same).
+    private final BatchJob batchJob = new BatchJob();
+    // (threads, ROW_TILE * cols) each thread's decoded weight rows; grown to the widest matrix seen.
+    private final ThreadLocal<float[]> rowScratch = ThreadLocal.withInitial(() -> new float[0]);
 
     public CpuBackend(int threads) {
         if (threads < 1) {
@@ -62,6 +69,49 @@ public final class CpuBackend implements Backend {
     @Override
     public void matmul(FloatTensor w, float[] x, int xOffset, float[] out, int outOffset, int rows, int cols) {
         parallelFor(rows, r -> out[outOffset + r] = w.dot((long) r * cols, x, xOffset, cols));
+    }
+
+    /**
+     * Rows are split into tiles of {@link BatchMatmul#ROW_TILE} across threads; each thread decodes
+     * its tile's weights once and dots them with every activation row.
+     */
+    @Override
+    public void matmulBatch(FloatTensor w, float[] x, float[] out, int batch, int rows, int cols) {
+        BatchJob j = batchJob;
+        j.w = w;
+        j.x = x;
+        j.out = out;
+        j.batch = batch;
+        j.rows = rows;
+        j.cols = cols;
+        try {
+            parallelFor((rows + BatchMatmul.ROW_TILE - 1) / BatchMatmul.ROW_TILE, j);
+        } finally {
+            j.w = null;
+            j.x = null;
+            j.out = null;
+        }
+    }
+
+    private final class BatchJob implements IntTask {
+        FloatTensor w;
+        float[] x;
+        float[] out;
+        int batch;
+        int rows;
+        int cols;
+
+        @Override
+        public void run(int tile) {
+            int r0 = tile * BatchMatmul.ROW_TILE;
+            int n = Math.min(BatchMatmul.ROW_TILE, rows - r0);
+            float[] scratch = rowScratch.get();
+            if (scratch.length < BatchMatmul.ROW_TILE * cols) {
+                scratch = new float[BatchMatmul.ROW_TILE * cols];
+                rowScratch.set(scratch);
+            }
+            BatchMatmul.rowTile(w, x, out, batch, rows, cols, r0, n, scratch, VectorSupport.ENABLED);
+        }
     }
 
     @Override
