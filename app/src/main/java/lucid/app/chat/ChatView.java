@@ -26,6 +26,8 @@ import org.kordamp.ikonli.feather.Feather;
 import org.kordamp.ikonli.javafx.FontIcon;
 
 import lucid.app.settings.Messages;
+import lucid.app.visualize.LabWindow;
+import lucid.app.visualize.TokenProbabilityWindow;
 
 /**
  * The conversation pane: messages (a virtualized list), the context bar and the input. Enter sends,
@@ -47,6 +49,15 @@ public final class ChatView {
         this.contextBar = new ContextBar(vm, messages);
         createView();
         initListeners();
+    }
+
+    /** Opens the token probability overlay of a reply that has them recorded; null otherwise. */
+    public LabWindow openProbabilities(MessageItem item) {
+        ReplyProbabilities p = item.probabilitiesProperty().get();
+        if (p == null) {
+            return null;
+        }
+        return TokenProbabilityWindow.open(root.getScene() == null ? null : root.getScene().getWindow(), messages, p);
     }
 
     public Node node() {
@@ -93,6 +104,11 @@ public final class ChatView {
             @Override
             public void switchBranch(MessageItem item, int delta) {
                 vm.switchBranch(item, delta);
+            }
+
+            @Override
+            public void showProbabilities(MessageItem item) {
+                openProbabilities(item);
             }
         }));
         Label empty = new Label();
