@@ -85,6 +85,11 @@ public final class ChatViewModel {
 
     // ---- properties ----
 
+    /** The loaded model's chat engine, or null while none is loaded. */
+    public ReadOnlyObjectProperty<ChatEngine> engineProperty() {
+        return engine;
+    }
+
     public ObservableList<MessageItem> messages() {
         return messages;
     }

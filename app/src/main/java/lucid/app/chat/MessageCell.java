@@ -43,6 +43,8 @@ final class MessageCell extends ListCell<MessageItem> {
         void switchBranch(MessageItem item, int delta);
 
         void showProbabilities(MessageItem item);
+
+        void showAttention(MessageItem item);
     }
 
     private final Messages messages;
@@ -59,6 +61,7 @@ final class MessageCell extends ListCell<MessageItem> {
     private final Button regenerate;
     private final Button delete;
     private final Button probabilities;
+    private final Button attention;
     private final HBox branchBox;
     private final VBox root;
     private final List<Subscription> bindings = new ArrayList<>();
@@ -73,6 +76,7 @@ final class MessageCell extends ListCell<MessageItem> {
         regenerate = iconButton(Feather.REFRESH_CW, "message.regenerate");
         delete = iconButton(Feather.TRASH_2, "message.delete");
         probabilities = iconButton(Feather.BAR_CHART_2, "message.probabilities");
+        attention = iconButton(Feather.GRID, "message.attention");
         branchBox = new HBox(2, previous, branch, next);
         getStyleClass().add("message-cell");
         setContentDisplay(ContentDisplay.GRAPHIC_ONLY);
@@ -84,7 +88,7 @@ final class MessageCell extends ListCell<MessageItem> {
         body.setOnCopy(this.actions::copy);
         Region spacer = new Region();
         HBox.setHgrow(spacer, Priority.ALWAYS);
-        HBox footer = new HBox(6, branchBox, stats, streaming, spacer, probabilities, copy, edit, regenerate, delete);
+        HBox footer = new HBox(6, branchBox, stats, streaming, spacer, probabilities, attention, copy, edit, regenerate, delete);
         footer.setAlignment(Pos.CENTER_LEFT);
         footer.getStyleClass().add("message-footer");
         root = new VBox(4, role, body, footer);
@@ -99,6 +103,7 @@ final class MessageCell extends ListCell<MessageItem> {
         regenerate.setOnAction(e -> actions.regenerate(getItem()));
         delete.setOnAction(e -> actions.delete(getItem()));
         probabilities.setOnAction(e -> actions.showProbabilities(getItem()));
+        attention.setOnAction(e -> actions.showAttention(getItem()));
     }
 
     private Button iconButton(Feather icon, String tooltipKey) {
@@ -151,6 +156,9 @@ final class MessageCell extends ListCell<MessageItem> {
         probabilities.visibleProperty().unbind();
         probabilities.visibleProperty().bind(item.probabilitiesProperty().isNotNull());
         probabilities.managedProperty().bind(probabilities.visibleProperty());
+        attention.visibleProperty().unbind();
+        attention.visibleProperty().bind(item.probabilitiesProperty().isNotNull());
+        attention.managedProperty().bind(attention.visibleProperty());
         setGraphic(root);
     }
 

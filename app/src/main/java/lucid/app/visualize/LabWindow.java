@@ -36,6 +36,9 @@ public final class LabWindow {
     private final Messages messages;
     private final Node view;
     private final HBox bar;
+    private final TitledPane helpPane;
+    private final javafx.beans.property.BooleanProperty ready =
+            new javafx.beans.property.SimpleBooleanProperty(this, "ready", true);
 
     /**
      * @param titleKey the window title's message key
@@ -53,7 +56,7 @@ public final class LabWindow {
         help.textProperty().bind(messages.bind(helpKey));
         help.setWrapText(true);
         help.getStyleClass().add("lab-help");
-        TitledPane helpPane = new TitledPane(null, help);
+        helpPane = new TitledPane(null, help);
         helpPane.textProperty().bind(messages.bind("lab.help"));
         helpPane.setId("lab-help");
         helpPane.setExpanded(false);
@@ -75,7 +78,7 @@ public final class LabWindow {
         BorderPane.setMargin(bar, new Insets(0, 0, 8, 0));
         BorderPane.setMargin(helpPane, new Insets(8, 0, 0, 0));
         root.getStyleClass().add("lab-window");
-        Scene scene = new Scene(root, 760, 520);
+        Scene scene = new Scene(root, 900, 820);
         if (owner != null && owner.getScene() != null) {
             scene.getStylesheets().setAll(owner.getScene().getStylesheets());
             Node ownerRoot = owner.getScene().getRoot();
@@ -100,6 +103,17 @@ public final class LabWindow {
 
     public Stage stage() {
         return stage;
+    }
+
+    /** Whether the view has its data (false while a background capture fills it). */
+    public javafx.beans.property.BooleanProperty readyProperty() {
+        return ready;
+    }
+
+    /** Opens the "What am I looking at?" text. */
+    public void expandHelp() {
+        helpPane.setAnimated(false);
+        helpPane.setExpanded(true);
     }
 
     public void show() {
