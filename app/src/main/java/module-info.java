@@ -20,6 +20,7 @@ module lucid.app {
     exports lucid.app.common;
     exports lucid.app.models;
     exports lucid.app.settings;
+    exports lucid.app.visualize;
     exports lucid.app.workbench;
     opens lucid.app.chat to com.fasterxml.jackson.databind;
     opens lucid.app.settings to com.fasterxml.jackson.databind;

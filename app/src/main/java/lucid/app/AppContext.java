@@ -30,6 +30,7 @@ public final class AppContext implements AutoCloseable {
     private final ConversationStore store;
     private final ExecutorService generation = daemonExecutor("lucid-generation");
     private final ExecutorService loader = daemonExecutor("lucid-model-loader");
+    private final ExecutorService inspection = daemonExecutor("lucid-inspection");
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "lucid-ui-timer");
         t.setDaemon(true);
@@ -59,6 +60,11 @@ public final class AppContext implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
+    }
+
+    /** Runs the lab views' captures (attention), one at a time, beside generation. */
+    public java.util.concurrent.Executor inspection() {
+        return inspection;
     }
 
     public Path dataDir() {
@@ -95,6 +101,7 @@ public final class AppContext implements AutoCloseable {
         models.unload();
         generation.shutdown();
         loader.shutdown();
+        inspection.shutdown();
         timer.shutdownNow();
         try {
             // Let a stopped reply reach the database before it closes.

@@ -12,14 +12,16 @@ import java.util.List;
  * @param exit       automation: quit once done
  * @param theme      automation for screenshots: a theme name (e.g. primer-dark), saved like a user's choice
  * @param language   automation for screenshots: en or zh-CN, saved like a user's choice
+ * @param openView   automation for screenshots: after the reply, open this lab view of it (probs or attention) and
+ *                   snapshot that window instead
  */
 public record AppOptions(String model, String dataDir, String send, String screenshot, boolean exit, String theme,
-                         String language) {
+                         String language, String openView) {
 
     public static AppOptions parse(List<String> args) {
         return new AppOptions(option(args, "--model"), option(args, "--data-dir"), option(args, "--send"),
                 option(args, "--screenshot"), args.contains("--exit"), option(args, "--theme"),
-                option(args, "--language"));
+                option(args, "--language"), option(args, "--open-view"));
     }
 
     private static String option(List<String> args, String name) {

@@ -97,18 +97,51 @@ public final class DesktopApp extends Application {
         // Let layout, CSS and the last token pump pulse reach the screen before the snapshot.
         PauseTransition settle = new PauseTransition(Duration.millis(400));
         settle.setOnFinished(e -> {
-            if (options.screenshot() != null) {
-                try {
-                    PngWriter.write(stage.getScene().snapshot(null), Path.of(options.screenshot()));
-                } catch (IOException ex) {
-                    System.err.println("lucid: could not write screenshot " + options.screenshot() + ": " + ex.getMessage());
+            lucid.app.visualize.LabWindow view = openView();
+            if (view == null) {
+                screenshotAndExit(stage.getScene());
+                return;
+            }
+            view.expandHelp();
+            // A view that captures in the background (attention) is shot once it has its data.
+            view.readyProperty().subscribe(ready -> {
+                if (ready) {
+                    PauseTransition drawn = new PauseTransition(Duration.millis(400));
+                    drawn.setOnFinished(d -> screenshotAndExit(view.stage().getScene()));
+                    drawn.play();
                 }
-            }
-            if (options.exit()) {
-                Platform.exit();
-            }
+            });
         });
         settle.play();
+    }
+
+    private void screenshotAndExit(javafx.scene.Scene scene) {
+        if (options.screenshot() != null) {
+            try {
+                PngWriter.write(scene.snapshot(null), Path.of(options.screenshot()));
+            } catch (IOException ex) {
+                System.err.println("lucid: could not write screenshot " + options.screenshot() + ": " + ex.getMessage());
+            }
+        }
+        if (options.exit()) {
+            Platform.exit();
+        }
+    }
+
+    /** The lab view --open-view asked for, opened on the last reply; null when none was asked for. */
+    private lucid.app.visualize.LabWindow openView() {
+        if (options.openView() == null || ctx.chat().messages().isEmpty()) {
+            return null;
+        }
+        var reply = ctx.chat().messages().getLast();
+        return switch (options.openView()) {
+            case "probs" -> window.chat().openProbabilities(reply);
+            case "attention" -> window.chat().openAttention(reply);
+            default -> {
+                System.err.println("lucid: unknown view " + options.openView() + " (known: probs, attention)");
+                yield null;
+            }
+        };
     }
 
     @Override

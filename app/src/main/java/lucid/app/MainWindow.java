@@ -63,7 +63,7 @@ public final class MainWindow {
         this.stage = stage;
         this.messages = ctx.settings().messages();
         this.sidebar = new SidebarView(ctx.conversations(), messages);
-        this.chat = new ChatView(ctx.chat(), messages);
+        this.chat = new ChatView(ctx.chat(), messages, ctx.inspection());
         this.modelBar = new ModelBar(ctx.models(), messages, this::openModel, ctx.models()::load);
         createView();
         initListeners();

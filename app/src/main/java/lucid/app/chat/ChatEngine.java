@@ -10,6 +10,8 @@ import lucid.engine.inference.GenerationResult;
 import lucid.engine.inference.Generator;
 import lucid.engine.inference.InferenceSession;
 import lucid.engine.inference.LoadedModel;
+import lucid.engine.inspect.Distribution;
+import lucid.engine.inspect.TokenProbability;
 import lucid.engine.sampling.SamplingParams;
 
 /**
@@ -119,8 +121,21 @@ public final class ChatEngine implements AutoCloseable {
      * Generates a reply to {@code prompt}, reusing the cached prefix the session shares with it.
      * Returns with {@link lucid.engine.inference.StopReason#CANCELLED} after {@link #cancel()}.
      */
-    public synchronized GenerationResult generate(int[] prompt, SamplingParams params, int context,
+    public GenerationResult generate(int[] prompt, SamplingParams params, int context,
                                      Consumer<GenerationEvent> listener) {
+        return generate(prompt, params, context, listener, null);
+    }
+
+    /** How many alternatives are kept for each recorded token. */
+    public static final int RECORDED_ALTERNATIVES = 10;
+
+    /**
+     * As {@link #generate(int[], SamplingParams, int, Consumer)}, and when {@code probabilities} is
+     * not null it receives each generated token's probability, rank, entropy and top
+     * {@value #RECORDED_ALTERNATIVES} alternatives, on the generating thread.
+     */
+    public synchronized GenerationResult generate(int[] prompt, SamplingParams params, int context,
+                                     Consumer<GenerationEvent> listener, Consumer<TokenProbability> probabilities) {
         int ctx = effectiveContext(context);
         if (session == null || session.contextLength() != ctx) {
             session = model.newSession(ctx);
@@ -139,7 +154,15 @@ public final class ChatEngine implements AutoCloseable {
             session.cancel();
         }
         try {
-            return new Generator(session).generate(Arrays.copyOfRange(prompt, common, prompt.length), params, listener);
+            Generator generator = new Generator(session);
+            if (probabilities != null) {
+                generator.recordProbabilities(new Distribution(model.tokenizer(), RECORDED_ALTERNATIVES), false, p -> {
+                    if (p.generated()) {
+                        probabilities.accept(p);
+                    }
+                });
+            }
+            return generator.generate(Arrays.copyOfRange(prompt, common, prompt.length), params, listener);
         } finally {
             cancelRequested = false;
         }

@@ -26,6 +26,9 @@ import org.kordamp.ikonli.feather.Feather;
 import org.kordamp.ikonli.javafx.FontIcon;
 
 import lucid.app.settings.Messages;
+import lucid.app.visualize.AttentionWindow;
+import lucid.app.visualize.LabWindow;
+import lucid.app.visualize.TokenProbabilityWindow;
 
 /**
  * The conversation pane: messages (a virtualized list), the context bar and the input. Enter sends,
@@ -34,6 +37,7 @@ import lucid.app.settings.Messages;
 public final class ChatView {
 
     private final ChatViewModel vm;
+    private final java.util.concurrent.Executor inspection;
     private final Messages messages;
     private final ListView<MessageItem> list = new ListView<>();
     private final TextArea input = new TextArea();
@@ -41,12 +45,37 @@ public final class ChatView {
     private final ContextBar contextBar;
     private final BorderPane root = new BorderPane();
 
-    public ChatView(ChatViewModel vm, Messages messages) {
+    /** @param inspection runs lab captures (attention), off the FX thread and beside generation */
+    public ChatView(ChatViewModel vm, Messages messages, java.util.concurrent.Executor inspection) {
         this.vm = vm;
+        this.inspection = inspection;
         this.messages = messages;
         this.contextBar = new ContextBar(vm, messages);
         createView();
         initListeners();
+    }
+
+    /** Opens the token probability overlay of a reply that has them recorded; null otherwise. */
+    public LabWindow openProbabilities(MessageItem item) {
+        ReplyProbabilities p = item.probabilitiesProperty().get();
+        if (p == null) {
+            return null;
+        }
+        return TokenProbabilityWindow.open(root.getScene() == null ? null : root.getScene().getWindow(), messages, p);
+    }
+
+    /**
+     * Opens the attention heatmap over a reply and the prompt before it (for replies whose tokens were
+     * recorded in this run); null otherwise.
+     */
+    public LabWindow openAttention(MessageItem item) {
+        ReplyProbabilities p = item.probabilitiesProperty().get();
+        ChatEngine e = vm.engineProperty().get();
+        if (p == null || e == null) {
+            return null;
+        }
+        return AttentionWindow.open(root.getScene() == null ? null : root.getScene().getWindow(), messages, e.model(),
+                p.sequence(), inspection, javafx.application.Platform::runLater);
     }
 
     public Node node() {
@@ -93,6 +122,16 @@ public final class ChatView {
             @Override
             public void switchBranch(MessageItem item, int delta) {
                 vm.switchBranch(item, delta);
+            }
+
+            @Override
+            public void showProbabilities(MessageItem item) {
+                openProbabilities(item);
+            }
+
+            @Override
+            public void showAttention(MessageItem item) {
+                openAttention(item);
             }
         }));
         Label empty = new Label();

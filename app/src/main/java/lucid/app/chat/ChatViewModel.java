@@ -61,6 +61,8 @@ public final class ChatViewModel {
     private final IntegerProperty finishedReplies = new SimpleIntegerProperty(this, "finishedReplies");
 
     private ConversationTree tree = new ConversationTree(List.of());
+    /** Probabilities of the replies generated in this run of the app, by message id. */
+    private final java.util.Map<Long, ReplyProbabilities> probabilities = new java.util.HashMap<>();
     private long pendingParent;
 
     public ChatViewModel(ConversationStore store, ConversationListViewModel list,
@@ -82,6 +84,11 @@ public final class ChatViewModel {
     }
 
     // ---- properties ----
+
+    /** The loaded model's chat engine, or null while none is loaded. */
+    public ReadOnlyObjectProperty<ChatEngine> engineProperty() {
+        return engine;
+    }
 
     public ObservableList<MessageItem> messages() {
         return messages;
@@ -190,7 +197,9 @@ public final class ChatViewModel {
         }
         StoredMessage m = tree.get(item.id());
         List<StoredMessage> siblings = new ArrayList<>(tree.siblings(m));
-        store.deleteMessages(tree.subtree(item.id()));
+        List<Long> removed = tree.subtree(item.id());
+        removed.forEach(probabilities::remove);
+        store.deleteMessages(removed);
         siblings.removeIf(s -> s.id() == item.id());
         long leaf = siblings.isEmpty() ? m.parentId() : tree.newestLeafUnder(siblings.getLast().id());
         store.setActiveLeaf(c.id(), leaf);
@@ -256,7 +265,9 @@ public final class ChatViewModel {
         List<MessageItem> items = new ArrayList<>();
         for (StoredMessage m : tree.path(fresh.activeLeaf())) {
             List<StoredMessage> sib = tree.siblings(m);
-            items.add(new MessageItem(m, sib.indexOf(m), sib.size()));
+            MessageItem item = new MessageItem(m, sib.indexOf(m), sib.size());
+            item.probabilitiesProperty().set(probabilities.get(m.id()));
+            items.add(item);
         }
         messages.setAll(items);
         refreshContext();
@@ -369,6 +380,7 @@ public final class ChatViewModel {
             StringBuilder text = new StringBuilder();
             long[] lastSave = {System.currentTimeMillis()};
             GenerationResult result;
+            List<lucid.engine.inspect.TokenProbability> recorded = new ArrayList<>();
             try {
                 result = e.generate(prompt.tokens(), s.sampling(), ctx, event -> {
                     String delta = switch (event) {
@@ -391,7 +403,7 @@ public final class ChatViewModel {
                         store.updateContent(reply.id(), text.toString());
                         lastSave[0] = now;
                     }
-                });
+                }, recorded::add);
             } catch (RuntimeException ex) {
                 store.finishMessage(reply.id(), text.toString(), null);
                 fx.execute(() -> {
@@ -405,8 +417,11 @@ public final class ChatViewModel {
             }
             MessageStats stats = MessageStats.of(result.timings(), result.reason());
             store.finishMessage(reply.id(), result.text(), stats);
+            ReplyProbabilities replyProbabilities = new ReplyProbabilities(prompt.tokens(), recorded);
             fx.execute(() -> {
                 pump.drain();
+                probabilities.put(reply.id(), replyProbabilities);
+                item.probabilitiesProperty().set(replyProbabilities);
                 item.contentProperty().set(result.text());
                 item.statsProperty().set(stats);
                 item.streamingProperty().set(false);

@@ -41,6 +41,10 @@ final class MessageCell extends ListCell<MessageItem> {
         void delete(MessageItem item);
 
         void switchBranch(MessageItem item, int delta);
+
+        void showProbabilities(MessageItem item);
+
+        void showAttention(MessageItem item);
     }
 
     private final Messages messages;
@@ -56,6 +60,8 @@ final class MessageCell extends ListCell<MessageItem> {
     private final Button edit;
     private final Button regenerate;
     private final Button delete;
+    private final Button probabilities;
+    private final Button attention;
     private final HBox branchBox;
     private final VBox root;
     private final List<Subscription> bindings = new ArrayList<>();
@@ -69,6 +75,8 @@ final class MessageCell extends ListCell<MessageItem> {
         edit = iconButton(Feather.EDIT_2, "message.edit");
         regenerate = iconButton(Feather.REFRESH_CW, "message.regenerate");
         delete = iconButton(Feather.TRASH_2, "message.delete");
+        probabilities = iconButton(Feather.BAR_CHART_2, "message.probabilities");
+        attention = iconButton(Feather.GRID, "message.attention");
         branchBox = new HBox(2, previous, branch, next);
         getStyleClass().add("message-cell");
         setContentDisplay(ContentDisplay.GRAPHIC_ONLY);
@@ -80,7 +88,7 @@ final class MessageCell extends ListCell<MessageItem> {
         body.setOnCopy(this.actions::copy);
         Region spacer = new Region();
         HBox.setHgrow(spacer, Priority.ALWAYS);
-        HBox footer = new HBox(6, branchBox, stats, streaming, spacer, copy, edit, regenerate, delete);
+        HBox footer = new HBox(6, branchBox, stats, streaming, spacer, probabilities, attention, copy, edit, regenerate, delete);
         footer.setAlignment(Pos.CENTER_LEFT);
         footer.getStyleClass().add("message-footer");
         root = new VBox(4, role, body, footer);
@@ -94,6 +102,8 @@ final class MessageCell extends ListCell<MessageItem> {
         edit.setOnAction(e -> actions.edit(getItem()));
         regenerate.setOnAction(e -> actions.regenerate(getItem()));
         delete.setOnAction(e -> actions.delete(getItem()));
+        probabilities.setOnAction(e -> actions.showProbabilities(getItem()));
+        attention.setOnAction(e -> actions.showAttention(getItem()));
     }
 
     private Button iconButton(Feather icon, String tooltipKey) {
@@ -143,6 +153,12 @@ final class MessageCell extends ListCell<MessageItem> {
             b.disableProperty().bind(item.streamingProperty());
         }
         regenerate.setVisible(item.role() != Role.SYSTEM);
+        probabilities.visibleProperty().unbind();
+        probabilities.visibleProperty().bind(item.probabilitiesProperty().isNotNull());
+        probabilities.managedProperty().bind(probabilities.visibleProperty());
+        attention.visibleProperty().unbind();
+        attention.visibleProperty().bind(item.probabilitiesProperty().isNotNull());
+        attention.managedProperty().bind(attention.visibleProperty());
         setGraphic(root);
     }
 

@@ -21,6 +21,7 @@ public final class MessageItem {
     private final IntegerProperty siblingIndex = new SimpleIntegerProperty(this, "siblingIndex");
     private final IntegerProperty siblingCount = new SimpleIntegerProperty(this, "siblingCount", 1);
     private final BooleanProperty interrupted = new SimpleBooleanProperty(this, "interrupted");
+    private final ObjectProperty<ReplyProbabilities> probabilities = new SimpleObjectProperty<>(this, "probabilities");
 
     public MessageItem(StoredMessage m, int siblingIndex, int siblingCount) {
         this.id = m.id();
@@ -72,5 +73,10 @@ public final class MessageItem {
 
     public BooleanProperty interruptedProperty() {
         return interrupted;
+    }
+
+    /** The token probabilities recorded while this reply was generated; null when none were. */
+    public ObjectProperty<ReplyProbabilities> probabilitiesProperty() {
+        return probabilities;
     }
 }
