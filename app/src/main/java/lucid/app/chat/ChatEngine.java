@@ -156,7 +156,7 @@ public final class ChatEngine implements AutoCloseable {
         try {
             Generator generator = new Generator(session);
             if (probabilities != null) {
-                generator.recordProbabilities(new Distribution(model.tokenizer(), RECORDED_ALTERNATIVES), false, p -> {
+                generator.recordGeneratedProbabilities(new Distribution(model.tokenizer(), RECORDED_ALTERNATIVES), false, p -> {
                     if (p.generated()) {
                         probabilities.accept(p);
                     }

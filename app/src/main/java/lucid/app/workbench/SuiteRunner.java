@@ -144,7 +144,7 @@ public final class SuiteRunner {
         List<TokenProbability> generated = new ArrayList<>();
         GenerationResult g;
         try (InferenceSession session = model.newSession(ctx)) {
-            g = new Generator(session).recordProbabilities(new Distribution(model.tokenizer(), 0), false, p -> {
+            g = new Generator(session).recordGeneratedProbabilities(new Distribution(model.tokenizer(), 0), false, p -> {
                 if (p.generated()) {
                     generated.add(p);
                 }

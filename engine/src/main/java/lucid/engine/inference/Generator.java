@@ -32,6 +32,7 @@ public final class Generator {
     private Distribution probabilities;
     private boolean recordStages;
     private Consumer<TokenProbability> probabilitySink;
+    private boolean recordPrompt;
 
     public Generator(InferenceSession session) {
         this.session = session;
@@ -47,6 +48,18 @@ public final class Generator {
         this.probabilities = distribution;
         this.recordStages = stages;
         this.probabilitySink = sink;
+        this.recordPrompt = true;
+        return this;
+    }
+
+    /**
+     * As {@link #recordProbabilities}, but for generated tokens only: the prompt is prefilled without
+     * logits at every position, so on a large vocabulary prefill costs no more than without recording.
+     */
+    public Generator recordGeneratedProbabilities(Distribution distribution, boolean stages,
+                                                  Consumer<TokenProbability> sink) {
+        recordProbabilities(distribution, stages, sink);
+        this.recordPrompt = false;
         return this;
     }
 
@@ -197,7 +210,8 @@ public final class Generator {
             chain.setStageObserver(stageRecorder);
         }
         try {
-            float[] logits = probabilities == null ? session.prefill(prompt) : prefillRecording(prompt, params);
+            float[] logits = probabilities == null || !recordPrompt
+                    ? session.prefill(prompt) : prefillRecording(prompt, params);
             promptNanos = System.nanoTime() - start;
             events.accept(new GenerationEvent.PromptProcessed(prompt.length, promptNanos));
             while (true) {

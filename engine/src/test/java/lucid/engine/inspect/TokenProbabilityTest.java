@@ -93,6 +93,28 @@ class TokenProbabilityTest {
     }
 
     @Test
+    void generatedOnlyRecordingSkipsThePromptButSeesTheSameTokens() {
+        int[] prompt = model.tokenizer().encode("Once upon a time", true, false);
+        List<TokenProbability> all = new ArrayList<>();
+        List<TokenProbability> generatedOnly = new ArrayList<>();
+        try (InferenceSession s = model.newSession(64)) {
+            new Generator(s).recordProbabilities(new Distribution(model.tokenizer(), 5), false, all::add)
+                    .generate(prompt, SamplingParams.greedy().withMaxTokens(6), null);
+        }
+        try (InferenceSession s = model.newSession(64)) {
+            new Generator(s).recordGeneratedProbabilities(new Distribution(model.tokenizer(), 5), false, generatedOnly::add)
+                    .generate(prompt, SamplingParams.greedy().withMaxTokens(6), null);
+        }
+        assertEquals(6, generatedOnly.size());
+        assertTrue(generatedOnly.stream().allMatch(TokenProbability::generated));
+        List<TokenProbability> generated = all.stream().filter(TokenProbability::generated).toList();
+        for (int i = 0; i < 6; i++) {
+            assertEquals(generated.get(i).id(), generatedOnly.get(i).id());
+            assertEquals(generated.get(i).prob(), generatedOnly.get(i).prob(), 1e-5);
+        }
+    }
+
+    @Test
     void samplerViewShowsWhatTheChainDid() {
         int[] prompt = model.tokenizer().encode("Once upon a time", true, false);
         List<TokenProbability> recorded = new ArrayList<>();
