@@ -8,6 +8,7 @@ import java.nio.ByteOrder;
 
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -43,6 +44,7 @@ public final class Q4_KTensor extends FloatTensor {
 
     private static final VectorSpecies<Float> FLOATS = VectorSupport.FLOAT_SPECIES;
     private static final VectorSpecies<Byte> BYTES = VectorSupport.BYTE_SPECIES;
+    private static final VectorSpecies<Integer> INTS = VectorSupport.INT_SPECIES;
 
     Q4_KTensor(MemorySegment data, long size) {
         super(data, size);
@@ -90,14 +92,18 @@ public final class Q4_KTensor extends FloatTensor {
                 for (int k = 0; k < 32; k += BYTES.length()) {
                     ByteVector packed = ByteVector.fromMemorySegment(BYTES, data, block + QS + run * 32 + k,
                             ByteOrder.LITTLE_ENDIAN);
-                    ByteVector low = packed.and((byte) 0x0F);
-                    ByteVector high = packed.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F);
                     for (int part = 0; part < VectorSupport.BYTE_PARTS; part++) {
+                        // The nibbles are split in int lanes: x86 has no byte shift, so one widening
+                        // first makes each shift and mask a single instruction.
+                        IntVector q = (IntVector) packed.convertShape(VectorOperators.B2I, INTS, part);
+                        FloatVector low = (FloatVector) q.and(0x0F).convert(VectorOperators.I2F, 0);
+                        FloatVector high = (FloatVector) q.lanewise(VectorOperators.LSHR, 4).and(0x0F)
+                                .convert(VectorOperators.I2F, 0);
                         int j = xOffset + i + run * 64 + k + part * FLOATS.length();
                         FloatVector xl = FloatVector.fromArray(FLOATS, x, j);
                         FloatVector xh = FloatVector.fromArray(FLOATS, x, j + 32);
-                        qxLow = ((FloatVector) low.convertShape(VectorOperators.B2F, FLOATS, part)).fma(xl, qxLow);
-                        qxHigh = ((FloatVector) high.convertShape(VectorOperators.B2F, FLOATS, part)).fma(xh, qxHigh);
+                        qxLow = low.fma(xl, qxLow);
+                        qxHigh = high.fma(xh, qxHigh);
                         xLow = xLow.add(xl);
                         xHigh = xHigh.add(xh);
                     }

@@ -21,9 +21,15 @@ public final class CpuBackend implements Backend {
     private final Thread[] workers;
     private final Object lock = new Object();
     private volatile boolean closed;
+    // Workers blocked in lock.wait(), guarded by `lock`.
+    private int sleepers;
+    // How long an idle thread spins before it blocks: longer than the gap between the products of
+    // one decode step, far shorter than the gap between user turns.
+    private static final long SPIN_NANOS = 200_000;
 
-    // The job in progress, published under `lock` with a new generation number.
-    private long generation;
+    // The job in progress: its fields are written first, then the volatile generation number, which
+    // is what a spinning worker watches; sleeping workers are also woken under `lock`.
+    private volatile long generation;
     private IntTask job;
     private int jobCount;
     private int jobChunk;
@@ -35,6 +41,8 @@ public final class CpuBackend implements Backend {
     // matmulBatch's job, reused so that a batched product allocates nothing: callers use a backend
     // from one thread at a time (parallelFor's own job fields assume the same).
     private final BatchJob batchJob = new BatchJob();
+    // matmul's job, reused for the same reason: a decode step runs ~7 products per layer.
+    private final MatvecJob matvecJob = new MatvecJob();
     // (threads, ROW_TILE * cols) each thread's decoded weight rows; grown to the widest matrix seen.
     private final ThreadLocal<float[]> rowScratch = ThreadLocal.withInitial(() -> new float[0]);
 
@@ -68,7 +76,34 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void matmul(FloatTensor w, float[] x, int xOffset, float[] out, int outOffset, int rows, int cols) {
-        parallelFor(rows, r -> out[outOffset + r] = w.dot((long) r * cols, x, xOffset, cols));
+        MatvecJob j = matvecJob;
+        j.w = w;
+        j.x = x;
+        j.xOffset = xOffset;
+        j.out = out;
+        j.outOffset = outOffset;
+        j.cols = cols;
+        try {
+            parallelFor(rows, j);
+        } finally {
+            j.w = null;
+            j.x = null;
+            j.out = null;
+        }
+    }
+
+    private static final class MatvecJob implements IntTask {
+        FloatTensor w;
+        float[] x;
+        int xOffset;
+        float[] out;
+        int outOffset;
+        int cols;
+
+        @Override
+        public void run(int r) {
+            out[outOffset + r] = w.dot((long) r * cols, x, xOffset, cols);
+        }
     }
 
     /**
@@ -131,20 +166,33 @@ public final class CpuBackend implements Backend {
         caller = Thread.currentThread();
         next.set(0);
         pending.set(workers.length);
+        job = body;
+        jobCount = count;
+        jobChunk = chunk;
         synchronized (lock) {
-            job = body;
-            jobCount = count;
-            jobChunk = chunk;
             generation++;
-            lock.notifyAll();
+            if (sleepers > 0) {
+                lock.notifyAll();
+            }
         }
         runChunks(body, count, chunk);
-        while (pending.get() > 0) {
-            LockSupport.parkNanos(this, 20_000);
+        // The workers finish within microseconds of the caller on an even split: spin rather than
+        // park, since a park sleeps for tens of microseconds and a decode step hands off hundreds of
+        // jobs. Park only when a worker is clearly held up (descheduled, or a long job).
+        long spinUntil = 0;
+        for (int spins = 0; pending.get() > 0; spins++) {
+            if ((spins & 63) == 0) {
+                long now = System.nanoTime();
+                if (spinUntil == 0) {
+                    spinUntil = now + SPIN_NANOS;
+                } else if (now > spinUntil) {
+                    LockSupport.parkNanos(this, 20_000);
+                    continue;
+                }
+            }
+            politeSpin(spins);
         }
-        synchronized (lock) {
-            job = null;
-        }
+        job = null;
         Throwable t = failure;
         if (t != null) {
             if (t instanceof RuntimeException re) {
@@ -154,6 +202,19 @@ public final class CpuBackend implements Backend {
                 throw e;
             }
             throw new IllegalStateException(t);
+        }
+    }
+
+    /**
+     * One turn of a wait loop: a pause instruction at first, then a yield of the core, so that on a
+     * machine busy with other work a waiting thread does not take the time slice of the thread it
+     * waits for (with as many threads as cores, every spinner stands in someone's way).
+     */
+    private static void politeSpin(int spins) {
+        if (spins < 1024) {
+            Thread.onSpinWait();
+        } else {
+            Thread.yield();
         }
     }
 
@@ -170,25 +231,40 @@ public final class CpuBackend implements Backend {
     private void workerLoop() {
         long seen = 0;
         while (true) {
-            IntTask body;
-            int count;
-            int chunk;
-            synchronized (lock) {
-                while (!closed && generation == seen) {
-                    try {
-                        lock.wait();
-                    } catch (InterruptedException e) {
-                        // Only close() stops a worker.
+            // Spin a little first: during a decode step the next job comes within microseconds,
+            // sooner than a woken thread would be running again.
+            long spinUntil = 0;
+            for (int spins = 0; generation == seen && !closed; spins++) {
+                if ((spins & 63) == 0) {
+                    long now = System.nanoTime();
+                    if (spinUntil == 0) {
+                        spinUntil = now + SPIN_NANOS;
+                    } else if (now > spinUntil) {
+                        break;
                     }
                 }
-                if (closed) {
-                    return;
-                }
-                seen = generation;
-                body = job;
-                count = jobCount;
-                chunk = jobChunk;
+                politeSpin(spins);
             }
+            if (generation == seen) {
+                synchronized (lock) {
+                    sleepers++;
+                    while (!closed && generation == seen) {
+                        try {
+                            lock.wait();
+                        } catch (InterruptedException e) {
+                            // Only close() stops a worker.
+                        }
+                    }
+                    sleepers--;
+                }
+            }
+            if (closed) {
+                return;
+            }
+            seen = generation;
+            IntTask body = job;
+            int count = jobCount;
+            int chunk = jobChunk;
             try {
                 if (body != null) {
                     runChunks(body, count, chunk);
