@@ -14,8 +14,9 @@ class OpenedFileTest {
 
     @Test
     void aLoneGgufPathIsTheModelToOpen() {
-        assertArrayEquals(new String[] {"--model", "/home/a/Models/tiny story.GGUF"},
-                Main.openedFile(new String[] {"/home/a/Models/tiny story.GGUF"}));
+        // An absolute path with a space and an upper-case extension, as a file manager passes it.
+        String file = java.nio.file.Path.of("Models", "tiny story.GGUF").toAbsolutePath().toString();
+        assertArrayEquals(new String[] {"--model", file}, Main.openedFile(new String[] {file}));
     }
 
     @Test

@@ -45,7 +45,7 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
     private final SpecialTokenPartitioner partitioner;
     private final List<String> warnings;
     /** Every token's piece as rendered with {@code special = true}, computed once like llama.cpp's cache. */
-    private final byte[][] pieces;
+    private final TokenPieces pieces;
     private final Map<String, int[]> wordCache = new ConcurrentHashMap<>();
 
     /**
@@ -73,10 +73,7 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
                     + PreTokenizer.DEFAULT_NAME + "' one, which may not split words as the model was trained");
         }
         this.warnings = List.copyOf(notes);
-        this.pieces = new byte[vocabulary.size()][];
-        for (int id = 0; id < pieces.length; id++) {
-            pieces[id] = renderPiece(id);
-        }
+        this.pieces = new TokenPieces(vocabulary, this::renderPiece);
     }
 
     /**
@@ -196,11 +193,7 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
 
     @Override
     public byte[] tokenPiece(int id, boolean special) {
-        TokenType type = vocabulary.type(id);
-        if (!special && type.isHiddenUnlessSpecial()) {
-            return new byte[0];
-        }
-        return pieces[id].clone();
+        return pieces.piece(id, special);
     }
 
     /** llama.cpp's {@code token_to_piece} for BPE with {@code special = true}. */

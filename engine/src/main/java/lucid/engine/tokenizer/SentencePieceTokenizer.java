@@ -31,7 +31,7 @@ public final class SentencePieceTokenizer implements Tokenizer {
     /** The token for each byte value: {@code <0xXX>}, else the one-character token, else {@link #NONE}. */
     private final int[] byteTokens = new int[256];
     /** Every token's piece as rendered with {@code special = true}, computed once like llama.cpp's cache. */
-    private final byte[][] pieces;
+    private final TokenPieces pieces;
 
     public SentencePieceTokenizer(Vocabulary vocabulary) {
         this.vocabulary = vocabulary;
@@ -43,10 +43,7 @@ public final class SentencePieceTokenizer implements Tokenizer {
             }
             byteTokens[b] = id;
         }
-        this.pieces = new byte[vocabulary.size()][];
-        for (int id = 0; id < pieces.length; id++) {
-            pieces[id] = renderPiece(id);
-        }
+        this.pieces = new TokenPieces(vocabulary, this::renderPiece);
     }
 
     @Override
@@ -182,11 +179,7 @@ public final class SentencePieceTokenizer implements Tokenizer {
 
     @Override
     public byte[] tokenPiece(int id, boolean special) {
-        TokenType type = vocabulary.type(id);
-        if (!special && type.isHiddenUnlessSpecial()) {
-            return new byte[0];
-        }
-        return pieces[id].clone();
+        return pieces.piece(id, special);
     }
 
     /** llama.cpp's {@code token_to_piece} for SPM with {@code special = true}. */
