@@ -42,6 +42,11 @@ public final class DesktopApp extends Application {
         }
         window = new MainWindow(ctx, stage);
         stage.show();
+        // macOS hands a double-clicked model over as an event, also while the app runs.
+        OpenFileEvents.deliverTo(file -> {
+            ctx.models().load(file);
+            stage.toFront();
+        });
         if (options.automated()) {
             ctx.models().problemProperty().subscribe(p -> {
                 if (p != null) {
@@ -146,6 +151,7 @@ public final class DesktopApp extends Application {
 
     @Override
     public void stop() {
+        OpenFileEvents.reset();
         if (ctx != null) {
             ctx.close();
         }
