@@ -135,7 +135,11 @@ public final class ChatView {
             }
         }));
         Label empty = new Label();
-        empty.textProperty().bind(messages.bind("chat.empty"));
+        // Without a model the first step is loading one; with one, typing.
+        javafx.beans.binding.StringBinding noModel = messages.bind("chat.empty");
+        javafx.beans.binding.StringBinding ready = messages.bind("chat.empty.ready");
+        empty.textProperty().bind(javafx.beans.binding.Bindings.when(vm.engineProperty().isNull())
+                .then(noModel).otherwise(ready));
         empty.getStyleClass().add("chat-empty");
         list.setPlaceholder(empty);
 

@@ -58,12 +58,20 @@ class OpenFileEventsTest {
         FxToolkit.registerPrimaryStage();
         app = (DesktopApp) FxToolkit.setupApplication(DesktopApp.class, "--data-dir", dir.resolve("data").toString());
         var models = app.context().models();
+        var messages = app.context().settings().messages();
         assertNull(models.chatEngineProperty().get());
+        assertEquals(messages.get("chat.empty"), placeholder(), "without a model the empty chat says to load one");
         Path model = SharedFixtures.file("models/stories260k.gguf");
         OpenFileEvents.offer(model);
         WaitForAsyncUtils.waitFor(30, TimeUnit.SECONDS,
                 () -> models.chatEngineProperty().get() != null && !models.loadingProperty().get());
         assertEquals(model.getFileName().toString(),
                 models.infoProperty().get().path().getFileName().toString());
+        WaitForAsyncUtils.waitForFxEvents();
+        assertEquals(messages.get("chat.empty.ready"), placeholder(), "with a model it says to type");
+    }
+
+    private String placeholder() {
+        return new org.testfx.api.FxRobot().lookup(".chat-empty").queryAs(javafx.scene.control.Label.class).getText();
     }
 }
