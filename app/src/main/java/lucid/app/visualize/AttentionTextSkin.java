@@ -128,7 +128,7 @@ final class AttentionTextSkin extends SkinBase<AttentionText> {
             }
             // Tokens after the query cannot be attended to: drawn faint.
             g.setFill(q >= 0 && i > q ? text.deriveColor(0, 1, 1, 0.4) : text);
-            g.fillText(layout.shown(i), x + 1, textTop + textHeight + 1);
+            g.fillText(layout.shown(i), x, textTop + textHeight + 1);
         }
     }
 

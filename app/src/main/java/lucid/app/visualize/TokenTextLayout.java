@@ -39,7 +39,8 @@ final class TokenTextLayout {
             boolean newline = piece.endsWith("\n");
             shown[i] = piece.replace("\n", "↵").replace("\t", "⇥");
             measure.setText(shown[i].isEmpty() ? " " : shown[i]);
-            double w = Math.ceil(measure.getLayoutBounds().getWidth()) + 2;
+            // No padding: pieces carry their own spaces, so the boxes read as ordinary text.
+            double w = measure.getLayoutBounds().getWidth();
             if (cx > 0 && cx + w > wrapWidth) {
                 cx = 0;
                 cy += lineHeight;
