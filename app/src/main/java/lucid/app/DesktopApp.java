@@ -142,8 +142,10 @@ public final class DesktopApp extends Application {
         return switch (options.openView()) {
             case "probs" -> window.chat().openProbabilities(reply);
             case "attention" -> window.chat().openAttention(reply);
+            case "attention-text" -> window.chat().openAttentionText(reply);
+            case "model-grid" -> window.chat().openModelGrid(reply);
             default -> {
-                System.err.println("lucid: unknown view " + options.openView() + " (known: probs, attention)");
+                System.err.println("lucid: unknown view " + options.openView() + " (known: probs, attention, attention-text, model-grid)");
                 yield null;
             }
         };

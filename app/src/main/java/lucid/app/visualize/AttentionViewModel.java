@@ -51,6 +51,7 @@ public final class AttentionViewModel {
     private final StringProperty problem = new SimpleStringProperty(this, "problem");
     private final IntegerProperty hoverQuery = new SimpleIntegerProperty(this, "hoverQuery", -1);
     private final IntegerProperty hoverKey = new SimpleIntegerProperty(this, "hoverKey", -1);
+    private final IntegerProperty selectedQuery = new SimpleIntegerProperty(this, "selectedQuery", -1);
     private volatile InferenceSession session;
     private int generation;
 
@@ -65,6 +66,11 @@ public final class AttentionViewModel {
         }
         layer.subscribe(l -> show());
         head.subscribe(h -> show());
+    }
+
+    /** A model view over the same tokens, captured with the same executors. */
+    public ModelGridViewModel modelGrid() {
+        return new ModelGridViewModel(model, tokens, worker, fx);
     }
 
     public ModelConfig config() {
@@ -116,6 +122,20 @@ public final class AttentionViewModel {
 
     public IntegerProperty hoverKeyProperty() {
         return hoverKey;
+    }
+
+    /**
+     * The query token whose attention is spelled out over the text (the bar chart under the heatmap,
+     * the shading of the text view); -1 for none.
+     */
+    public IntegerProperty selectedQueryProperty() {
+        return selectedQuery;
+    }
+
+    /** The weights on screen from query {@code query} to every key, or null when nothing is captured. */
+    public float[] row(int query) {
+        float[][] m = matrix.get();
+        return m == null || query < 0 || query >= m.length ? null : m[query].clone();
     }
 
     /** The KV head a query head reads (grouped-query attention). */
