@@ -89,7 +89,7 @@ public final class AttentionWindow {
 
         ComboBox<Integer> head = new ComboBox<>();
         head.setId("attention-head");
-        head.getItems().addAll(AttentionViewModel.MEAN, AttentionViewModel.MAX);
+        head.getItems().addAll(AttentionViewModel.MEAN, AttentionViewModel.MAX, AttentionViewModel.ROLLOUT);
         for (int h = 0; h < model.headCount(); h++) {
             head.getItems().add(h);
         }
@@ -100,6 +100,8 @@ public final class AttentionWindow {
                 vm.headProperty().set(h);
             }
         });
+        // Rollout mixes every layer: there is no layer to pick.
+        layer.disableProperty().bind(vm.headProperty().isEqualTo(AttentionViewModel.ROLLOUT));
         head.setButtonCell(cell(messages, null, true, vm));
         head.setCellFactory(l -> cell(messages, null, true, vm));
 
@@ -134,6 +136,8 @@ public final class AttentionWindow {
                     setText(messages.get("attention.head.mean"));
                 } else if (item == AttentionViewModel.MAX) {
                     setText(messages.get("attention.head.max"));
+                } else if (item == AttentionViewModel.ROLLOUT) {
+                    setText(messages.get("attention.head.rollout"));
                 } else {
                     setText(messages.get("attention.head.item", item, vm.kvHeadOf(item)));
                 }
