@@ -137,8 +137,13 @@ public final class DesktopApp extends Application {
         return switch (options.openView()) {
             case "probs" -> window.chat().openProbabilities(reply);
             case "attention" -> window.chat().openAttention(reply);
+            case "lens" -> window.chat().openLens(reply);
+            // The reply's last token is explained right away, so the screenshot shows shading.
+            case "attribution" -> reply.probabilitiesProperty().get() == null ? null
+                    : window.chat().openAttribution(reply, reply.probabilitiesProperty().get().sequence().length - 1);
             default -> {
-                System.err.println("lucid: unknown view " + options.openView() + " (known: probs, attention)");
+                System.err.println("lucid: unknown view " + options.openView()
+                        + " (known: probs, attention, lens, attribution)");
                 yield null;
             }
         };
