@@ -136,7 +136,7 @@ final class AttributionSkin extends SkinBase<AttributionView> {
             run.pseudoClassStateChanged(TARGET, start >= 0 && i >= start && i <= end);
             String tip = model.describe(i);
             if (tip != null) {
-                double t = scale > 0 ? model.score(i) / scale : 0;
+                double t = model.shade(i);
                 run.setStyle("-fx-background-color: " + web(DivergingColorScale.of(t)) + "; -fx-text-fill: "
                         + web(DivergingColorScale.textOn(t)) + ";");
                 Tooltip tooltip = run.getTooltip();

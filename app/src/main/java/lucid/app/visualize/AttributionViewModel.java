@@ -140,6 +140,20 @@ public final class AttributionViewModel {
         return a == null || position < 0 || position >= a.scores.length ? Double.NaN : a.scores[position];
     }
 
+    /**
+     * Where a score falls on the colour scale, in [-1, 1]: the signed square root of its share of
+     * {@link #scale()}, so that small contributions stay visible beside one large one (usually the
+     * token just before the target). NaN for no score.
+     */
+    public double shade(int position) {
+        double s = score(position);
+        double max = scale();
+        if (!Double.isFinite(s)) {
+            return Double.NaN;
+        }
+        return max > 0 ? Math.signum(s) * Math.sqrt(Math.abs(s) / max) : 0;
+    }
+
     /** The largest absolute score, which the colour scale's ends stand for; 0 when none. */
     public double scale() {
         Attribution a = attribution.get();
@@ -172,14 +186,14 @@ public final class AttributionViewModel {
         if (a < 0) {
             return messages.get("attribution.none");
         }
-        String span = TokenProbabilityViewModel.visible(String.join("",
-                java.util.Arrays.asList(pieces).subList(a, end.get() + 1)));
+        int b = Math.max(a, end.get()); // the two ends change one after the other
+        String span = TokenProbabilityViewModel.visible(String.join("", java.util.Arrays.asList(pieces).subList(a, b + 1)));
+        String where = a == b ? Integer.toString(a) : a + "–" + b;
         Attribution r = attribution.get();
         if (r == null) {
-            return messages.get("attribution.computing", span, a, end.get());
+            return messages.get("attribution.computing", span, where);
         }
-        return messages.get("attribution.selected", span, a, end.get(),
-                String.format(Locale.ROOT, "%.4f", r.logprob()));
+        return messages.get("attribution.selected", span, where, String.format(Locale.ROOT, "%.4f", r.logprob()));
     }
 
     /** A legend end: which way it points and the score it stands for ({@link #scale()}). */

@@ -30,10 +30,10 @@ final class LogitLensGridSkin extends SkinBase<LogitLensGrid> {
     private static final double LEFT = 64;     // room for the layer labels, px
     private static final double TOP = 100;     // room for the position tokens, px
     private static final double LEGEND = 34;   // room for the legend under the grid, px
-    private static final double MAX_ROW = 40;
+    private static final double MAX_ROW = 64;
     private static final double MIN_LABEL_COLUMN = 9;
     private static final double MIN_TEXT_COLUMN = 34;
-    private static final double START_COLUMN = 56;
+    private static final double START_COLUMN = 50;
 
     private final Canvas canvas = new Canvas();
     private final Pane canvasPane = new Pane(canvas);
@@ -183,7 +183,7 @@ final class LogitLensGridSkin extends SkinBase<LogitLensGrid> {
         g.setImageSmoothing(false);
         g.drawImage(image, LEFT + panX, TOP, n * c, layers * r);
         if (c >= MIN_TEXT_COLUMN && r >= 12) {
-            g.setFont(Font.font("monospace", Math.min(12, r * 0.5)));
+            g.setFont(Font.font("monospace", Math.min(13, r * 0.5)));
             g.setTextAlign(TextAlignment.CENTER);
             g.setTextBaseline(VPos.CENTER);
             for (int l = 0; l < layers; l++) {
@@ -295,6 +295,9 @@ final class LogitLensGridSkin extends SkinBase<LogitLensGrid> {
     }
 
     private static String label(String piece) {
+        if (piece.isBlank() && !piece.isEmpty() && !piece.contains("\n")) {
+            return "␣".repeat(Math.min(3, piece.length()));
+        }
         return piece.replace("\n", "↵").replace("\t", "⇥");
     }
 

@@ -3,6 +3,7 @@ package lucid.app.visualize;
 import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import javafx.beans.property.BooleanProperty;
 import javafx.beans.property.DoubleProperty;
@@ -49,6 +50,7 @@ public final class LogitLensViewModel {
     private final IntegerProperty selectedLayer = new SimpleIntegerProperty(this, "selectedLayer", -1);
     private final IntegerProperty selectedPosition = new SimpleIntegerProperty(this, "selectedPosition", -1);
     private volatile InferenceSession session;
+    private volatile AtomicBoolean stop = new AtomicBoolean();
     private int[] emergence = new int[0];
 
     public LogitLensViewModel(Messages messages, LoadedModel model, int[] tokens, Executor worker, Executor fx) {
@@ -172,11 +174,20 @@ public final class LogitLensViewModel {
         problem.set(null);
         int[] positions = new int[tokens.length];
         java.util.Arrays.setAll(positions, i -> i);
+        AtomicBoolean stopped = new AtomicBoolean();
+        stop = stopped;
         worker.execute(() -> {
             try (InferenceSession s = model.newSession(Math.max(1, tokens.length))) {
                 session = s;
+                if (stopped.get()) {
+                    throw new CancellationException("cancelled before the start");
+                }
                 LogitLens.Result r = LogitLens.compute(s, tokens, positions, TOP_K,
                         done -> fx.execute(() -> progress.set(done / (double) tokens.length)));
+                if (stopped.get()) {
+                    // A cancel that came while the session was being reset.
+                    throw new CancellationException("cancelled");
+                }
                 fx.execute(() -> {
                     running.set(false);
                     result.set(r);
@@ -199,6 +210,7 @@ public final class LogitLensViewModel {
 
     /** Stops a running lens; the view stays empty and can be run again. */
     public void cancel() {
+        stop.set(true);
         InferenceSession s = session;
         if (s != null) {
             s.cancel();

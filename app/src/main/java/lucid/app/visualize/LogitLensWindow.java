@@ -38,8 +38,8 @@ public final class LogitLensWindow {
         VBox side = new VBox(4);
         side.setId("lens-topk");
         side.getStyleClass().add("lens-topk");
-        side.setPrefWidth(210);
-        side.setMinWidth(210);
+        side.setPrefWidth(230);
+        side.setMinWidth(230);
         // Open with the last position's output selected, so the panel shows something useful at once.
         vm.resultProperty().subscribe(r -> {
             if (r != null && vm.selectedLayerProperty().get() < 0) {
@@ -106,8 +106,9 @@ public final class LogitLensWindow {
             text.getStyleClass().add("lens-topk-item");
             Region bar = new Region();
             bar.getStyleClass().add("lens-topk-bar");
-            bar.setMinHeight(4);
-            bar.setMaxWidth(Math.max(1, 190 * a.prob()));
+            bar.setMinHeight(3);
+            bar.setMaxHeight(3);
+            bar.setMaxWidth(Math.max(2, 210 * a.prob()));
             bar.setBackground(new javafx.scene.layout.Background(new javafx.scene.layout.BackgroundFill(
                     ColorScale.viridis(a.prob()), new javafx.scene.layout.CornerRadii(2), null)));
             side.getChildren().add(new VBox(1, text, bar));
