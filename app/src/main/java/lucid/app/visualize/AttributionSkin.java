@@ -31,6 +31,7 @@ final class AttributionSkin extends SkinBase<AttributionView> {
     private final Label header = new Label();
     private final Label low = new Label();
     private final Label high = new Label();
+    private final ScrollPane scroll;
     private int anchor = -1;
     private int pending = -1;
 
@@ -60,7 +61,7 @@ final class AttributionSkin extends SkinBase<AttributionView> {
             runs.add(run(model, i));
         }
         flow.getChildren().setAll(runs);
-        ScrollPane scroll = new ScrollPane(flow);
+        scroll = new ScrollPane(flow);
         scroll.setFitToWidth(true);
         BorderPane root = new BorderPane(scroll);
         root.setTop(header);
@@ -69,7 +70,10 @@ final class AttributionSkin extends SkinBase<AttributionView> {
         getChildren().add(root);
         registerChangeListener(model.attributionProperty(), o -> restyle());
         registerChangeListener(model.startProperty(), o -> restyle());
-        registerChangeListener(model.endProperty(), o -> restyle());
+        registerChangeListener(model.endProperty(), o -> {
+            restyle();
+            javafx.application.Platform.runLater(this::revealTarget);
+        });
         registerChangeListener(model.runningProperty(), o -> restyle());
         restyle();
     }
@@ -103,6 +107,25 @@ final class AttributionSkin extends SkinBase<AttributionView> {
             });
         }
         return run;
+    }
+
+    /** Scrolls the selection into view (an automated selection may sit far below the top of a long text). */
+    private void revealTarget() {
+        int end = getSkinnable().model().endProperty().get();
+        if (end < 0 || end >= runs.size()) {
+            return;
+        }
+        double content = flow.getHeight();
+        double viewport = scroll.getViewportBounds().getHeight();
+        if (content <= viewport) {
+            return;
+        }
+        double y = runs.get(end).getBoundsInParent().getMinY();
+        double top = scroll.getVvalue() * (content - viewport);
+        if (y >= top && y + runs.get(end).getHeight() <= top + viewport) {
+            return;
+        }
+        scroll.setVvalue(Math.clamp((y - viewport / 2) / (content - viewport), 0, 1));
     }
 
     /** Outlines the span being dragged before it is selected. */

@@ -284,8 +284,10 @@ final class LogitLensGridSkin extends SkinBase<LogitLensGrid> {
         placed = true;
         double base = Math.max(1, gridWidth() / n);
         if (base < START_COLUMN) {
-            zoom = START_COLUMN / base;
-            panX = clampPan(gridWidth() - n * base * zoom, zoom);
+            // A whole number of columns fills the width, so none is cut at either edge.
+            double c = gridWidth() / Math.max(1, Math.floor(gridWidth() / START_COLUMN));
+            zoom = c / base;
+            panX = clampPan(gridWidth() - n * c, zoom);
         }
     }
 
