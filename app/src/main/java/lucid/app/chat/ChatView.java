@@ -27,7 +27,9 @@ import org.kordamp.ikonli.javafx.FontIcon;
 
 import lucid.app.settings.Messages;
 import lucid.app.visualize.AttentionWindow;
+import lucid.app.visualize.AttributionWindow;
 import lucid.app.visualize.LabWindow;
+import lucid.app.visualize.LogitLensWindow;
 import lucid.app.visualize.TokenProbabilityWindow;
 
 /**
@@ -88,7 +90,7 @@ public final class ChatView {
         if (p == null || e == null) {
             return null;
         }
-        return lucid.app.visualize.LogitLensWindow.open(root.getScene() == null ? null : root.getScene().getWindow(),
+        return LogitLensWindow.open(root.getScene() == null ? null : root.getScene().getWindow(),
                 messages, e.model(), p.sequence(), inspection, javafx.application.Platform::runLater);
     }
 
@@ -107,7 +109,7 @@ public final class ChatView {
         if (p == null || e == null) {
             return null;
         }
-        return lucid.app.visualize.AttributionWindow.open(root.getScene() == null ? null : root.getScene().getWindow(),
+        return AttributionWindow.open(root.getScene() == null ? null : root.getScene().getWindow(),
                 messages, e.model(), p.sequence(), p.prompt().length, target, inspection,
                 javafx.application.Platform::runLater);
     }

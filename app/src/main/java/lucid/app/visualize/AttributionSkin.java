@@ -3,6 +3,8 @@ package lucid.app.visualize;
 import java.util.ArrayList;
 import java.util.List;
 
+import javafx.application.Platform;
+import javafx.css.PseudoClass;
 import javafx.geometry.Insets;
 import javafx.geometry.Pos;
 import javafx.scene.canvas.Canvas;
@@ -14,6 +16,7 @@ import javafx.scene.control.Tooltip;
 import javafx.scene.layout.BorderPane;
 import javafx.scene.layout.FlowPane;
 import javafx.scene.layout.HBox;
+import javafx.scene.paint.Color;
 import javafx.util.Duration;
 
 /**
@@ -25,6 +28,8 @@ final class AttributionSkin extends SkinBase<AttributionView> {
 
     private static final double LEGEND_WIDTH = 240;
     private static final double LEGEND_HEIGHT = 12;
+    private static final PseudoClass TARGET = PseudoClass.getPseudoClass("target");
+    private static final PseudoClass PREVIEW = PseudoClass.getPseudoClass("preview");
 
     private final FlowPane flow = new FlowPane();
     private final List<Label> runs = new ArrayList<>();
@@ -72,7 +77,7 @@ final class AttributionSkin extends SkinBase<AttributionView> {
         registerChangeListener(model.startProperty(), o -> restyle());
         registerChangeListener(model.endProperty(), o -> {
             restyle();
-            javafx.application.Platform.runLater(this::revealTarget);
+            Platform.runLater(this::revealTarget);
         });
         registerChangeListener(model.runningProperty(), o -> restyle());
         restyle();
@@ -137,10 +142,7 @@ final class AttributionSkin extends SkinBase<AttributionView> {
         }
     }
 
-    private static final javafx.css.PseudoClass TARGET = javafx.css.PseudoClass.getPseudoClass("target");
-    private static final javafx.css.PseudoClass PREVIEW = javafx.css.PseudoClass.getPseudoClass("preview");
-
-    private static String web(javafx.scene.paint.Color c) {
+    private static String web(Color c) {
         return String.format("#%02x%02x%02x", Math.round(c.getRed() * 255), Math.round(c.getGreen() * 255),
                 Math.round(c.getBlue() * 255));
     }

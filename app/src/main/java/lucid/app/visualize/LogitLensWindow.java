@@ -8,7 +8,10 @@ import javafx.geometry.Pos;
 import javafx.scene.control.Button;
 import javafx.scene.control.Label;
 import javafx.scene.control.ProgressBar;
+import javafx.scene.layout.Background;
+import javafx.scene.layout.BackgroundFill;
 import javafx.scene.layout.BorderPane;
+import javafx.scene.layout.CornerRadii;
 import javafx.scene.layout.HBox;
 import javafx.scene.layout.Priority;
 import javafx.scene.layout.Region;
@@ -109,8 +112,7 @@ public final class LogitLensWindow {
             bar.setMinHeight(3);
             bar.setMaxHeight(3);
             bar.setMaxWidth(Math.max(2, 210 * a.prob()));
-            bar.setBackground(new javafx.scene.layout.Background(new javafx.scene.layout.BackgroundFill(
-                    ColorScale.viridis(a.prob()), new javafx.scene.layout.CornerRadii(2), null)));
+            bar.setBackground(new Background(new BackgroundFill(ColorScale.viridis(a.prob()), new CornerRadii(2), null)));
             side.getChildren().add(new VBox(1, text, bar));
         }
     }
