@@ -63,7 +63,8 @@ public final class ChatView {
         if (p == null) {
             return null;
         }
-        return TokenProbabilityWindow.open(root.getScene() == null ? null : root.getScene().getWindow(), messages, p);
+        return TokenProbabilityWindow.open(root.getScene() == null ? null : root.getScene().getWindow(), messages, p,
+                (index, tokenId) -> vm.branchFrom(item, index, tokenId));
     }
 
     /**
@@ -78,6 +79,29 @@ public final class ChatView {
         }
         return AttentionWindow.open(root.getScene() == null ? null : root.getScene().getWindow(), messages, e.model(),
                 p.sequence(), inspection, javafx.application.Platform::runLater);
+    }
+
+    /** Opens the text view of attention over a reply and its prompt, from the reply's last token. */
+    public LabWindow openAttentionText(MessageItem item) {
+        ReplyProbabilities p = item.probabilitiesProperty().get();
+        ChatEngine e = vm.engineProperty().get();
+        if (p == null || e == null) {
+            return null;
+        }
+        int[] tokens = p.sequence();
+        return lucid.app.visualize.AttentionTextWindow.open(root.getScene() == null ? null : root.getScene().getWindow(),
+                messages, e.model(), tokens, tokens.length - 1, inspection, javafx.application.Platform::runLater);
+    }
+
+    /** Opens the model view (every layer × head) over a reply and its prompt. */
+    public LabWindow openModelGrid(MessageItem item) {
+        ReplyProbabilities p = item.probabilitiesProperty().get();
+        ChatEngine e = vm.engineProperty().get();
+        if (p == null || e == null) {
+            return null;
+        }
+        return lucid.app.visualize.ModelGridWindow.open(root.getScene() == null ? null : root.getScene().getWindow(),
+                messages, e.model(), p.sequence(), inspection, javafx.application.Platform::runLater, null);
     }
 
     /**
@@ -181,7 +205,11 @@ public final class ChatView {
             }
         }));
         Label empty = new Label();
-        empty.textProperty().bind(messages.bind("chat.empty"));
+        // Without a model the first step is loading one; with one, typing.
+        javafx.beans.binding.StringBinding noModel = messages.bind("chat.empty");
+        javafx.beans.binding.StringBinding ready = messages.bind("chat.empty.ready");
+        empty.textProperty().bind(javafx.beans.binding.Bindings.when(vm.engineProperty().isNull())
+                .then(noModel).otherwise(ready));
         empty.getStyleClass().add("chat-empty");
         list.setPlaceholder(empty);
 
