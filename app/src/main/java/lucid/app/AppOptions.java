@@ -13,7 +13,7 @@ import java.util.List;
  * @param theme      automation for screenshots: a theme name (e.g. primer-dark), saved like a user's choice
  * @param language   automation for screenshots: en or zh-CN, saved like a user's choice
  * @param openView   automation for screenshots: after the reply, open this lab view of it (probs, attention,
- *                   attention-text or model-grid) and
+ *                   attention-text, model-grid, lens, or attribution, which explains the reply's last token) and
  *                   snapshot that window instead
  */
 public record AppOptions(String model, String dataDir, String send, String screenshot, boolean exit, String theme,

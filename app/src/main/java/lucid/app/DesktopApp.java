@@ -144,8 +144,13 @@ public final class DesktopApp extends Application {
             case "attention" -> window.chat().openAttention(reply);
             case "attention-text" -> window.chat().openAttentionText(reply);
             case "model-grid" -> window.chat().openModelGrid(reply);
+            case "lens" -> window.chat().openLens(reply);
+            // The reply's last token is explained right away, so the screenshot shows shading.
+            case "attribution" -> reply.probabilitiesProperty().get() == null ? null
+                    : window.chat().openAttribution(reply, reply.probabilitiesProperty().get().sequence().length - 1);
             default -> {
-                System.err.println("lucid: unknown view " + options.openView() + " (known: probs, attention, attention-text, model-grid)");
+                System.err.println("lucid: unknown view " + options.openView()
+                        + " (known: probs, attention, attention-text, model-grid, lens, attribution)");
                 yield null;
             }
         };

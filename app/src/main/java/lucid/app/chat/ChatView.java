@@ -27,7 +27,9 @@ import org.kordamp.ikonli.javafx.FontIcon;
 
 import lucid.app.settings.Messages;
 import lucid.app.visualize.AttentionWindow;
+import lucid.app.visualize.AttributionWindow;
 import lucid.app.visualize.LabWindow;
+import lucid.app.visualize.LogitLensWindow;
 import lucid.app.visualize.TokenProbabilityWindow;
 
 /**
@@ -102,6 +104,40 @@ public final class ChatView {
                 messages, e.model(), p.sequence(), inspection, javafx.application.Platform::runLater, null);
     }
 
+    /**
+     * Opens the logit lens over a reply and the prompt before it (for replies whose tokens were
+     * recorded in this run); null otherwise.
+     */
+    public LabWindow openLens(MessageItem item) {
+        ReplyProbabilities p = item.probabilitiesProperty().get();
+        ChatEngine e = vm.engineProperty().get();
+        if (p == null || e == null) {
+            return null;
+        }
+        return LogitLensWindow.open(root.getScene() == null ? null : root.getScene().getWindow(),
+                messages, e.model(), p.sequence(), inspection, javafx.application.Platform::runLater);
+    }
+
+    /** Opens the attribution view of a reply with nothing selected yet; null as for {@link #openLens}. */
+    public LabWindow openAttribution(MessageItem item) {
+        return openAttribution(item, -1);
+    }
+
+    /**
+     * Opens the attribution view of a reply, explaining the reply token at {@code target} (a position
+     * in the prompt-and-reply sequence) right away, or nothing yet for -1.
+     */
+    public LabWindow openAttribution(MessageItem item, int target) {
+        ReplyProbabilities p = item.probabilitiesProperty().get();
+        ChatEngine e = vm.engineProperty().get();
+        if (p == null || e == null) {
+            return null;
+        }
+        return AttributionWindow.open(root.getScene() == null ? null : root.getScene().getWindow(),
+                messages, e.model(), p.sequence(), p.prompt().length, target, inspection,
+                javafx.application.Platform::runLater);
+    }
+
     public Node node() {
         return root;
     }
@@ -156,6 +192,16 @@ public final class ChatView {
             @Override
             public void showAttention(MessageItem item) {
                 openAttention(item);
+            }
+
+            @Override
+            public void showLens(MessageItem item) {
+                openLens(item);
+            }
+
+            @Override
+            public void showAttribution(MessageItem item) {
+                openAttribution(item);
             }
         }));
         Label empty = new Label();
