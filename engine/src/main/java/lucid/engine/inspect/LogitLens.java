@@ -84,12 +84,9 @@ public final class LogitLens {
             }
         });
         try {
-            for (int i = 0; i < tokens.length; i++) {
-                session.prefill(new int[] {tokens[i]});
-                if (progress != null) {
-                    progress.accept(i + 1);
-                }
-            }
+            // Batched, and without the output projection of every position: the lens projects the
+            // residuals it wants itself, below.
+            session.prefillLayers(tokens, layers, progress);
         } finally {
             session.setObserver(null);
         }
