@@ -109,7 +109,7 @@ public final class MatrixView {
         TextArea output = new TextArea();
         output.setEditable(false);
         output.setWrapText(true);
-        output.setPrefRowCount(5);
+        output.setPrefRowCount(3);
         output.textProperty().bind(cell.output);
         output.getStyleClass().add("wb-cell-output");
         Label stats = new Label();

@@ -89,6 +89,7 @@ public final class TestsView {
         syntax.textProperty().bind(messages.bind("wb.tests.syntax"));
         syntax.getStyleClass().add("wb-muted");
         syntax.setWrapText(true);
+        syntax.setMinHeight(javafx.scene.layout.Region.USE_PREF_SIZE);
         VBox editor = new VBox(4, description, assertions, assertionError, syntax);
         editor.disableProperty().bind(table.getSelectionModel().selectedItemProperty().isNull());
         VBox.setVgrow(table, Priority.ALWAYS);

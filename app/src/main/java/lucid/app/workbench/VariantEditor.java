@@ -87,14 +87,17 @@ public final class VariantEditor {
         system.setId("wb-system");
         system.replaceText(variant.system.get());
         system.setPrefHeight(54);
+        system.setMinHeight(44);
         user.setId("wb-user");
         user.replaceText(variant.user.get());
         user.setPrefHeight(90);
+        user.setMinHeight(56);
 
         TableView<DocumentModel.ExampleModel> examples = new TableView<>(variant.examples);
         examples.setId("wb-examples");
         examples.setEditable(true);
-        examples.setPrefHeight(96);
+        examples.setPrefHeight(112);
+        examples.setMinHeight(92);
         examples.setColumnResizePolicy(TableView.CONSTRAINED_RESIZE_POLICY_FLEX_LAST_COLUMN);
         examples.getColumns().add(textColumn("wb.example.input", e -> e.input));
         examples.getColumns().add(textColumn("wb.example.output", e -> e.output));

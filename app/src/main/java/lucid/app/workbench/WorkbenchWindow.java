@@ -125,12 +125,11 @@ public final class WorkbenchWindow {
         addVariant.setTooltip(new javafx.scene.control.Tooltip());
         addVariant.getTooltip().textProperty().bind(messages.bind("wb.variant.add"));
         addVariant.setOnAction(e -> vm.addVariant());
-        Label variantsLabel = label("wb.variants");
-        HBox variantBar = new HBox(6, variantsLabel, addVariant);
-        variantBar.setAlignment(Pos.CENTER_LEFT);
-        variantBar.setPadding(new Insets(4, 6, 0, 6));
-        VBox.setVgrow(variantTabs, Priority.ALWAYS);
-        VBox left = new VBox(variantBar, variantTabs);
+        addVariant.getStyleClass().add("small");
+        // The "+" sits at the right end of the variants' tab row, where browsers put "new tab".
+        javafx.scene.layout.StackPane left = new javafx.scene.layout.StackPane(variantTabs, addVariant);
+        javafx.scene.layout.StackPane.setAlignment(addVariant, Pos.TOP_RIGHT);
+        javafx.scene.layout.StackPane.setMargin(addVariant, new Insets(3, 6, 0, 0));
 
         SplitPane upper = new SplitPane(left, sidePanel());
         upper.setDividerPositions(0.64);
@@ -143,7 +142,7 @@ public final class WorkbenchWindow {
         bottom.setId("wb-bottom");
         SplitPane main = new SplitPane(upper, bottom);
         main.setOrientation(Orientation.VERTICAL);
-        main.setDividerPositions(0.5);
+        main.setDividerPositions(0.52);
         root.setCenter(main);
 
         Scene scene = new Scene(root, 1280, 860);
