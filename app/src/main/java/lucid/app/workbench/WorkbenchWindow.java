@@ -219,7 +219,7 @@ public final class WorkbenchWindow {
 
     private Node sidePanel() {
         DocumentModel doc = vm.document();
-        TableView<DocumentModel.ValueRow> values = new TableView<>(doc.values);
+        values = new TableView<>(doc.values);
         values.setId("wb-values");
         values.setEditable(true);
         values.setColumnResizePolicy(TableView.CONSTRAINED_RESIZE_POLICY_FLEX_LAST_COLUMN);
@@ -292,7 +292,10 @@ public final class WorkbenchWindow {
         DocumentModel doc = vm.document();
         doc.variants.subscribe(this::rebuildVariants);
         doc.values.subscribe(() -> {
-            doc.values.forEach(r -> r.value.subscribe(v -> editors.forEach(VariantEditor::valuesChanged)));
+            doc.values.forEach(r -> r.value.subscribe(v -> {
+                editors.forEach(VariantEditor::valuesChanged);
+                values.refresh(); // the name column flags empty values
+            }));
             editors.forEach(VariantEditor::valuesChanged);
         });
         vm.problemProperty().subscribe(p -> {
@@ -335,6 +338,7 @@ public final class WorkbenchWindow {
     }
 
     private int editorsShown;
+    private TableView<DocumentModel.ValueRow> values;
 
     private void importYaml() {
         FileChooser chooser = new FileChooser();

@@ -98,6 +98,8 @@ class WorkbenchTest {
         // The new variable appears in the values table, flagged until it has a value.
         waitFor(5, () -> doc.values.stream().anyMatch(r -> r.name.equals("name") && r.used.get()));
         VariantEditor first = wb.editors().getFirst();
+        int unknownAt = first.userEditor().getText().indexOf("{{name}}") + 2;
+        waitFor(5, () -> first.userEditor().getStyleOfChar(unknownAt).contains("wb-var-unknown"));
         robot.interact(first::refreshRendered);
         Label info = robot.lookup("#wb-rendered-info").queryAs(Label.class);
         waitFor(5, () -> info.getText().contains("name"));
@@ -237,6 +239,20 @@ class WorkbenchTest {
         assertTrue(pane.getContentText().contains("tests[0].assert[0]") && pane.getContentText().contains("contans"),
                 pane.getContentText());
         assertEquals(before, doc.snapshot().toSuite(0));
+        robot.interact(() -> pane.getScene().getWindow().hide());
+
+        // Cancel stops the running cell where it is and the waiting ones never start.
+        robot.interact(() -> {
+            doc.columns.getFirst().maxTokens.set("400");
+            wb.showTab(0);
+        });
+        robot.clickOn("#wb-run-matrix");
+        waitFor(10, () -> vm.cells().getFirst().state.get() == WorkbenchViewModel.CellState.RUNNING);
+        robot.clickOn("#wb-cancel");
+        waitFor(30, () -> vm.finishedRunsProperty().get() == 4);
+        assertEquals(WorkbenchViewModel.CellState.CANCELLED, vm.cells().get(1).state.get());
+        assertEquals("", vm.cells().get(1).output.get());
+        assertTrue(vm.cells().getFirst().tokens.get() < 400, "the running cell stopped early");
     }
 
     private static void waitFor(int seconds, Callable<Boolean> condition) throws Exception {

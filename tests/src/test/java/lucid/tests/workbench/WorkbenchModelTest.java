@@ -19,6 +19,7 @@ import lucid.app.chat.ConversationSettings;
 import lucid.app.chat.ConversationStore;
 import lucid.app.workbench.Assertion;
 import lucid.app.workbench.AssertionText;
+import lucid.app.workbench.CellRunner;
 import lucid.app.workbench.DocumentYaml;
 import lucid.app.workbench.LineDiff;
 import lucid.app.workbench.PromptSuite;
@@ -168,6 +169,29 @@ class WorkbenchModelTest {
                 assertEquals(piece, text.substring(b.starts()[i], end), "token " + i);
             }
             assertArrayEquals(new int[0], TokenBoundaries.of(model.tokenizer(), "").starts());
+        }
+    }
+
+    @Test
+    void fewShotExamplesReachTheChatTemplateAsTurns() throws Exception {
+        try (Engine engine = Engine.create(1);
+             LoadedModel model = engine.load(SharedFixtures.file("models/stories260k.gguf"))) {
+            // The story model has no template of its own: the engine's fallback (ChatML) stands in.
+            var choice = lucid.engine.chat.ChatTemplates.forModel(model.file().metadata(), model.tokenizer().vocabulary());
+            CellRunner runner = new CellRunner(model, CellRunner.renderer(new lucid.app.chat.PromptFormats.Templated(choice)));
+            PromptVariant v = sample().variants().getFirst();
+            String text = runner.promptText(v.toPrompt(), Map.of("persona", "a poet", "word", "big"));
+            List<lucid.engine.chat.ChatMessage> turns = List.of(
+                    new lucid.engine.chat.ChatMessage("system", "You answer as a poet."),
+                    new lucid.engine.chat.ChatMessage("user", "hot"), new lucid.engine.chat.ChatMessage("assistant", "cold"),
+                    new lucid.engine.chat.ChatMessage("user", "up"), new lucid.engine.chat.ChatMessage("assistant", "down"),
+                    new lucid.engine.chat.ChatMessage("user", "big"));
+            assertEquals(choice.template().render(turns, true), text);
+            assertTrue(text.indexOf("cold") < text.indexOf("up") && text.endsWith(text.substring(text.lastIndexOf("big"))));
+            // A text variant is the completion text itself, tokenized with BOS as the suite runner does.
+            String plain = runner.promptText(sample().variants().get(1).toPrompt(), Map.of("word", "Tom"));
+            assertEquals("Once upon a time, Tom", plain);
+            assertEquals(model.tokenizer().encode(plain, true, true).length, runner.promptTokens(plain).length);
         }
     }
 }
