@@ -26,8 +26,19 @@ public record TokenBoundaries(int[] starts, int tokens) {
         int bytes = 0; // bytes of the text written by the tokens so far
         boolean removeSpace = tokenizer.vocabulary().addSpacePrefix() && !text.startsWith(" ");
         byte[] utf8 = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        int walkedBytes = 0; // walked forward only, so the whole text is read once
+        int walkedChars = 0;
         for (int id : ids) {
-            int start = charOffset(utf8, bytes);
+            int start = -1;
+            if (bytes <= utf8.length && (bytes == utf8.length || (utf8[bytes] & 0xC0) != 0x80)) {
+                while (walkedBytes < bytes) {
+                    int b = utf8[walkedBytes++] & 0xFF;
+                    if ((b & 0xC0) != 0x80) {
+                        walkedChars += b >= 0xF0 ? 2 : 1;
+                    }
+                }
+                start = walkedChars;
+            }
             if (start >= 0 && start < text.length() && (count == 0 || start > starts[count - 1])) {
                 starts[count++] = start;
             }
@@ -39,23 +50,5 @@ public record TokenBoundaries(int[] starts, int tokens) {
             bytes += length;
         }
         return new TokenBoundaries(java.util.Arrays.copyOf(starts, count), ids.length);
-    }
-
-    /** The UTF-16 offset of a byte offset, or -1 when it falls inside a character. */
-    private static int charOffset(byte[] utf8, int byteOffset) {
-        if (byteOffset > utf8.length) {
-            return -1;
-        }
-        if (byteOffset < utf8.length && (utf8[byteOffset] & 0xC0) == 0x80) {
-            return -1;
-        }
-        int chars = 0;
-        for (int i = 0; i < byteOffset; i++) {
-            int b = utf8[i] & 0xFF;
-            if ((b & 0xC0) != 0x80) {
-                chars += b >= 0xF0 ? 2 : 1;
-            }
-        }
-        return chars;
     }
 }

@@ -81,6 +81,8 @@ public final class VersionsView {
         VBox.setVgrow(diff, Priority.ALWAYS);
         VBox right = new VBox(6, diffTitle, diff);
         right.setPadding(new Insets(6));
+        list.getSelectionModel().getSelectedItems().addListener(
+                (javafx.collections.ListChangeListener<WorkbenchStore.Version>) c -> showSelectedDiff());
         root = new SplitPane(left, right);
         root.setDividerPositions(0.35);
     }
@@ -97,7 +99,10 @@ public final class VersionsView {
         return diff;
     }
 
-    /** Diffs the two selected versions (older to newer), or the selected one against the one before it. */
+    /**
+     * Diffs the two selected versions (older to newer), or the selected one against the one before it;
+     * follows the selection.
+     */
     public void showSelectedDiff() {
         List<WorkbenchStore.Version> selected = List.copyOf(list.getSelectionModel().getSelectedItems());
         WorkbenchStore.Version a;
@@ -108,6 +113,11 @@ public final class VersionsView {
         } else if (selected.size() == 1 && vm.versions().indexOf(selected.getFirst()) + 1 < vm.versions().size()) {
             b = selected.getFirst();
             a = vm.versions().get(vm.versions().indexOf(b) + 1);
+        } else if (selected.size() == 1) {
+            // The first version has nothing before it: show what it holds.
+            diffTitle.setText("v" + selected.getFirst().id());
+            diff.replaceText(selected.getFirst().content());
+            return;
         } else {
             return;
         }

@@ -169,6 +169,16 @@ class WorkbenchModelTest {
                 assertEquals(piece, text.substring(b.starts()[i], end), "token " + i);
             }
             assertArrayEquals(new int[0], TokenBoundaries.of(model.tokenizer(), "").starts());
+            // Byte-fallback tokens cut characters apart; boundaries stay on whole UTF-16 characters.
+            String mixed = "猫 saw 🐱 in a café";
+            TokenBoundaries m = TokenBoundaries.of(model.tokenizer(), mixed);
+            assertEquals(model.tokenizer().encode(mixed, false, true).length, m.tokens());
+            assertTrue(m.starts().length < m.tokens(), "tokens inside a character share its start");
+            for (int i = 0; i < m.starts().length; i++) {
+                assertTrue(m.starts()[i] < mixed.length() && (i == 0 || m.starts()[i] > m.starts()[i - 1]));
+                assertFalse(Character.isLowSurrogate(mixed.charAt(m.starts()[i])), "not inside a surrogate pair");
+            }
+            assertTrue(java.util.Arrays.stream(m.starts()).anyMatch(x -> x == mixed.indexOf(" saw")), "the space before saw starts a token");
         }
     }
 
