@@ -201,8 +201,9 @@ public final class VariantEditor {
             count.setText(r.error() == null ? messages.get("wb.count", r.tokens()) : "");
             rendered.replaceText(r.text());
             if (!r.text().isEmpty()) {
-                rendered.setStyleSpans(0, PromptEditor.spans(r.text(), r.boundaries().starts(),
-                        new PromptTemplate(r.text()).placeholders(), n -> false));
+                // Values as the model reads them are marked like variables; unknown ones stay flagged.
+                rendered.setStyleSpans(0, PromptEditor.spans(r.text(), r.boundaries().starts(), r.values(),
+                        n -> !r.unknown().contains(n)));
             }
         }));
     }

@@ -67,8 +67,13 @@ public final class WorkbenchViewModel {
         }
     }
 
-    /** The rendered prompt of a variant with the current values. */
-    public record Rendered(String text, int tokens, TokenBoundaries boundaries, Set<String> unknown, String error) {
+    /**
+     * The rendered prompt of a variant with the current values.
+     *
+     * @param values where each variable's value (or, for an unknown one, its placeholder) landed in the text
+     */
+    public record Rendered(String text, int tokens, TokenBoundaries boundaries, Set<String> unknown,
+                           List<PromptTemplate.Placeholder> values, String error) {
     }
 
     /** A pass/fail grid cell; null in {@link Grid#cells} while the case has not run. */
@@ -202,7 +207,8 @@ public final class WorkbenchViewModel {
         try {
             v = variant.variant();
         } catch (IllegalArgumentException ex) {
-            return CompletableFuture.completedFuture(new Rendered("", 0, TokenBoundaries.NONE, Set.of(), ex.getMessage()));
+            return CompletableFuture.completedFuture(new Rendered("", 0, TokenBoundaries.NONE, Set.of(), List.of(),
+                    ex.getMessage()));
         }
         return CompletableFuture.supplyAsync(() -> {
             Set<String> unknown = new java.util.LinkedHashSet<>();
@@ -216,15 +222,63 @@ public final class WorkbenchViewModel {
             }
             PromptSuite.Prompt prompt = v.toPrompt();
             if (e == null) {
-                String text = prompt instanceof PromptSuite.TextPrompt t ? t.template().render(filled) : "";
-                return new Rendered(text, 0, TokenBoundaries.NONE, unknown,
-                        prompt instanceof PromptSuite.ChatPrompt ? "no-model" : null);
+                if (prompt instanceof PromptSuite.TextPrompt t) {
+                    String text = t.template().render(filled);
+                    return new Rendered(text, 0, TokenBoundaries.NONE, unknown,
+                            valueSpans(vals -> t.template().render(vals), filled, text), null);
+                }
+                return new Rendered("", 0, TokenBoundaries.NONE, unknown, List.of(), "no-model");
             }
             CellRunner runner = CellRunner.of(e);
             String text = runner.promptText(prompt, filled);
             int count = runner.promptTokens(text).length;
-            return new Rendered(text, count, TokenBoundaries.of(e.model().tokenizer(), text), unknown, null);
+            return new Rendered(text, count, TokenBoundaries.of(e.model().tokenizer(), text), unknown,
+                    valueSpans(vals -> runner.promptText(prompt, vals), filled, text), null);
         }, analysis);
+    }
+
+    private static final char MARK_START = '\uE000';
+    private static final char MARK_END = '\uE001';
+    private static final char MARK_NAME = '\uE100'; // + the variable's index
+
+    /**
+     * Where each value sits in the rendered text: the prompt is rendered again with every value wrapped
+     * in private-use marker characters, which the markers' positions then give. When the template
+     * changed the markers' text (so the unmarked text differs from {@code text}), nothing is marked.
+     */
+    static List<PromptTemplate.Placeholder> valueSpans(java.util.function.Function<Map<String, String>, String> render,
+                                                       Map<String, String> values, String text) {
+        List<String> names = List.copyOf(values.keySet());
+        Map<String, String> marked = new LinkedHashMap<>();
+        for (int i = 0; i < names.size(); i++) {
+            marked.put(names.get(i), "" + MARK_START + (char) (MARK_NAME + i) + values.get(names.get(i)) + MARK_END);
+        }
+        String withMarks;
+        try {
+            withMarks = render.apply(marked);
+        } catch (RuntimeException ex) {
+            return List.of();
+        }
+        List<PromptTemplate.Placeholder> spans = new ArrayList<>();
+        StringBuilder plain = new StringBuilder();
+        int start = -1;
+        String name = null;
+        for (int i = 0; i < withMarks.length(); i++) {
+            char c = withMarks.charAt(i);
+            if (c == MARK_START && i + 1 < withMarks.length()) {
+                int index = withMarks.charAt(++i) - MARK_NAME;
+                name = index >= 0 && index < names.size() ? names.get(index) : null;
+                start = plain.length();
+            } else if (c == MARK_END) {
+                if (name != null && plain.length() > start) {
+                    spans.add(new PromptTemplate.Placeholder(name, start, plain.length()));
+                }
+                name = null;
+            } else {
+                plain.append(c);
+            }
+        }
+        return plain.toString().equals(text) ? spans : List.of();
     }
 
     /** Starts a new document from a starter template. */

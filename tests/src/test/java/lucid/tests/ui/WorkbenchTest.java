@@ -102,7 +102,10 @@ class WorkbenchTest {
         waitFor(5, () -> first.userEditor().getStyleOfChar(unknownAt).contains("wb-var-unknown"));
         robot.interact(first::refreshRendered);
         Label info = robot.lookup("#wb-rendered-info").queryAs(Label.class);
-        waitFor(5, () -> info.getText().contains("name"));
+        waitFor(5, () -> info.getText().contains("name")
+                && first.renderedArea().getText().equals("Once upon a time, {{name}}"));
+        assertTrue(first.renderedArea().getStyleOfChar(first.renderedArea().getText().indexOf("{{") + 2)
+                .contains("wb-var-unknown"), "an unknown variable is flagged in the rendered prompt");
         robot.interact(() -> {
             doc.values.stream().filter(r -> r.name.equals("name")).findFirst().orElseThrow().value.set("Tom");
             DocumentModel.ColumnModel c = doc.columns.getFirst();
@@ -118,6 +121,8 @@ class WorkbenchTest {
         int promptTokens = reference.promptTokens("Once upon a time, Tom").length;
         waitFor(10, () -> first.renderedArea().getText().equals("Once upon a time, Tom")
                 && first.countLabel().getText().equals(promptTokens + " tokens"));
+        assertTrue(first.renderedArea().getStyleOfChar(first.renderedArea().getText().indexOf("Tom") + 1).contains("wb-var"),
+                "the value is marked where the model reads it");
         waitFor(5, () -> first.userEditor().boundaries().tokens() > 0);
         int[] starts = first.userEditor().boundaries().starts();
         for (int i = 1; i < starts.length; i++) {
