@@ -148,9 +148,23 @@ public final class WorkbenchWindow {
         Scene scene = new Scene(root, 1280, 860);
         if (owner != null && owner.getScene() != null) {
             scene.getStylesheets().setAll(owner.getScene().getStylesheets());
+            // Theme (the :dark state), language script and font size follow the main window, also later.
             Node ownerRoot = owner.getScene().getRoot();
             ownerRoot.getPseudoClassStates().forEach(c -> root.pseudoClassStateChanged(c, true));
-            root.setStyle(ownerRoot.getStyle());
+            javafx.collections.SetChangeListener<javafx.css.PseudoClass> follow = c -> {
+                if (c.wasAdded()) {
+                    root.pseudoClassStateChanged(c.getElementAdded(), true);
+                }
+                if (c.wasRemoved()) {
+                    root.pseudoClassStateChanged(c.getElementRemoved(), false);
+                }
+            };
+            ownerRoot.getPseudoClassStates().addListener(follow);
+            root.styleProperty().bind(ownerRoot.styleProperty());
+            stage.addEventHandler(javafx.stage.WindowEvent.WINDOW_HIDDEN, e -> {
+                ownerRoot.getPseudoClassStates().removeListener(follow);
+                root.styleProperty().unbind();
+            });
         }
         for (String css : List.of("lucid/ui/css/visualize.css", "lucid/ui/css/workbench.css")) {
             URL url = WorkbenchWindow.class.getClassLoader().getResource(css);
