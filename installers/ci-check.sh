@@ -69,11 +69,16 @@ grep -q 'glob pattern="\*.gguf"' /usr/share/mime/packages/lucid-Lucid-MimeInfo.x
 width=$(od -An -tx1 -j16 -N4 /opt/lucid/lib/Lucid.png | tr -d ' \n')
 [ "$width" = 00000200 ] || fail "the app icon is not Lucid's 512 px icon (width 0x$width)"
 
+# A scratch home for the app's runs: the user's CDS archive and conversations go there, not into root's home.
+export HOME="$work/home" XDG_DATA_HOME="$work/home/.local/share"
+mkdir -p "$HOME"
+archive="$HOME/.cache/lucid/lucid-$(dpkg-deb -f "$deb" Version | sed 's/-.*//').jsa"
+
 step "the installed app opens the model in its window (Xvfb)"
 shot="$work/window.png"
 out=$(xvfb-run -a /opt/lucid/bin/Lucid --model "$model" --screenshot "$shot" --exit 2>&1) \
   || fail "the app exited with an error: $out"
-echo "$out" | grep -qx 'lucid: model loaded: stories260k.gguf' || fail "the window did not report the loaded model: $out"
+grep -qx 'lucid: model loaded: stories260k.gguf' <<<"$out" || fail "the window did not report the loaded model: $out"
 [ "$(head -c 8 "$shot" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ] || fail "no PNG screenshot at $shot"
 echo "window: model loaded, screenshot $(stat -c %s "$shot") bytes"
 
@@ -85,9 +90,15 @@ case "$story" in
   *) fail "lucid generate printed something else" ;;
 esac
 
-step "the class-data-sharing archive is mapped"
-cds=$(JAVA_TOOL_OPTIONS="-Xshare:on -Xlog:cds=error" lucid version 2>&1) || fail "the launcher cannot start with -Xshare:on: $cds"
-if echo "$cds" | grep -q '\[error'; then fail "CDS errors: $cds"; fi
+step "the first start wrote the user's class-data-sharing archive; the next start maps it"
+[ -s "$archive" ] || fail "no CDS archive at $archive after the first start"
+classes=$(JAVA_TOOL_OPTIONS="-Xlog:class+load=info" xvfb-run -a /opt/lucid/bin/Lucid --model "$model" --exit 2>&1) \
+  || fail "the second start failed: $(echo "$classes" | tail -5)"
+from_archive=$(grep -c 'source: shared objects file (top)' <<<"$classes" || true)
+# (grep reads a here-string: `echo | grep -q` fails under pipefail when grep stops reading early.)
+grep -q 'lucid.app.DesktopApp source: shared objects file (top)' <<<"$classes" \
+  || fail "the second start did not load the app's classes from $archive ($from_archive classes did)"
+echo "second start: $from_archive classes from the user's archive $(stat -c %s "$archive") bytes"
 
 step "uninstall (dpkg --purge: nothing of the package may stay)"
 dpkg --purge lucid

@@ -111,6 +111,21 @@ record Host(String name) {
         };
     }
 
+    /**
+     * Where each user's class-data-sharing archive of the app goes, as the launcher writes it in its
+     * .cfg file: jpackage's launcher expands environment variables there (JDK 25), so this is the
+     * user's cache folder. The JVM writes the archive when the first start exits
+     * ({@code -XX:+AutoCreateSharedArchive}) and maps it on every later start.
+     */
+    String userArchive(String version) {
+        String file = "lucid-" + version + ".jsa";
+        return switch (name) {
+            case "windows" -> "$LOCALAPPDATA\\Lucid\\cache\\" + file;
+            case "macos" -> "$HOME/Library/Caches/Lucid/" + file;
+            default -> "$HOME/.cache/lucid/" + file;
+        };
+    }
+
     /** The java executable of the runtime inside an app-image. */
     Path runtimeJava(Path appImage) throws IOException {
         Path runtime = switch (name) {

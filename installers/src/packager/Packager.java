@@ -18,9 +18,10 @@ import java.util.stream.Stream;
 import java.util.zip.ZipFile;
 
 /**
- * Builds Lucid's installers from the app's module jars: a jlinked runtime that holds the JDK
- * modules, JavaFX and Lucid itself, a jpackage app-image with a class-data-sharing archive trained
- * on a real start of the window, then the host's package formats from that app-image.
+ * Builds Lucid's installers from the app's module jars: a jlinked runtime of the JDK modules the
+ * app needs (with a class-data-sharing archive of their classes), a jpackage app-image whose
+ * launcher runs the app's jars from its module path and has each user's first start archive the
+ * app's classes too, then the host's package formats from that app-image.
  *
  * <p>Run by the {@code installers} Maven profile (see installers/README.md), as a Java source
  * program so that one code path serves Linux, Windows and macOS hosts:
@@ -198,6 +199,17 @@ public final class Packager {
         for (String option : JVM_OPTIONS) {
             args.addAll(List.of("--java-options", option));
         }
+        // Class-data sharing of the app's own classes: the JVM cannot use an archive made at build
+        // time once the app's jars are installed elsewhere (it checks the module path's locations), so
+        // each user's first start writes one into their cache folder. lucid.cds.archive tells the app
+        // to create that folder (the JVM does not) and to keep the archive one of the window's starts.
+        String archive = host.userArchive(version);
+        args.addAll(List.of("--java-options", "-XX:+AutoCreateSharedArchive",
+                "--java-options", "-XX:SharedArchiveFile=" + archive,
+                "--java-options", "-Dlucid.cds.archive=" + archive,
+                // Writing the archive logs a warning per class it cannot take, on stdout, where a
+                // command-line run's output goes: the archive is a cache, its log is not the user's business.
+                "--java-options", "-Xlog:cds*=off,aot*=off"));
         // ui-resources holds only resources, so no module requires it: resolve every module shipped.
         args.addAll(List.of("--java-options", "--add-modules=ALL-MODULE-PATH"));
         if (host.isWindows()) {

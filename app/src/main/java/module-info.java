@@ -10,6 +10,7 @@ module lucid.app {
     requires org.fxmisc.richtext;
     requires org.xerial.sqlitejdbc;
     requires java.sql;
+    requires java.desktop;
     requires org.commonmark;
     requires org.commonmark.ext.gfm.tables;
     requires com.fasterxml.jackson.databind;

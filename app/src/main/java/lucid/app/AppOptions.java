@@ -12,7 +12,8 @@ import java.util.List;
  * @param exit       automation: quit once done
  * @param theme      automation for screenshots: a theme name (e.g. primer-dark), saved like a user's choice
  * @param language   automation for screenshots: en or zh-CN, saved like a user's choice
- * @param openView   automation for screenshots: after the reply, open this lab view of it (probs or attention) and
+ * @param openView   automation for screenshots: after the reply, open this lab view of it (probs, attention,
+ *                   attention-text, model-grid, lens, or attribution, which explains the reply's last token) and
  *                   snapshot that window instead
  * @param openWorkbench automation: open the prompt workbench (snapshot it instead of the main window), with this
  *                      suite file imported; "" for the workbench as it starts

@@ -42,6 +42,11 @@ public final class DesktopApp extends Application {
         }
         window = new MainWindow(ctx, stage);
         stage.show();
+        // macOS hands a double-clicked model over as an event, also while the app runs.
+        OpenFileEvents.deliverTo(file -> {
+            ctx.models().load(file);
+            stage.toFront();
+        });
         if (options.automated()) {
             ctx.models().problemProperty().subscribe(p -> {
                 if (p != null) {
@@ -141,8 +146,15 @@ public final class DesktopApp extends Application {
         return switch (options.openView()) {
             case "probs" -> window.chat().openProbabilities(reply);
             case "attention" -> window.chat().openAttention(reply);
+            case "attention-text" -> window.chat().openAttentionText(reply);
+            case "model-grid" -> window.chat().openModelGrid(reply);
+            case "lens" -> window.chat().openLens(reply);
+            // The reply's last token is explained right away, so the screenshot shows shading.
+            case "attribution" -> reply.probabilitiesProperty().get() == null ? null
+                    : window.chat().openAttribution(reply, reply.probabilitiesProperty().get().sequence().length - 1);
             default -> {
-                System.err.println("lucid: unknown view " + options.openView() + " (known: probs, attention)");
+                System.err.println("lucid: unknown view " + options.openView()
+                        + " (known: probs, attention, attention-text, model-grid, lens, attribution)");
                 yield null;
             }
         };
@@ -150,6 +162,7 @@ public final class DesktopApp extends Application {
 
     @Override
     public void stop() {
+        OpenFileEvents.reset();
         if (ctx != null) {
             ctx.close();
         }

@@ -20,7 +20,11 @@ public final class Main {
     public static void main(String[] args) {
         Cli cli = Cli.standard();
         List<String> argv = Arrays.asList(args);
+        SharedArchive archive = SharedArchive.fromSystemProperty();
         if (!argv.isEmpty() && cli.isCommand(argv.getFirst())) {
+            if (archive != null) {
+                archive.beforeCommandLine();
+            }
             // UTF-8 whatever the platform's default, so Chinese text and emoji survive pipes.
             PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), false, StandardCharsets.UTF_8);
             PrintStream err = new PrintStream(new FileOutputStream(FileDescriptor.err), true, StandardCharsets.UTF_8);
@@ -28,6 +32,10 @@ public final class Main {
             out.flush();
             System.exit(code);
         }
+        if (archive != null) {
+            archive.beforeWindow();
+        }
+        OpenFileEvents.listen();
         DesktopApp.launchWith(openedFile(args));
     }
 

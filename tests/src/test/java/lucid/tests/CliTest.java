@@ -52,6 +52,25 @@ class CliTest {
     }
 
     @Test
+    void aTokenizerThatCannotMatchTheModelsOwnIsReported(@TempDir Path dir) throws IOException {
+        // The gpt-2 vocabulary, renamed to a pre-tokenizer Lucid does not know: the default split is
+        // used and the command says so on stderr, leaving stdout to the ids.
+        Path file = dir.resolve("vocab-unknown-pre.gguf");
+        try (var source = lucid.engine.gguf.GgufFile.open(SharedFixtures.file("models/vocab-only/ggml-vocab-gpt-2.gguf"))) {
+            new lucid.engine.gguf.GgufWriter().putAll(source.metadata())
+                    .putString("tokenizer.ggml.pre", "brand-new-model").write(file);
+        }
+        Run r = lucid("tokenize", "--model", file.toString(), "--text", "Hello world", "--json");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().contains("lucid: warning:") && r.err().contains("brand-new-model"), r.err());
+        assertTrue(r.out().startsWith("{\"ids\":"), r.out());
+
+        Run known = lucid("tokenize", "--model", SharedFixtures.file("models/vocab-only/ggml-vocab-gpt-2.gguf").toString(),
+                "--text", "Hello world");
+        assertFalse(known.err().contains("warning"), known.err());
+    }
+
+    @Test
     void stopStringEndsGenerationAndIsNotPrinted() {
         Run r = lucid("generate", "--model", stories(), "--prompt", "Once upon a time", "--temp", "0",
                 "--stop", "Lily", "--threads", "1");

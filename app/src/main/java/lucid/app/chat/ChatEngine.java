@@ -131,11 +131,23 @@ public final class ChatEngine implements AutoCloseable {
 
     /**
      * As {@link #generate(int[], SamplingParams, int, Consumer)}, and when {@code probabilities} is
-     * not null it receives each generated token's probability, rank, entropy and top
-     * {@value #RECORDED_ALTERNATIVES} alternatives, on the generating thread.
+     * not null it receives each generated token's probability, rank, entropy, top
+     * {@value #RECORDED_ALTERNATIVES} alternatives and every sampler stage, on the generating thread.
+     */
+    public GenerationResult generate(int[] prompt, SamplingParams params, int context,
+                                     Consumer<GenerationEvent> listener, Consumer<TokenProbability> probabilities) {
+        return generate(prompt, params, context, listener, probabilities, prompt.length);
+    }
+
+    /**
+     * As above, and the prompt tokens from {@code recordFrom} on are recorded too (as not generated):
+     * a branch that continues a reply from a token the user picked passes the reply's earlier tokens
+     * and the picked one as prompt, and gets the picked token's probability under the same context.
+     * The cached prefix is reused up to the token before {@code recordFrom}, whose logits are needed.
      */
     public synchronized GenerationResult generate(int[] prompt, SamplingParams params, int context,
-                                     Consumer<GenerationEvent> listener, Consumer<TokenProbability> probabilities) {
+                                                  Consumer<GenerationEvent> listener,
+                                                  Consumer<TokenProbability> probabilities, int recordFrom) {
         int ctx = effectiveContext(context);
         if (session == null || session.contextLength() != ctx) {
             session = model.newSession(ctx);
@@ -145,24 +157,40 @@ public final class ChatEngine implements AutoCloseable {
         while (common < cached.length && common < prompt.length && cached[common] == prompt[common]) {
             common++;
         }
-        if (common == prompt.length) {
-            common--; // the last prompt token must go through the model again to give logits
-        }
+        // The last prompt token must go through the model again to give logits; so must the one
+        // before the first recorded prompt token.
+        common = Math.min(common, Math.max(0, Math.min(prompt.length, recordFrom) - 1));
         session.rewind(cached.length - common);
         session.clearCancel();
         if (cancelRequested) {
             session.cancel();
         }
         try {
+            int start = common;
+            if (probabilities != null && recordFrom < prompt.length && recordFrom - 1 > common) {
+                // What comes before the recorded tokens needs no logits at every position.
+                session.prefill(Arrays.copyOfRange(prompt, common, recordFrom - 1));
+                start = recordFrom - 1;
+            }
             Generator generator = new Generator(session);
             if (probabilities != null) {
-                generator.recordGeneratedProbabilities(new Distribution(model.tokenizer(), RECORDED_ALTERNATIVES), false, p -> {
-                    if (p.generated()) {
+                Distribution distribution = new Distribution(model.tokenizer(), RECORDED_ALTERNATIVES);
+                Consumer<TokenProbability> sink = p -> {
+                    if (p.generated() || p.position() >= recordFrom) {
                         probabilities.accept(p);
                     }
-                });
+                };
+                if (recordFrom < prompt.length) {
+                    generator.recordProbabilities(distribution, true, sink);
+                } else {
+                    generator.recordGeneratedProbabilities(distribution, true, sink);
+                }
             }
-            return generator.generate(Arrays.copyOfRange(prompt, common, prompt.length), params, listener);
+            return generator.generate(Arrays.copyOfRange(prompt, start, prompt.length), params, listener);
+        } catch (java.util.concurrent.CancellationException e) {
+            // Cancelled while the prefix before the recorded tokens was prefilled: nothing generated.
+            return new GenerationResult(new int[0], "", lucid.engine.inference.StopReason.CANCELLED,
+                    new lucid.engine.inference.Timings(0, 0, 0, 0, -1));
         } finally {
             cancelRequested = false;
         }

@@ -27,7 +27,9 @@ import org.kordamp.ikonli.javafx.FontIcon;
 
 import lucid.app.settings.Messages;
 import lucid.app.visualize.AttentionWindow;
+import lucid.app.visualize.AttributionWindow;
 import lucid.app.visualize.LabWindow;
+import lucid.app.visualize.LogitLensWindow;
 import lucid.app.visualize.TokenProbabilityWindow;
 
 /**
@@ -61,7 +63,8 @@ public final class ChatView {
         if (p == null) {
             return null;
         }
-        return TokenProbabilityWindow.open(root.getScene() == null ? null : root.getScene().getWindow(), messages, p);
+        return TokenProbabilityWindow.open(root.getScene() == null ? null : root.getScene().getWindow(), messages, p,
+                (index, tokenId) -> vm.branchFrom(item, index, tokenId));
     }
 
     /**
@@ -76,6 +79,63 @@ public final class ChatView {
         }
         return AttentionWindow.open(root.getScene() == null ? null : root.getScene().getWindow(), messages, e.model(),
                 p.sequence(), inspection, javafx.application.Platform::runLater);
+    }
+
+    /** Opens the text view of attention over a reply and its prompt, from the reply's last token. */
+    public LabWindow openAttentionText(MessageItem item) {
+        ReplyProbabilities p = item.probabilitiesProperty().get();
+        ChatEngine e = vm.engineProperty().get();
+        if (p == null || e == null) {
+            return null;
+        }
+        int[] tokens = p.sequence();
+        return lucid.app.visualize.AttentionTextWindow.open(root.getScene() == null ? null : root.getScene().getWindow(),
+                messages, e.model(), tokens, tokens.length - 1, inspection, javafx.application.Platform::runLater);
+    }
+
+    /** Opens the model view (every layer × head) over a reply and its prompt. */
+    public LabWindow openModelGrid(MessageItem item) {
+        ReplyProbabilities p = item.probabilitiesProperty().get();
+        ChatEngine e = vm.engineProperty().get();
+        if (p == null || e == null) {
+            return null;
+        }
+        return lucid.app.visualize.ModelGridWindow.open(root.getScene() == null ? null : root.getScene().getWindow(),
+                messages, e.model(), p.sequence(), inspection, javafx.application.Platform::runLater, null);
+    }
+
+    /**
+     * Opens the logit lens over a reply and the prompt before it (for replies whose tokens were
+     * recorded in this run); null otherwise.
+     */
+    public LabWindow openLens(MessageItem item) {
+        ReplyProbabilities p = item.probabilitiesProperty().get();
+        ChatEngine e = vm.engineProperty().get();
+        if (p == null || e == null) {
+            return null;
+        }
+        return LogitLensWindow.open(root.getScene() == null ? null : root.getScene().getWindow(),
+                messages, e.model(), p.sequence(), inspection, javafx.application.Platform::runLater);
+    }
+
+    /** Opens the attribution view of a reply with nothing selected yet; null as for {@link #openLens}. */
+    public LabWindow openAttribution(MessageItem item) {
+        return openAttribution(item, -1);
+    }
+
+    /**
+     * Opens the attribution view of a reply, explaining the reply token at {@code target} (a position
+     * in the prompt-and-reply sequence) right away, or nothing yet for -1.
+     */
+    public LabWindow openAttribution(MessageItem item, int target) {
+        ReplyProbabilities p = item.probabilitiesProperty().get();
+        ChatEngine e = vm.engineProperty().get();
+        if (p == null || e == null) {
+            return null;
+        }
+        return AttributionWindow.open(root.getScene() == null ? null : root.getScene().getWindow(),
+                messages, e.model(), p.sequence(), p.prompt().length, target, inspection,
+                javafx.application.Platform::runLater);
     }
 
     public Node node() {
@@ -133,9 +193,23 @@ public final class ChatView {
             public void showAttention(MessageItem item) {
                 openAttention(item);
             }
+
+            @Override
+            public void showLens(MessageItem item) {
+                openLens(item);
+            }
+
+            @Override
+            public void showAttribution(MessageItem item) {
+                openAttribution(item);
+            }
         }));
         Label empty = new Label();
-        empty.textProperty().bind(messages.bind("chat.empty"));
+        // Without a model the first step is loading one; with one, typing.
+        javafx.beans.binding.StringBinding noModel = messages.bind("chat.empty");
+        javafx.beans.binding.StringBinding ready = messages.bind("chat.empty.ready");
+        empty.textProperty().bind(javafx.beans.binding.Bindings.when(vm.engineProperty().isNull())
+                .then(noModel).otherwise(ready));
         empty.getStyleClass().add("chat-empty");
         list.setPlaceholder(empty);
 

@@ -155,7 +155,7 @@ public final class ChatViewModel {
         long parent = messages.isEmpty() ? 0 : messages.getLast().id();
         StoredMessage user = store.addMessage(c.id(), parent, Role.USER, text, true);
         input.set("");
-        startReply(c.id(), user.id(), false);
+        startReply(c.id(), user.id(), false, null);
     }
 
     /** Esc: ends the running reply; what was written so far is kept. */
@@ -172,7 +172,80 @@ public final class ChatViewModel {
         if (generating.get() || c == null || engine.get() == null) {
             return;
         }
-        startReply(c.id(), item.role() == Role.ASSISTANT ? item.parentId() : item.id(), false);
+        startReply(c.id(), item.role() == Role.ASSISTANT ? item.parentId() : item.id(), false, null);
+    }
+
+    /**
+     * A new sibling of {@code reply} that keeps its first {@code tokenIndex} tokens, puts token
+     * {@code tokenId} (an alternative the model considered there) in place of the next, and lets the
+     * model continue from it, streaming like any reply. The tokens are used as recorded, never
+     * tokenized again, and the engine's cached prefix is reused. Needs the reply's probabilities.
+     *
+     * @return whether the branch was started
+     */
+    public boolean branchFrom(MessageItem reply, int tokenIndex, int tokenId) {
+        Conversation c = list.selectedProperty().get();
+        ChatEngine e = engine.get();
+        ReplyProbabilities p = reply.probabilitiesProperty().get();
+        if (generating.get() || c == null || e == null || p == null || reply.role() != Role.ASSISTANT
+                || tokenIndex < 0 || tokenIndex >= p.tokens().size()
+                || tokenId < 0 || tokenId >= e.model().config().vocabSize()) {
+            return false;
+        }
+        var tokenizer = e.model().tokenizer();
+        int[] tokens = java.util.Arrays.copyOf(p.prompt(), p.prompt().length + tokenIndex + 1);
+        var decoder = new lucid.engine.tokenizer.Utf8StreamDecoder();
+        StringBuilder text = new StringBuilder();
+        for (int i = 0; i < tokenIndex; i++) {
+            int id = p.tokens().get(i).id();
+            tokens[p.prompt().length + i] = id;
+            text.append(decoder.feed(tokenizer.tokenPiece(id, false)));
+        }
+        tokens[tokens.length - 1] = tokenId;
+        List<lucid.engine.inspect.TokenProbability> before = new ArrayList<>(p.tokens().subList(0, tokenIndex));
+        if (tokenizer.vocabulary().isEndOfGeneration(tokenId)) {
+            // Picking "end here": the branch is the prefix; the end token's record is the alternative
+            // as the model gave it at that point.
+            text.append(decoder.flush());
+            before.add(picked(p.tokens().get(tokenIndex), tokenId));
+            StoredMessage m = store.addMessage(c.id(), reply.parentId(), Role.ASSISTANT, text.toString(), false);
+            store.finishMessage(m.id(), text.toString(), null);
+            ReplyProbabilities branch = new ReplyProbabilities(p.prompt(), before);
+            store.saveProbabilities(m.id(), branch);
+            probabilities.put(m.id(), branch);
+            list.refresh();
+            reload();
+            return true;
+        }
+        text.append(decoder.feed(tokenizer.tokenPiece(tokenId, false)));
+        startReply(c.id(), reply.parentId(), false,
+                new Continuation(p.prompt(), tokens, p.prompt().length + tokenIndex, text.toString(), before));
+        return true;
+    }
+
+    /** The record of token {@code id} taken from the alternatives listed at {@code at}'s position. */
+    private static lucid.engine.inspect.TokenProbability picked(lucid.engine.inspect.TokenProbability at, int id) {
+        for (int r = 0; r < at.top().size(); r++) {
+            var a = at.top().get(r);
+            if (a.id() == id) {
+                return new lucid.engine.inspect.TokenProbability(at.position(), id, a.piece(), a.prob(),
+                        Math.log(a.prob()), r, at.entropy(), at.top(), false, null);
+            }
+        }
+        throw new IllegalArgumentException("token " + id + " is not among the alternatives at " + at.position());
+    }
+
+    /**
+     * A reply that continues a sibling's prefix instead of starting fresh.
+     *
+     * @param prompt     the prompt the sibling answered
+     * @param tokens     that prompt, the kept reply tokens and the picked one
+     * @param recordFrom the picked token's index in {@code tokens}: it and what follows are recorded
+     * @param text       the text of the kept tokens and the picked one
+     * @param before     the sibling's records of the kept tokens
+     */
+    private record Continuation(int[] prompt, int[] tokens, int recordFrom, String text,
+                                List<lucid.engine.inspect.TokenProbability> before) {
     }
 
     /** Saves {@code text} as a new sibling of {@code item}; an edited user message gets a fresh reply. */
@@ -183,7 +256,7 @@ public final class ChatViewModel {
         }
         StoredMessage m = store.addMessage(c.id(), item.parentId(), item.role(), text.strip(), true);
         if (item.role() == Role.USER && engine.get() != null) {
-            startReply(c.id(), m.id(), false);
+            startReply(c.id(), m.id(), false, null);
         } else {
             reload();
         }
@@ -238,7 +311,7 @@ public final class ChatViewModel {
         overflow.set(null);
         Conversation c = list.selectedProperty().get();
         if (c != null && choice == OverflowChoice.TRUNCATE_OLDEST) {
-            startReply(c.id(), pendingParent, true);
+            startReply(c.id(), pendingParent, true, null);
         }
     }
 
@@ -262,15 +335,28 @@ public final class ChatViewModel {
         Conversation fresh = store.conversation(c.id()).orElse(c);
         settings.set(fresh.settings());
         tree = new ConversationTree(store.messages(c.id()));
+        java.util.Set<Long> recorded = store.messagesWithProbabilities(c.id());
         List<MessageItem> items = new ArrayList<>();
         for (StoredMessage m : tree.path(fresh.activeLeaf())) {
             List<StoredMessage> sib = tree.siblings(m);
             MessageItem item = new MessageItem(m, sib.indexOf(m), sib.size());
-            item.probabilitiesProperty().set(probabilities.get(m.id()));
+            item.probabilitiesProperty().set(probabilities(m.id(), recorded));
             items.add(item);
         }
         messages.setAll(items);
         refreshContext();
+    }
+
+    /** A reply's probabilities: from memory when this run has them, else as the database kept them. */
+    private ReplyProbabilities probabilities(long messageId, java.util.Set<Long> recorded) {
+        ReplyProbabilities p = probabilities.get(messageId);
+        if (p == null && recorded.contains(messageId)) {
+            p = store.probabilities(messageId).orElse(null);
+            if (p != null) {
+                probabilities.put(messageId, p);
+            }
+        }
+        return p;
     }
 
     private List<PromptFormat.Turn> turnsUpTo(long leaf, ConversationSettings s) {
@@ -316,12 +402,13 @@ public final class ChatViewModel {
         });
     }
 
-    private void startReply(long conversationId, long parentId, boolean truncate) {
+    private void startReply(long conversationId, long parentId, boolean truncate, Continuation continuation) {
         ChatEngine e = engine.get();
         ConversationSettings s = settings.get();
         tree = new ConversationTree(store.messages(conversationId));
         List<PromptFormat.Turn> turns = turnsUpTo(parentId, s);
-        StoredMessage reply = store.addMessage(conversationId, parentId, Role.ASSISTANT, "", false);
+        String start = continuation == null ? "" : continuation.text();
+        StoredMessage reply = store.addMessage(conversationId, parentId, Role.ASSISTANT, start, false);
         list.refresh();
         reload();
         MessageItem item = messages.getLast();
@@ -333,7 +420,7 @@ public final class ChatViewModel {
         AtomicInteger generated = new AtomicInteger();
         long started = System.nanoTime();
         java.util.concurrent.atomic.AtomicLong firstToken = new java.util.concurrent.atomic.AtomicLong(-1);
-        StringBuilder shown = new StringBuilder();
+        StringBuilder shown = new StringBuilder(start);
         TokenPump pump = new TokenPump(fx, timer, text -> {
             shown.append(text);
             item.contentProperty().set(shown.toString());
@@ -348,7 +435,8 @@ public final class ChatViewModel {
         worker.execute(() -> {
             ChatEngine.Prompt prompt;
             try {
-                prompt = e.prompt(turns, ctx, reserve(s, ctx), truncate || s.overflow() == OverflowPolicy.TRUNCATE_OLDEST);
+                prompt = continuation != null ? new ChatEngine.Prompt(continuation.prompt(), 0, 0)
+                        : e.prompt(turns, ctx, reserve(s, ctx), truncate || s.overflow() == OverflowPolicy.TRUNCATE_OLDEST);
             } catch (RuntimeException ex) { // a chat template that refuses the conversation
                 store.deleteMessages(List.of(reply.id()));
                 store.setActiveLeaf(conversationId, parentId);
@@ -373,16 +461,21 @@ public final class ChatViewModel {
                 });
                 return;
             }
-            fx.execute(() -> {
-                systemTokens.set(prompt.systemTokens());
-                historyTokens.set(prompt.historyTokens());
-            });
-            StringBuilder text = new StringBuilder();
+            if (continuation == null) {
+                fx.execute(() -> {
+                    systemTokens.set(prompt.systemTokens());
+                    historyTokens.set(prompt.historyTokens());
+                });
+            }
+            StringBuilder text = new StringBuilder(start);
             long[] lastSave = {System.currentTimeMillis()};
             GenerationResult result;
-            List<lucid.engine.inspect.TokenProbability> recorded = new ArrayList<>();
+            List<lucid.engine.inspect.TokenProbability> recorded =
+                    new ArrayList<>(continuation == null ? List.of() : continuation.before());
+            int[] input = continuation == null ? prompt.tokens() : continuation.tokens();
+            int recordFrom = continuation == null ? input.length : continuation.recordFrom();
             try {
-                result = e.generate(prompt.tokens(), s.sampling(), ctx, event -> {
+                result = e.generate(input, s.sampling(), ctx, event -> {
                     String delta = switch (event) {
                         case GenerationEvent.TokenGenerated t -> {
                             if (generated.incrementAndGet() == 1) {
@@ -403,7 +496,7 @@ public final class ChatViewModel {
                         store.updateContent(reply.id(), text.toString());
                         lastSave[0] = now;
                     }
-                }, recorded::add);
+                }, recorded::add, recordFrom);
             } catch (RuntimeException ex) {
                 store.finishMessage(reply.id(), text.toString(), null);
                 fx.execute(() -> {
@@ -416,13 +509,20 @@ public final class ChatViewModel {
                 return;
             }
             MessageStats stats = MessageStats.of(result.timings(), result.reason());
-            store.finishMessage(reply.id(), result.text(), stats);
+            String full = start + result.text();
+            store.finishMessage(reply.id(), full, stats);
             ReplyProbabilities replyProbabilities = new ReplyProbabilities(prompt.tokens(), recorded);
+            try {
+                store.saveProbabilities(reply.id(), replyProbabilities);
+            } catch (ConversationStore.StoreException ex) {
+                // The reply is saved; only its probabilities will be missing after a restart.
+                System.err.println("lucid: " + ex.getMessage());
+            }
             fx.execute(() -> {
                 pump.drain();
                 probabilities.put(reply.id(), replyProbabilities);
                 item.probabilitiesProperty().set(replyProbabilities);
-                item.contentProperty().set(result.text());
+                item.contentProperty().set(full);
                 item.statsProperty().set(stats);
                 item.streamingProperty().set(false);
                 replyTokens.set(result.timings().generatedTokens());

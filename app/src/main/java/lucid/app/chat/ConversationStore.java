@@ -28,7 +28,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  * conversations(id, title, pinned, created_at, last_used_at, active_leaf, settings JSON, deleted_at)
  * messages(id, conversation_id, parent_id (0 = root), role, content, created_at, complete, stats JSON)
  * settings(key, value)
+ * message_probabilities(message_id → messages(id), data: gzipped JSON of ReplyProbabilities)
  * </pre>
+ * Tables added after the first release are created when missing, so an older database opens as is
+ * (its replies simply have no recorded probabilities).
  * A deleted conversation keeps its rows with {@code deleted_at} set until the undo window passes.
  */
 public final class ConversationStore implements AutoCloseable {
@@ -61,6 +64,10 @@ public final class ConversationStore implements AutoCloseable {
                           created_at INTEGER NOT NULL, complete INTEGER NOT NULL, stats TEXT)""");
                 s.execute("CREATE INDEX IF NOT EXISTS messages_by_conversation ON messages(conversation_id)");
                 s.execute("CREATE TABLE IF NOT EXISTS settings(key TEXT PRIMARY KEY, value TEXT NOT NULL)");
+                s.execute("""
+                        CREATE TABLE IF NOT EXISTS message_probabilities(
+                          message_id INTEGER PRIMARY KEY REFERENCES messages(id) ON DELETE CASCADE,
+                          data BLOB NOT NULL)""");
             }
         } catch (java.io.IOException e) {
             throw new UncheckedIOException(e);
@@ -235,6 +242,54 @@ public final class ConversationStore implements AutoCloseable {
             } catch (SQLException ignored) {
                 // The connection is broken; the next statement reports it.
             }
+        }
+    }
+
+    /** Keeps the token probabilities recorded while a reply was generated (replacing earlier ones). */
+    public synchronized void saveProbabilities(long messageId, ReplyProbabilities probabilities) {
+        try (PreparedStatement p = db.prepareStatement("INSERT INTO message_probabilities(message_id, data) VALUES (?, ?) "
+                + "ON CONFLICT(message_id) DO UPDATE SET data = excluded.data")) {
+            p.setLong(1, messageId);
+            p.setBytes(2, ReplyProbabilitiesCodec.encode(probabilities));
+            p.executeUpdate();
+        } catch (SQLException e) {
+            throw new StoreException("cannot save the probabilities of message " + messageId, e);
+        }
+    }
+
+    /** The probabilities kept for a message; empty when none were (or they cannot be read any more). */
+    public synchronized Optional<ReplyProbabilities> probabilities(long messageId) {
+        try (PreparedStatement p = db.prepareStatement("SELECT data FROM message_probabilities WHERE message_id = ?")) {
+            p.setLong(1, messageId);
+            try (ResultSet r = p.executeQuery()) {
+                if (!r.next()) {
+                    return Optional.empty();
+                }
+                try {
+                    return Optional.of(ReplyProbabilitiesCodec.decode(r.getBytes(1)));
+                } catch (IllegalArgumentException damaged) {
+                    return Optional.empty(); // the message itself still opens
+                }
+            }
+        } catch (SQLException e) {
+            throw new StoreException("cannot read the probabilities of message " + messageId, e);
+        }
+    }
+
+    /** Ids of the messages of a conversation that have probabilities kept. */
+    public synchronized java.util.Set<Long> messagesWithProbabilities(long conversationId) {
+        try (PreparedStatement p = db.prepareStatement("SELECT m.id FROM messages m JOIN message_probabilities p "
+                + "ON p.message_id = m.id WHERE m.conversation_id = ?")) {
+            p.setLong(1, conversationId);
+            java.util.Set<Long> out = new java.util.HashSet<>();
+            try (ResultSet r = p.executeQuery()) {
+                while (r.next()) {
+                    out.add(r.getLong(1));
+                }
+            }
+            return out;
+        } catch (SQLException e) {
+            throw new StoreException("cannot list recorded messages", e);
         }
     }
 

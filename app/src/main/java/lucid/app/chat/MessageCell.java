@@ -45,6 +45,10 @@ final class MessageCell extends ListCell<MessageItem> {
         void showProbabilities(MessageItem item);
 
         void showAttention(MessageItem item);
+
+        void showLens(MessageItem item);
+
+        void showAttribution(MessageItem item);
     }
 
     private final Messages messages;
@@ -62,6 +66,8 @@ final class MessageCell extends ListCell<MessageItem> {
     private final Button delete;
     private final Button probabilities;
     private final Button attention;
+    private final Button lens;
+    private final Button attribution;
     private final HBox branchBox;
     private final VBox root;
     private final List<Subscription> bindings = new ArrayList<>();
@@ -77,6 +83,8 @@ final class MessageCell extends ListCell<MessageItem> {
         delete = iconButton(Feather.TRASH_2, "message.delete");
         probabilities = iconButton(Feather.BAR_CHART_2, "message.probabilities");
         attention = iconButton(Feather.GRID, "message.attention");
+        lens = iconButton(Feather.LAYERS, "message.lens");
+        attribution = iconButton(Feather.CROSSHAIR, "message.attribution");
         branchBox = new HBox(2, previous, branch, next);
         getStyleClass().add("message-cell");
         setContentDisplay(ContentDisplay.GRAPHIC_ONLY);
@@ -88,7 +96,8 @@ final class MessageCell extends ListCell<MessageItem> {
         body.setOnCopy(this.actions::copy);
         Region spacer = new Region();
         HBox.setHgrow(spacer, Priority.ALWAYS);
-        HBox footer = new HBox(6, branchBox, stats, streaming, spacer, probabilities, attention, copy, edit, regenerate, delete);
+        HBox footer = new HBox(6, branchBox, stats, streaming, spacer, probabilities, attention, lens, attribution,
+                copy, edit, regenerate, delete);
         footer.setAlignment(Pos.CENTER_LEFT);
         footer.getStyleClass().add("message-footer");
         root = new VBox(4, role, body, footer);
@@ -104,6 +113,8 @@ final class MessageCell extends ListCell<MessageItem> {
         delete.setOnAction(e -> actions.delete(getItem()));
         probabilities.setOnAction(e -> actions.showProbabilities(getItem()));
         attention.setOnAction(e -> actions.showAttention(getItem()));
+        lens.setOnAction(e -> actions.showLens(getItem()));
+        attribution.setOnAction(e -> actions.showAttribution(getItem()));
     }
 
     private Button iconButton(Feather icon, String tooltipKey) {
@@ -159,6 +170,11 @@ final class MessageCell extends ListCell<MessageItem> {
         attention.visibleProperty().unbind();
         attention.visibleProperty().bind(item.probabilitiesProperty().isNotNull());
         attention.managedProperty().bind(attention.visibleProperty());
+        for (Button b : List.of(lens, attribution)) {
+            b.visibleProperty().unbind();
+            b.visibleProperty().bind(item.probabilitiesProperty().isNotNull());
+            b.managedProperty().bind(b.visibleProperty());
+        }
         setGraphic(root);
     }
 

@@ -56,6 +56,7 @@ final class BenchCommand implements Command {
         }
         try (Engine engine = Engine.create(CommonOptions.threads(args));
              LoadedModel model = engine.load(args.existingFile("model"))) {
+            CommonOptions.warnAbout(model.tokenizer(), ctx.err());
             Benchmark.Result r = Benchmark.run(model, settings);
             if (args.flag("json")) {
                 ctx.out().println(new Json().beginObject()

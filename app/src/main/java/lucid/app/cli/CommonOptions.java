@@ -23,6 +23,16 @@ final class CommonOptions {
     }
 
     /** A token's bytes as text; a piece that is part of a multi-byte character shows as U+FFFD. */
+    /**
+     * Says on stderr what the tokenizer could not do as the model's own would (an unknown
+     * pre-tokenizer, say): the ids, and so everything after them, may then differ from llama.cpp's.
+     */
+    static void warnAbout(lucid.engine.tokenizer.Tokenizer tokenizer, java.io.PrintStream err) {
+        for (String w : tokenizer.warnings()) {
+            err.println("lucid: warning: " + w);
+        }
+    }
+
     static String pieceText(byte[] piece) {
         return new String(piece, StandardCharsets.UTF_8);
     }

@@ -30,6 +30,7 @@ final class DetokenizeCommand implements Command {
         int[] ids = parseIds(args.string("ids", ""));
         try (GgufFile file = GgufFile.open(args.existingFile("model"))) {
             Tokenizer tokenizer = Tokenizer.fromGguf(file.metadata());
+            CommonOptions.warnAbout(tokenizer, ctx.err());
             int vocab = tokenizer.vocabulary().size();
             for (int id : ids) {
                 if (id < 0 || id >= vocab) {

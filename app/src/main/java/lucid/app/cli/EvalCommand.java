@@ -37,6 +37,7 @@ final class EvalCommand implements Command {
         PromptSuite suite = SuiteYaml.read(args.existingFile("suite"));
         try (Engine engine = Engine.create(CommonOptions.threads(args));
              LoadedModel model = engine.load(args.existingFile("model"))) {
+            CommonOptions.warnAbout(model.tokenizer(), ctx.err());
             boolean json = args.flag("json");
             SuiteRunner.SuiteResult result = new SuiteRunner(model, ChatPrompts.renderer(model, ctx.err()))
                     .run(suite, json ? null : r -> printCase(ctx, r), null);

@@ -68,6 +68,7 @@ final class GenerateCommand implements Command {
         }
         try (Engine engine = Engine.create(CommonOptions.threads(args));
              LoadedModel model = engine.load(args.existingFile("model"))) {
+            CommonOptions.warnAbout(model.tokenizer(), ctx.err());
             int ctxLen = args.integer("ctx", Math.min(4096, model.config().contextLength()));
             if (ctxLen < 1) {
                 throw new UsageException("--ctx must be positive");

@@ -58,6 +58,7 @@ final class InspectCommand implements Command {
         }
         try (Engine engine = Engine.create(CommonOptions.threads(args));
              LoadedModel model = engine.load(args.existingFile("model"))) {
+            CommonOptions.warnAbout(model.tokenizer(), ctx.err());
             int[] prompt = model.tokenizer().encode(args.string("prompt", ""), true, false);
             if (prompt.length < 1) {
                 throw new UsageException("the prompt has no tokens");

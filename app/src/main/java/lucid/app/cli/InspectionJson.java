@@ -43,6 +43,9 @@ public final class InspectionJson {
                     for (SamplerStage stage : s.stages()) {
                         j.beginObject().field("name", stage.name()).field("candidates", stage.candidates())
                                 .field("entropy", stage.entropy());
+                        if (!Double.isNaN(stage.prob())) {
+                            j.field("prob", stage.prob()).field("rank", stage.rank());
+                        }
                         alternatives(j.name("top"), stage.top());
                         j.endObject();
                     }

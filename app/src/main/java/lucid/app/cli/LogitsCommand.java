@@ -32,6 +32,7 @@ final class LogitsCommand implements Command {
     public int run(ParsedArgs args, CliContext ctx) throws Exception {
         try (Engine engine = Engine.create(CommonOptions.threads(args));
              LoadedModel model = engine.load(args.existingFile("model"))) {
+            CommonOptions.warnAbout(model.tokenizer(), ctx.err());
             int[] tokens = model.tokenizer().encode(args.string("prompt", ""), true, false);
             if (tokens.length == 0) {
                 throw new UsageException("the prompt has no tokens");

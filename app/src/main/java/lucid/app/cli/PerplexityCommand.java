@@ -33,6 +33,7 @@ final class PerplexityCommand implements Command {
         int n = args.integer("ctx", 512);
         try (Engine engine = Engine.create(CommonOptions.threads(args));
              LoadedModel model = engine.load(args.existingFile("model"))) {
+            CommonOptions.warnAbout(model.tokenizer(), ctx.err());
             long start = System.nanoTime();
             Perplexity.Result r = Perplexity.compute(model, text, n,
                     done -> ctx.err().printf("chunk %d done%n", done));

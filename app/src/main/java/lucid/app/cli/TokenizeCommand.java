@@ -30,6 +30,7 @@ final class TokenizeCommand implements Command {
     public int run(ParsedArgs args, CliContext ctx) throws Exception {
         try (GgufFile file = GgufFile.open(args.existingFile("model"))) {
             Tokenizer tokenizer = Tokenizer.fromGguf(file.metadata());
+            CommonOptions.warnAbout(tokenizer, ctx.err());
             int[] ids = tokenizer.encode(args.string("text", ""), args.flag("add-special"), args.flag("parse-special"));
             if (args.flag("json")) {
                 Json json = new Json().beginObject().name("ids").array(ids).name("pieces").beginArray();

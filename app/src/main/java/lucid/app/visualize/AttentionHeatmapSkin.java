@@ -76,6 +76,17 @@ final class AttentionHeatmapSkin extends SkinBase<AttentionHeatmap> {
             model.hoverQueryProperty().set(cell == null ? -1 : cell[0]);
             model.hoverKeyProperty().set(cell == null ? -1 : cell[1]);
         });
+        canvas.setOnMouseClicked(e -> {
+            if (e.isStillSincePress()) {
+                // A click, not the end of a pan: spell this query row out as bars over the text.
+                int[] cell = cellAt(e.getX(), e.getY());
+                if (cell != null) {
+                    var selected = model.selectedQueryProperty();
+                    selected.set(selected.get() == cell[0] ? -1 : cell[0]);
+                }
+            }
+        });
+        registerChangeListener(model.selectedQueryProperty(), o -> draw());
         canvas.setOnMouseExited(e -> {
             model.hoverQueryProperty().set(-1);
             model.hoverKeyProperty().set(-1);
@@ -146,6 +157,12 @@ final class AttentionHeatmapSkin extends SkinBase<AttentionHeatmap> {
         g.clip();
         g.setImageSmoothing(false);
         g.drawImage(image, AXIS + panX, AXIS + panY, n * c, n * c);
+        int selected = model.selectedQueryProperty().get();
+        if (selected >= 0 && selected < n) {
+            g.setStroke(Color.rgb(255, 127, 14));
+            g.setLineWidth(2);
+            g.strokeRect(AXIS + panX, AXIS + panY + selected * c, n * c, c);
+        }
         g.restore();
         if (c >= MIN_LABEL_CELL) {
             g.setFill(text);

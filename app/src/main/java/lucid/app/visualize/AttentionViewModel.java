@@ -35,6 +35,11 @@ public final class AttentionViewModel {
     public static final int MEAN = -1;
     /** {@link #headProperty()} value for the elementwise maximum over all heads. */
     public static final int MAX = -2;
+    /**
+     * {@link #headProperty()} value for attention rollout across all layers (the layer picker does not
+     * apply): needs every layer captured, which the first choice of it does.
+     */
+    public static final int ROLLOUT = -3;
 
     private final LoadedModel model;
     private final int[] tokens;
@@ -51,6 +56,7 @@ public final class AttentionViewModel {
     private final StringProperty problem = new SimpleStringProperty(this, "problem");
     private final IntegerProperty hoverQuery = new SimpleIntegerProperty(this, "hoverQuery", -1);
     private final IntegerProperty hoverKey = new SimpleIntegerProperty(this, "hoverKey", -1);
+    private final IntegerProperty selectedQuery = new SimpleIntegerProperty(this, "selectedQuery", -1);
     private volatile InferenceSession session;
     private int generation;
 
@@ -65,6 +71,11 @@ public final class AttentionViewModel {
         }
         layer.subscribe(l -> show());
         head.subscribe(h -> show());
+    }
+
+    /** A model view over the same tokens, captured with the same executors. */
+    public ModelGridViewModel modelGrid() {
+        return new ModelGridViewModel(model, tokens, worker, fx);
     }
 
     public ModelConfig config() {
@@ -118,6 +129,20 @@ public final class AttentionViewModel {
         return hoverKey;
     }
 
+    /**
+     * The query token whose attention is spelled out over the text (the bar chart under the heatmap,
+     * the shading of the text view); -1 for none.
+     */
+    public IntegerProperty selectedQueryProperty() {
+        return selectedQuery;
+    }
+
+    /** The weights on screen from query {@code query} to every key, or null when nothing is captured. */
+    public float[] row(int query) {
+        float[][] m = matrix.get();
+        return m == null || query < 0 || query >= m.length ? null : m[query].clone();
+    }
+
     /** The KV head a query head reads (grouped-query attention). */
     public int kvHeadOf(int queryHead) {
         return AttentionCapture.kvHeadOf(model.config(), queryHead);
@@ -138,10 +163,13 @@ public final class AttentionViewModel {
                 query, TokenProbabilityViewModel.visible(pieces[key]), key, weight(query, key));
     }
 
-    /** Captures the chosen layer unless it already is; the matrix follows when it is done. */
+    /**
+     * Captures what the view shows unless it already is: the chosen layer, or for rollout every layer
+     * not captured yet (one pass over the tokens); the matrix follows when it is done.
+     */
     public void capture() {
-        int l = layer.get();
-        if (captured.containsKey(l) || running.get()) {
+        int[] missing = missingLayers();
+        if (missing.length == 0 || running.get()) {
             show();
             return;
         }
@@ -156,10 +184,12 @@ public final class AttentionViewModel {
         worker.execute(() -> {
             try (InferenceSession s = model.newSession(Math.max(1, tokens.length))) {
                 session = s;
-                AttentionCapture.LayerAttention[] result = AttentionCapture.capture(s, tokens, new int[] {l}, heads,
+                AttentionCapture.LayerAttention[] result = AttentionCapture.capture(s, tokens, missing, heads,
                         done -> fx.execute(() -> progress.set(done / (double) tokens.length)));
                 fx.execute(() -> {
-                    captured.put(l, result[0]);
+                    for (int i = 0; i < missing.length; i++) {
+                        captured.put(missing[i], result[i]);
+                    }
                     finish(run);
                     show();
                 });
@@ -190,9 +220,17 @@ public final class AttentionViewModel {
         }
     }
 
+    /** The layers the view needs and has not captured: the chosen one, or every one for rollout. */
+    private int[] missingLayers() {
+        if (head.get() != ROLLOUT) {
+            return captured.containsKey(layer.get()) ? new int[0] : new int[] {layer.get()};
+        }
+        return java.util.stream.IntStream.range(0, model.config().blockCount())
+                .filter(l -> !captured.containsKey(l)).toArray();
+    }
+
     private void show() {
-        AttentionCapture.LayerAttention a = captured.get(layer.get());
-        if (a == null) {
+        if (missingLayers().length > 0) {
             matrix.set(null);
             if (!running.get()) {
                 capture();
@@ -200,13 +238,22 @@ public final class AttentionViewModel {
             return;
         }
         int h = head.get();
+        if (h == ROLLOUT) {
+            AttentionCapture.LayerAttention[] all = new AttentionCapture.LayerAttention[model.config().blockCount()];
+            for (int l = 0; l < all.length; l++) {
+                all[l] = captured.get(l);
+            }
+            matrix.set(AttentionCapture.rollout(all));
+            return;
+        }
+        AttentionCapture.LayerAttention a = captured.get(layer.get());
         matrix.set(h == MEAN ? a.meanOverHeads() : h == MAX ? a.maxOverHeads() : a.head(h));
     }
 
-    /** The head's name as the axis and CSV say it: "mean", "max" or "3" for head 3. */
+    /** The head's name as the axis and CSV say it: "mean", "max", "rollout" or "3" for head 3. */
     public String headName() {
         int h = head.get();
-        return h == MEAN ? "mean" : h == MAX ? "max" : Integer.toString(h);
+        return h == MEAN ? "mean" : h == MAX ? "max" : h == ROLLOUT ? "rollout" : Integer.toString(h);
     }
 
     /** The matrix on screen as CSV: a header of key tokens, then one row per query token. */
@@ -231,7 +278,9 @@ public final class AttentionViewModel {
     public String json() {
         float[][] m = matrix.get();
         int h = head.get();
-        return InspectionJson.attention(model.tokenizer(), tokens, layer.get(), headName(), h >= 0 ? kvHeadOf(h) : -1,
+        // Rollout runs through every layer: its "layer" is the last one it includes.
+        int l = h == ROLLOUT ? model.config().blockCount() - 1 : layer.get();
+        return InspectionJson.attention(model.tokenizer(), tokens, l, headName(), h >= 0 ? kvHeadOf(h) : -1,
                 m == null ? new float[0][] : m);
     }
 }

@@ -26,16 +26,59 @@ public final class AttentionWindow {
 
     public static LabWindow open(Window owner, Messages messages, LoadedModel model, int[] tokens, Executor worker,
                                  Executor fx) {
-        AttentionViewModel vm = new AttentionViewModel(model, tokens, worker, fx);
+        return open(owner, messages, new AttentionViewModel(model, tokens, worker, fx));
+    }
+
+    /** The heatmap of a view-model set up by the caller (a layer and head picked in the model view). */
+    public static LabWindow open(Window owner, Messages messages, AttentionViewModel vm) {
         AttentionHeatmap heatmap = new AttentionHeatmap(vm);
         heatmap.setId("attention-heatmap");
+        // Clicking a query row spells its attention out as bars over the text, under the map.
+        AttentionText bars = new AttentionText(vm, AttentionText.Style.BARS);
+        bars.setId("attention-bars");
+        bars.setPrefHeight(170);
+        bars.visibleProperty().bind(vm.selectedQueryProperty().greaterThanOrEqualTo(0));
+        bars.managedProperty().bind(bars.visibleProperty());
+        javafx.scene.layout.VBox content = new javafx.scene.layout.VBox(6, heatmap, bars);
+        javafx.scene.layout.VBox.setVgrow(heatmap, javafx.scene.layout.Priority.ALWAYS);
 
+        HBox controls = controls(messages, vm);
+        Button textView = new Button();
+        textView.setId("attention-open-text");
+        textView.textProperty().bind(messages.bind("attention.text.open"));
+        Button modelView = new Button();
+        modelView.setId("attention-open-grid");
+        modelView.textProperty().bind(messages.bind("model.grid.open"));
+        controls.getChildren().addAll(2, java.util.List.of(textView, modelView));
+        LabWindow window = new LabWindow(owner, messages, "attention.title", "attention.help", content,
+                controls, vm::csv, vm::json);
+        textView.setOnAction(e -> AttentionTextWindow.open(window.stage(), messages, vm));
+        modelView.setOnAction(e -> {
+            ModelGridViewModel grid = vm.modelGrid();
+            // A thumbnail picked there is shown here.
+            grid.setOnPick((layer, head) -> {
+                vm.layerProperty().set(layer);
+                vm.headProperty().set(head);
+                window.stage().toFront();
+            });
+            ModelGridWindow.open(window.stage(), messages, grid);
+        });
+        window.stage().setOnHidden(e -> vm.cancel());
+        window.readyProperty().bind(vm.matrixProperty().isNotNull().and(vm.runningProperty().not()));
+        window.show();
+        return window;
+    }
+
+    /** Layer and head pickers, the capture's progress, Cancel and the problem line of {@code vm}. */
+    static HBox controls(Messages messages, AttentionViewModel vm) {
+        var model = vm.config();
         ComboBox<Integer> layer = new ComboBox<>();
         layer.setId("attention-layer");
-        for (int l = 0; l < model.config().blockCount(); l++) {
+        for (int l = 0; l < model.blockCount(); l++) {
             layer.getItems().add(l);
         }
         layer.setValue(vm.layerProperty().get());
+        vm.layerProperty().subscribe(l -> layer.setValue(l.intValue()));
         layer.valueProperty().subscribe(l -> {
             if (l != null) {
                 vm.layerProperty().set(l);
@@ -46,16 +89,19 @@ public final class AttentionWindow {
 
         ComboBox<Integer> head = new ComboBox<>();
         head.setId("attention-head");
-        head.getItems().addAll(AttentionViewModel.MEAN, AttentionViewModel.MAX);
-        for (int h = 0; h < model.config().headCount(); h++) {
+        head.getItems().addAll(AttentionViewModel.MEAN, AttentionViewModel.MAX, AttentionViewModel.ROLLOUT);
+        for (int h = 0; h < model.headCount(); h++) {
             head.getItems().add(h);
         }
         head.setValue(vm.headProperty().get());
+        vm.headProperty().subscribe(h -> head.setValue(h.intValue()));
         head.valueProperty().subscribe(h -> {
             if (h != null) {
                 vm.headProperty().set(h);
             }
         });
+        // Rollout mixes every layer: there is no layer to pick.
+        layer.disableProperty().bind(vm.headProperty().isEqualTo(AttentionViewModel.ROLLOUT));
         head.setButtonCell(cell(messages, null, true, vm));
         head.setCellFactory(l -> cell(messages, null, true, vm));
 
@@ -74,13 +120,7 @@ public final class AttentionWindow {
         problem.textProperty().bind(vm.problemProperty());
         HBox controls = new HBox(6, layer, head, progress, cancel, problem);
         controls.setAlignment(Pos.CENTER_LEFT);
-
-        LabWindow window = new LabWindow(owner, messages, "attention.title", "attention.help", heatmap, controls,
-                vm::csv, vm::json);
-        window.stage().setOnHidden(e -> vm.cancel());
-        window.readyProperty().bind(vm.matrixProperty().isNotNull().and(vm.runningProperty().not()));
-        window.show();
-        return window;
+        return controls;
     }
 
     private static ListCell<Integer> cell(Messages messages, String key, boolean isHead, AttentionViewModel vm) {
@@ -96,6 +136,8 @@ public final class AttentionWindow {
                     setText(messages.get("attention.head.mean"));
                 } else if (item == AttentionViewModel.MAX) {
                     setText(messages.get("attention.head.max"));
+                } else if (item == AttentionViewModel.ROLLOUT) {
+                    setText(messages.get("attention.head.rollout"));
                 } else {
                     setText(messages.get("attention.head.item", item, vm.kvHeadOf(item)));
                 }

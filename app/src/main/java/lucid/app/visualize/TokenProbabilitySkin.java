@@ -5,6 +5,9 @@ import java.util.List;
 import javafx.geometry.Insets;
 import javafx.scene.canvas.Canvas;
 import javafx.scene.canvas.GraphicsContext;
+import javafx.geometry.Side;
+import javafx.scene.control.ContextMenu;
+import javafx.scene.control.CustomMenuItem;
 import javafx.scene.control.Label;
 import javafx.scene.control.ScrollPane;
 import javafx.scene.control.SkinBase;
@@ -18,6 +21,7 @@ import javafx.scene.layout.HBox;
 import javafx.geometry.Pos;
 import javafx.util.Duration;
 
+import lucid.engine.inspect.Alternative;
 import lucid.engine.inspect.TokenProbability;
 
 /**
@@ -51,7 +55,37 @@ final class TokenProbabilitySkin extends SkinBase<TokenProbabilityView> {
         getChildren().add(root);
         drawLegend();
         registerChangeListener(view.model().probabilitiesProperty(), o -> rebuild());
+        registerChangeListener(view.model().stageProperty(), o -> rebuild());
         rebuild();
+    }
+
+    /**
+     * Clicking a token lists its alternatives in a popup; clicking one there continues the reply from
+     * it as a new branch (when the overlay was opened from the chat).
+     */
+    private void showAlternatives(Label run, int index) {
+        TokenProbabilityViewModel model = getSkinnable().model();
+        TokenProbability t = model.tokens().get(index);
+        ContextMenu menu = new ContextMenu();
+        menu.getStyleClass().add("probability-alternatives");
+        Label header = new Label(model.messages().get(model.canBranch() ? "probs.branch.header" : "probs.alternatives"));
+        header.getStyleClass().add("probability-alternatives-header");
+        CustomMenuItem head = new CustomMenuItem(header, false);
+        head.setDisable(true);
+        menu.getItems().add(head);
+        List<Alternative> alternatives = model.alternatives(index);
+        for (int k = 0; k < alternatives.size(); k++) {
+            Alternative a = alternatives.get(k);
+            Label text = new Label((a.id() == t.id() ? "▸ " : "   ")
+                    + TokenProbabilityViewModel.visible(a.piece()) + "  " + TokenProbabilityViewModel.percent(a.prob()));
+            text.setId("alternative-" + k);
+            text.getStyleClass().add("probability-alternative");
+            CustomMenuItem item = new CustomMenuItem(text, true);
+            item.setDisable(!model.canBranch() || a.id() == t.id());
+            item.setOnAction(e -> model.branch(index, a.id()));
+            menu.getItems().add(item);
+        }
+        menu.show(run, Side.BOTTOM, 0, 2);
     }
 
     private void drawLegend() {
@@ -71,9 +105,11 @@ final class TokenProbabilitySkin extends SkinBase<TokenProbabilityView> {
             Label run = new Label(t.piece().replace("\n", "↵"));
             run.setId("token-" + i);
             run.getStyleClass().add("probability-token");
-            run.setBackground(new Background(new BackgroundFill(ColorScale.viridis(t.prob()), new CornerRadii(3), null)));
-            run.setTextFill(ColorScale.textOn(t.prob()));
+            double prob = model.probability(i);
+            run.setBackground(new Background(new BackgroundFill(ColorScale.viridis(prob), new CornerRadii(3), null)));
+            run.setTextFill(ColorScale.textOn(prob));
             int index = i;
+            run.setOnMouseClicked(e -> showAlternatives(run, index));
             Tooltip tip = new Tooltip(model.describe(i));
             tip.setShowDelay(Duration.millis(150));
             tip.setShowDuration(Duration.INDEFINITE);

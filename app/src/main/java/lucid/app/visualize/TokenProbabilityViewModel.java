@@ -12,6 +12,7 @@ import lucid.app.chat.ReplyProbabilities;
 import lucid.app.cli.InspectionJson;
 import lucid.app.settings.Messages;
 import lucid.engine.inspect.Alternative;
+import lucid.engine.inspect.SamplerStage;
 import lucid.engine.inspect.TokenProbability;
 
 /**
@@ -23,10 +24,23 @@ public final class TokenProbabilityViewModel {
     private final Messages messages;
     private final ObjectProperty<ReplyProbabilities> probabilities = new SimpleObjectProperty<>(this, "probabilities");
     private final IntegerProperty hovered = new SimpleIntegerProperty(this, "hovered", -1);
+    private final ObjectProperty<String> stage = new SimpleObjectProperty<>(this, "stage");
+    private Branching branching;
+
+    /** Starts a branch of the reply that continues from an alternative token. */
+    @FunctionalInterface
+    public interface Branching {
+        /** @return whether the branch was started (not while another reply is generating) */
+        boolean branch(int tokenIndex, int tokenId);
+    }
 
     public TokenProbabilityViewModel(Messages messages, ReplyProbabilities probabilities) {
         this.messages = messages;
         this.probabilities.set(probabilities);
+    }
+
+    public Messages messages() {
+        return messages;
     }
 
     public ObjectProperty<ReplyProbabilities> probabilitiesProperty() {
@@ -36,6 +50,60 @@ public final class TokenProbabilityViewModel {
     /** The index of the token under the pointer, or -1. */
     public IntegerProperty hoveredProperty() {
         return hovered;
+    }
+
+    /** Where clicking an alternative sends it; null leaves the alternatives for reading only. */
+    public void setBranching(Branching branching) {
+        this.branching = branching;
+    }
+
+    public boolean canBranch() {
+        return branching != null;
+    }
+
+    /** Continues the reply from {@code tokenId} in place of token {@code index}, as a new branch. */
+    public boolean branch(int index, int tokenId) {
+        return branching != null && branching.branch(index, tokenId);
+    }
+
+    /**
+     * The distribution the tint and the tooltip describe: null for the model's own (softmax of the
+     * logits, temperature 1), else the name of a sampler stage, after which it is shown.
+     */
+    public ObjectProperty<String> stageProperty() {
+        return stage;
+    }
+
+    /** The sampler stages recorded with the reply, in chain order; empty when none were. */
+    public List<String> stages() {
+        for (TokenProbability t : tokens()) {
+            if (t.sampled() != null && !t.sampled().stages().isEmpty()) {
+                return t.sampled().stages().stream().map(SamplerStage::name).toList();
+            }
+        }
+        return List.of();
+    }
+
+    /** Token {@code index} after the chosen stage; null for the model's distribution or when not recorded. */
+    public SamplerStage stageOf(int index) {
+        String name = stage.get();
+        TokenProbability t = tokens().get(index);
+        if (name == null || t.sampled() == null) {
+            return null;
+        }
+        return t.sampled().stages().stream().filter(s -> s.name().equals(name)).findFirst().orElse(null);
+    }
+
+    /** The probability token {@code index} is tinted by: under the chosen stage when there is one. */
+    public double probability(int index) {
+        SamplerStage s = stageOf(index);
+        return s == null || Double.isNaN(s.prob()) ? tokens().get(index).prob() : s.prob();
+    }
+
+    /** The alternatives at token {@code index}, under the chosen stage when there is one. */
+    public List<Alternative> alternatives(int index) {
+        SamplerStage s = stageOf(index);
+        return s == null ? tokens().get(index).top() : s.top();
     }
 
     public List<TokenProbability> tokens() {
@@ -52,10 +120,20 @@ public final class TokenProbabilityViewModel {
     public String describe(int index) {
         TokenProbability t = tokens().get(index);
         StringBuilder s = new StringBuilder();
-        s.append(messages.get("probs.tooltip", visible(t.piece()), percent(t.prob()), t.rank() + 1,
-                String.format(Locale.ROOT, "%.3f", t.entropy())));
+        SamplerStage st = stageOf(index);
+        if (st == null) {
+            s.append(messages.get("probs.tooltip", visible(t.piece()), percent(t.prob()), t.rank() + 1,
+                    String.format(Locale.ROOT, "%.3f", t.entropy())));
+        } else {
+            s.append(messages.get("probs.stage.tooltip", visible(t.piece()), percent(st.prob()),
+                    st.rank() < 0 ? "–" : Integer.toString(st.rank() + 1),
+                    String.format(Locale.ROOT, "%.3f", st.entropy()), st.name(), st.candidates()));
+        }
+        if (!t.generated()) {
+            s.append('\n').append(messages.get("probs.picked"));
+        }
         s.append('\n').append(messages.get("probs.alternatives"));
-        for (Alternative a : t.top()) {
+        for (Alternative a : alternatives(index)) {
             s.append('\n').append(a.id() == t.id() ? "▸ " : "   ").append(visible(a.piece())).append("  ")
                     .append(percent(a.prob()));
         }

@@ -95,7 +95,11 @@ public final class Generator {
     private static final class StageRecorder implements StageObserver {
         private final Distribution distribution;
         private final boolean keepStages;
-        private final List<SamplerStage> stages = new ArrayList<>();
+        // Each stage's candidates, copied while the view is valid and reused from token to token:
+        // a stage's probability of the chosen token is known only once the chain has chosen it.
+        private final List<String> stageNames = new ArrayList<>();
+        private final List<CandidateCopy> stageCopies = new ArrayList<>();
+        private int stageCount;
         private final CandidateCopy copy = new CandidateCopy();
         private boolean captured;
 
@@ -105,14 +109,20 @@ public final class Generator {
         }
 
         void clear() {
-            stages.clear();
+            stageCount = 0;
             captured = false;
         }
 
         @Override
         public void onStage(String stageName, CandidatesView candidates) {
             if (keepStages) {
-                stages.add(distribution.stage(stageName, candidates));
+                if (stageCount == stageCopies.size()) {
+                    stageCopies.add(new CandidateCopy());
+                    stageNames.add(stageName);
+                }
+                stageCopies.get(stageCount).fill(candidates);
+                stageNames.set(stageCount, stageName);
+                stageCount++;
             }
             // The selecting stage (greedy/dist) comes last and leaves the distribution it drew from
             // in place; the view is valid only during this call, so copy it.
@@ -123,7 +133,14 @@ public final class Generator {
         }
 
         SampledView sampled(int token) {
-            return captured ? distribution.sampled(copy, token, List.copyOf(stages)) : null;
+            if (!captured) {
+                return null;
+            }
+            List<SamplerStage> stages = new ArrayList<>(stageCount);
+            for (int i = 0; i < stageCount; i++) {
+                stages.add(distribution.stage(stageNames.get(i), stageCopies.get(i), token));
+            }
+            return distribution.sampled(copy, token, stages);
         }
     }
 

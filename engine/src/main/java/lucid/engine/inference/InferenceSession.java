@@ -34,6 +34,7 @@ public final class InferenceSession implements AutoCloseable {
     private final BatchState batch; // prompt chunks of up to BatchState.DEFAULT_CAPACITY tokens
     private final int[] tokens; // (contextLength) tokens at positions 0 .. position-1
     private int position;
+    private boolean partial; // after prefillLayers: later blocks' cache is not filled until reset()
     private volatile boolean cancelRequested;
 
     InferenceSession(LoadedModel model, int contextLength) {
@@ -82,6 +83,7 @@ public final class InferenceSession implements AutoCloseable {
 
     /** As {@link #prefill(int[])}, also handing the logits of every prompt position to {@code sink}. */
     public float[] prefill(int[] prompt, LogitsSink sink) {
+        requireComplete();
         if (prompt.length == 0) {
             throw new IllegalArgumentException("empty prompt");
         }
@@ -122,10 +124,55 @@ public final class InferenceSession implements AutoCloseable {
     }
 
     /**
+     * Inspection's pass: runs {@code prompt} from the start of this (empty) session through the first
+     * {@code layers} blocks only, in batched chunks, for the observer to watch; no logits. It costs a
+     * fraction of a full prefill when only early layers are looked at. The later blocks' cache is not
+     * filled, so the session must be {@link #reset} before anything else runs on it.
+     *
+     * @param progress receives the number of tokens processed after each chunk (may be null)
+     * @throws CancellationException when {@link #cancel()} was called meanwhile
+     */
+    public void prefillLayers(int[] prompt, int layers, java.util.function.IntConsumer progress) {
+        if (position != 0) {
+            throw new IllegalStateException("prefillLayers runs on an empty session; it is at position " + position);
+        }
+        if (prompt.length == 0) {
+            throw new IllegalArgumentException("empty prompt");
+        }
+        if (prompt.length > remaining()) {
+            throw new ContextFullException(contextLength);
+        }
+        int vocab = transformer.config().vocabSize();
+        for (int token : prompt) {
+            if (token < 0 || token >= vocab) {
+                throw new IllegalArgumentException("token id " + token + " is outside the vocabulary (0.." + (vocab - 1) + ")");
+            }
+        }
+        partial = true;
+        for (int from = 0; from < prompt.length; from += batch.capacity()) {
+            checkCancelled();
+            int n = Math.min(batch.capacity(), prompt.length - from);
+            transformer.forwardBatch(model.backend(), state, batch, cache, prompt, from, n, position, layers);
+            System.arraycopy(prompt, from, tokens, position, n);
+            position += n;
+            if (progress != null) {
+                progress.accept(position);
+            }
+        }
+    }
+
+    private void requireComplete() {
+        if (partial) {
+            throw new IllegalStateException("the session ran only some layers (prefillLayers); reset it first");
+        }
+    }
+
+    /**
      * Processes one token and returns the logits for the next. The array is the session's own and is
      * overwritten by the next call: copy what you keep.
      */
     public float[] step(int token) {
+        requireComplete();
         if (remaining() == 0) {
             throw new ContextFullException(contextLength);
         }
@@ -167,6 +214,7 @@ public final class InferenceSession implements AutoCloseable {
     /** Forgets everything. */
     public void reset() {
         position = 0;
+        partial = false;
         cancelRequested = false;
     }
 

@@ -139,14 +139,12 @@ public final class AttentionCapture {
             public void onResidual(int layer, int position, float[] residual) {
             }
         });
+        int through = Arrays.stream(layers).max().orElse(0) + 1;
         try {
-            for (int i = 0; i < n; i++) {
-                session.prefill(new int[] {tokens[i]});
-                if (progress != null) {
-                    progress.accept(i + 1);
-                }
-            }
+            // Batched, and only through the last layer looked at: no later block, no output projection.
+            session.prefillLayers(tokens, through, progress);
         } finally {
+            session.reset();
             session.setObserver(null);
         }
         LayerAttention[] out = new LayerAttention[layers.length];

@@ -94,8 +94,9 @@ public final class Distribution {
         return new SamplerStage(name, view.size(), entropy, top(view));
     }
 
-    /** The token {@code id} under the stage's distribution. */
-    public SampledView sampled(CandidatesView view, int id, List<SamplerStage> stages) {
+    /** As {@link #stage(String, CandidatesView)}, with token {@code id}'s probability and rank there. */
+    public SamplerStage stage(String name, CandidatesView view, int id) {
+        SamplerStage s = stage(name, view);
         double prob = 0;
         int at = -1;
         for (int i = 0; i < view.size(); i++) {
@@ -115,8 +116,13 @@ public final class Distribution {
                 }
             }
         }
-        SamplerStage last = stage("sampled", view);
-        return new SampledView(prob, rank, last.entropy(), last.top(), stages);
+        return new SamplerStage(name, s.candidates(), s.entropy(), s.top(), prob, rank);
+    }
+
+    /** The token {@code id} under the stage's distribution. */
+    public SampledView sampled(CandidatesView view, int id, List<SamplerStage> stages) {
+        SamplerStage last = stage("sampled", view, id);
+        return new SampledView(last.prob(), last.rank(), last.entropy(), last.top(), stages);
     }
 
     private List<Alternative> top(CandidatesView view) {

@@ -2,6 +2,7 @@ package lucid.engine.inspect;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CancellationException;
 import java.util.function.IntConsumer;
 
 import lucid.engine.inference.InferenceSession;
@@ -31,6 +32,21 @@ public final class LogitLens {
      * @param progress  receives the number of tokens processed (may be null)
      */
     public static Result compute(LoadedModel model, int[] tokens, int[] positions, int topK, IntConsumer progress) {
+        try (InferenceSession session = model.newSession(Math.max(1, tokens.length))) {
+            return compute(session, tokens, positions, topK, progress);
+        }
+    }
+
+    /**
+     * As {@link #compute(LoadedModel, int[], int[], int, IntConsumer)} on a caller's session, so the
+     * caller can cancel it; the session is reset first. Cancelling also stops the projections after
+     * the forward pass, between layers.
+     *
+     * @throws CancellationException when {@code session.cancel()} is called meanwhile
+     */
+    public static Result compute(InferenceSession session, int[] tokens, int[] positions, int topK,
+                                 IntConsumer progress) {
+        LoadedModel model = session.model();
         int layers = model.config().blockCount();
         int dim = model.config().embeddingLength();
         boolean[] wanted = new boolean[tokens.length];
@@ -46,42 +62,48 @@ public final class LogitLens {
         float[][][] residuals = new float[layers][positions.length][]; // (layers, positions, dim)
         Distribution distribution = new Distribution(model.tokenizer(), topK);
         List<List<List<Alternative>>> top = new ArrayList<>();
-        try (InferenceSession session = model.newSession(tokens.length)) {
-            session.setObserver(new ForwardObserver() {
-                @Override
-                public boolean wantsAttention(int layer, int position) {
-                    return false;
-                }
+        session.reset();
+        session.setObserver(new ForwardObserver() {
+            @Override
+            public boolean wantsAttention(int layer, int position) {
+                return false;
+            }
 
-                @Override
-                public void onAttention(int layer, int head, int position, float[] weights, int offset) {
-                }
+            @Override
+            public void onAttention(int layer, int head, int position, float[] weights, int offset) {
+            }
 
-                @Override
-                public boolean wantsResidual(int layer, int position) {
-                    return wanted[position];
-                }
+            @Override
+            public boolean wantsResidual(int layer, int position) {
+                return wanted[position];
+            }
 
-                @Override
-                public void onResidual(int layer, int position, float[] residual) {
-                    residuals[layer][slot[position]] = java.util.Arrays.copyOf(residual, dim);
-                }
-            });
+            @Override
+            public void onResidual(int layer, int position, float[] residual) {
+                residuals[layer][slot[position]] = java.util.Arrays.copyOf(residual, dim);
+            }
+        });
+        try {
             for (int i = 0; i < tokens.length; i++) {
                 session.prefill(new int[] {tokens[i]});
                 if (progress != null) {
                     progress.accept(i + 1);
                 }
             }
+        } finally {
             session.setObserver(null);
-            for (int l = 0; l < layers; l++) {
-                List<List<Alternative>> row = new ArrayList<>();
-                for (int i = 0; i < positions.length; i++) {
-                    float[] logits = session.projectResidual(residuals[l][i]);
-                    row.add(distribution.of(positions[i], logits, 0, false, null).top());
-                }
-                top.add(row);
+        }
+        for (int l = 0; l < layers; l++) {
+            if (session.isCancelRequested()) {
+                session.clearCancel();
+                throw new CancellationException("cancelled while projecting layer " + l);
             }
+            List<List<Alternative>> row = new ArrayList<>();
+            for (int i = 0; i < positions.length; i++) {
+                float[] logits = session.projectResidual(residuals[l][i]);
+                row.add(distribution.of(positions[i], logits, 0, false, null).top());
+            }
+            top.add(row);
         }
         return new Result(positions.clone(), top);
     }

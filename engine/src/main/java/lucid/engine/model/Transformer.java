@@ -71,6 +71,19 @@ public final class Transformer {
      */
     public void forwardBatch(Backend backend, ForwardState s, BatchState bs, KvCache cache, int[] tokens, int from,
                              int batch, int firstPos) {
+        forwardBatch(backend, s, bs, cache, tokens, from, batch, firstPos, blocks.length);
+    }
+
+    /**
+     * As {@link #forwardBatch(Backend, ForwardState, BatchState, KvCache, int[], int, int, int)} through
+     * the first {@code layers} blocks only (inspection of early layers): the cache of later blocks is
+     * left as it was, and the residual rows are the output of block {@code layers - 1}.
+     */
+    public void forwardBatch(Backend backend, ForwardState s, BatchState bs, KvCache cache, int[] tokens, int from,
+                             int batch, int firstPos, int layers) {
+        if (layers < 1 || layers > blocks.length) {
+            throw new IllegalArgumentException("layers " + layers + ": the model has 1.." + blocks.length);
+        }
         if (batch < 1 || batch > bs.capacity()) {
             throw new IllegalArgumentException("batch of " + batch + " tokens, the state holds 1.." + bs.capacity());
         }
@@ -95,7 +108,7 @@ public final class Transformer {
             }
         }
         ForwardObserver observer = s.observer;
-        for (int l = 0; l < blocks.length; l++) {
+        for (int l = 0; l < layers; l++) {
             blocks[l].forwardBatch(backend, s, bs, cache, firstPos, batch);
             for (int b = 0; observer != null && b < batch; b++) {
                 if (observer.wantsResidual(l, firstPos + b)) {

@@ -145,4 +145,61 @@ class InferenceSessionTest {
                 () -> engine.load(SharedFixtures.file("models/vocab-only/ggml-vocab-gpt-2.gguf")));
         assertTrue(e.getMessage().contains("'gpt2'") && e.getMessage().contains("llama"), e.getMessage());
     }
+
+    @Test
+    void prefillLayersRunsOnlyTheEarlyBlocksAndBlocksGenerationUntilReset() {
+        int[] prompt = model.tokenizer().encode("Once upon a time, there was a little girl", true, false);
+        int dim = model.config().embeddingLength();
+        // The residual after block 1 at every position, from a full prefill and from prefillLayers(2).
+        float[][] full = new float[prompt.length][];
+        float[][] partial = new float[prompt.length][];
+        int[] deepest = {-1};
+        try (InferenceSession session = model.newSession(64)) {
+            session.setObserver(residualsOf(1, full, deepest));
+            session.prefill(prompt);
+            session.reset();
+            deepest[0] = -1;
+            session.setObserver(residualsOf(1, partial, deepest));
+            java.util.List<Integer> progress = new java.util.ArrayList<>();
+            session.prefillLayers(prompt, 2, progress::add);
+            assertEquals(1, deepest[0], "no block after the second one ran");
+            assertEquals(prompt.length, session.position());
+            assertEquals(java.util.List.of(prompt.length), progress);
+            for (int p = 0; p < prompt.length; p++) {
+                for (int i = 0; i < dim; i++) {
+                    assertEquals(full[p][i], partial[p][i], 1e-5, "residual " + p + "/" + i);
+                }
+            }
+            assertThrows(IllegalStateException.class, () -> session.step(prompt[0]));
+            assertThrows(IllegalStateException.class, () -> session.prefill(prompt));
+            assertThrows(IllegalStateException.class, () -> session.prefillLayers(prompt, 1, null));
+            session.reset();
+            session.setObserver(null);
+            assertEquals(model.config().vocabSize(), session.prefill(prompt).length);
+        }
+    }
+
+    private static lucid.engine.model.ForwardObserver residualsOf(int layer, float[][] into, int[] deepest) {
+        return new lucid.engine.model.ForwardObserver() {
+            @Override
+            public boolean wantsAttention(int l, int position) {
+                return false;
+            }
+
+            @Override
+            public void onAttention(int l, int head, int position, float[] weights, int offset) {
+            }
+
+            @Override
+            public boolean wantsResidual(int l, int position) {
+                deepest[0] = Math.max(deepest[0], l);
+                return l == layer;
+            }
+
+            @Override
+            public void onResidual(int l, int position, float[] residual) {
+                into[position] = residual.clone();
+            }
+        };
+    }
 }

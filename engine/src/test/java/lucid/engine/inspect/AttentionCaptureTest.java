@@ -156,4 +156,33 @@ class AttentionCaptureTest {
         // Earlier layers are not simply the same distribution.
         assertTrue(lens.top().get(0).get(1).getFirst().prob() != actual.getFirst().prob());
     }
+
+    @Test
+    void logitLensOnACallersSessionMatchesAndCanBeCancelled() {
+        int[] positions = {0, 2, tokens.length - 1};
+        LogitLens.Result own = LogitLens.compute(model, tokens, positions, 3, null);
+        try (InferenceSession s = model.newSession(tokens.length)) {
+            s.prefill(new int[] {tokens[0]}); // a used session is reset first
+            LogitLens.Result onSession = LogitLens.compute(s, tokens, positions, 3, null);
+            for (int l = 0; l < own.top().size(); l++) {
+                for (int i = 0; i < positions.length; i++) {
+                    assertEquals(own.top().get(l).get(i).getFirst().id(), onSession.top().get(l).get(i).getFirst().id());
+                    assertEquals(own.top().get(l).get(i).getFirst().prob(),
+                            onSession.top().get(l).get(i).getFirst().prob(), 1e-5);
+                }
+            }
+            // Cancelled from the progress callback, as a view's Cancel button would from another thread.
+            assertThrows(java.util.concurrent.CancellationException.class,
+                    () -> LogitLens.compute(s, tokens, positions, 3, done -> s.cancel()));
+            // Cancelled after the last token: the projections stop too.
+            assertThrows(java.util.concurrent.CancellationException.class,
+                    () -> LogitLens.compute(s, tokens, positions, 3, done -> {
+                        if (done == tokens.length) {
+                            s.cancel();
+                        }
+                    }));
+            assertEquals(own.top().size(), LogitLens.compute(s, tokens, positions, 3, null).top().size(),
+                    "the session is usable after a cancel");
+        }
+    }
 }

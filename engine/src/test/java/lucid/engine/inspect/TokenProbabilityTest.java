@@ -137,6 +137,16 @@ class TokenProbabilityTest {
             assertEquals("logits", stages.getFirst());
             assertTrue(stages.contains("top-k") && stages.contains("temp"), stages.toString());
             assertEquals(5, s.stages().get(stages.indexOf("top-k")).candidates());
+            // Each stage knows the drawn token: raw softmax first (the model's probability, in float),
+            // the distribution it was drawn from last.
+            assertEquals(t.prob(), s.stages().getFirst().prob(), 1e-5);
+            assertEquals(t.rank(), s.stages().getFirst().rank());
+            assertEquals(s.prob(), s.stages().getLast().prob(), 0.0);
+            assertEquals(s.rank(), s.stages().getLast().rank());
+            for (SamplerStage stage : s.stages()) {
+                stage.top().stream().filter(a -> a.id() == t.id()).findFirst()
+                        .ifPresent(a -> assertEquals(a.prob(), stage.prob(), 0.0, stage.name()));
+            }
             // Temperature 0.7 sharpens: the top token's probability grows from the raw distribution.
             assertTrue(s.top().getFirst().prob() >= t.top().getFirst().prob() - 1e-9);
         }

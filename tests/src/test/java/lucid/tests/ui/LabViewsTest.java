@@ -204,6 +204,23 @@ class LabViewsTest {
         assertEquals(layer1[n - 1][0], vm.weight(n - 1, 0), 1e-6);
         assertEquals(n + 1, vm.csv().split("\n").length);
         assertTrue(vm.json().contains("\"layer\":1"), vm.json().substring(0, 40));
+
+        // Rollout through every layer: the picker's choice captures the layers not captured yet, and
+        // the map equals the engine's rollout of a capture of all layers.
+        javafx.scene.control.ComboBox<?> layerPicker = robot.lookup("#attention-layer").queryAs(javafx.scene.control.ComboBox.class);
+        robot.interact(() -> vm.headProperty().set(AttentionViewModel.ROLLOUT));
+        assertTrue(layerPicker.isDisabled(), "rollout has no layer to pick");
+        waitFor(30, () -> vm.matrixProperty().get() != null && !vm.runningProperty().get());
+        int[] all = new int[model.config().blockCount()];
+        java.util.Arrays.setAll(all, i -> i);
+        float[][] rollout = AttentionCapture.rollout(AttentionCapture.capture(model, tokens, all, allHeads(model), null));
+        for (int q = 0; q < n; q++) {
+            for (int k = 0; k <= q; k++) {
+                assertEquals(rollout[q][k], vm.weight(q, k), 1e-5, "rollout (" + q + ", " + k + ")");
+            }
+        }
+        assertEquals("rollout", vm.headName());
+        assertTrue(vm.json().contains("\"head\":\"rollout\""), vm.json().substring(0, 60));
     }
 
     private static int[] allHeads(LoadedModel model) {
