@@ -15,14 +15,22 @@ import java.util.List;
  * @param openView   automation for screenshots: after the reply, open this lab view of it (probs, attention,
  *                   attention-text, model-grid, lens, or attribution, which explains the reply's last token) and
  *                   snapshot that window instead
+ * @param openWorkbench automation: open the prompt workbench (snapshot it instead of the main window), with this
+ *                      suite file imported; "" for the workbench as it starts
+ * @param runMatrix     automation with --open-workbench: run the matrix, then the tests, before the snapshot
+ * @param workbenchTab  automation with --open-workbench: the tab shown in the snapshot (matrix, tests or versions)
  */
 public record AppOptions(String model, String dataDir, String send, String screenshot, boolean exit, String theme,
-                         String language, String openView) {
+                         String language, String openView, String openWorkbench, boolean runMatrix, String workbenchTab) {
 
     public static AppOptions parse(List<String> args) {
+        int wb = args.indexOf("--open-workbench");
+        String workbench = wb < 0 ? null
+                : wb + 1 < args.size() && !args.get(wb + 1).startsWith("--") ? args.get(wb + 1) : "";
         return new AppOptions(option(args, "--model"), option(args, "--data-dir"), option(args, "--send"),
                 option(args, "--screenshot"), args.contains("--exit"), option(args, "--theme"),
-                option(args, "--language"), option(args, "--open-view"));
+                option(args, "--language"), option(args, "--open-view"), workbench, args.contains("--run-matrix"),
+                option(args, "--workbench-tab"));
     }
 
     private static String option(List<String> args, String name) {

@@ -102,6 +102,10 @@ public final class DesktopApp extends Application {
         // Let layout, CSS and the last token pump pulse reach the screen before the snapshot.
         PauseTransition settle = new PauseTransition(Duration.millis(400));
         settle.setOnFinished(e -> {
+            if (options.openWorkbench() != null) {
+                WorkbenchAutomation.run(window, options, this::screenshotAndExit);
+                return;
+            }
             lucid.app.visualize.LabWindow view = openView();
             if (view == null) {
                 screenshotAndExit(stage.getScene());

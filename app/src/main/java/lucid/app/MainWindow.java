@@ -157,10 +157,25 @@ public final class MainWindow {
         }
         Menu view = menu("menu.view", theme, language,
                 item("menu.view.bigger", "EQUALS", () -> ctx.settings().setFontSize(ctx.settings().get().fontSize() + 1)),
-                item("menu.view.smaller", "MINUS", () -> ctx.settings().setFontSize(ctx.settings().get().fontSize() - 1)));
+                item("menu.view.smaller", "MINUS", () -> ctx.settings().setFontSize(ctx.settings().get().fontSize() - 1)),
+                new SeparatorMenuItem(),
+                item("menu.view.workbench", "B", this::openWorkbench));
         MenuBar bar = new MenuBar(file, chatMenu, view);
         bar.setId("menu-bar");
         return bar;
+    }
+
+    private lucid.app.workbench.WorkbenchWindow workbench;
+
+    /** Opens the prompt workbench, or brings the open one to the front. */
+    public lucid.app.workbench.WorkbenchWindow openWorkbench() {
+        if (workbench == null || !workbench.stage().isShowing()) {
+            workbench = new lucid.app.workbench.WorkbenchWindow(stage, messages, ctx.models().chatEngineProperty(),
+                    ctx.dataDir(), ctx.settings().get().language());
+        }
+        workbench.show();
+        workbench.stage().toFront();
+        return workbench;
     }
 
     private Menu menu(String key, MenuItem... items) {
