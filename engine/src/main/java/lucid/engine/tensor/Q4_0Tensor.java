@@ -8,6 +8,9 @@ import java.nio.ByteOrder;
 
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -35,6 +38,14 @@ public final class Q4_0Tensor extends FloatTensor {
 
     private static final VectorSpecies<Float> FLOATS = VectorSupport.FLOAT_SPECIES;
     private static final VectorSpecies<Byte> BYTES = VectorSupport.BYTE_SPECIES;
+    private static final VectorSpecies<Integer> INTS = VectorSupport.INT_SPECIES;
+    // The integer path reads the 16 bytes of nibbles as shorts: 16 lanes at most (256 bits), else half
+    // the float width; the products then widen to int lanes in one or two parts.
+    private static final VectorSpecies<Short> NIBBLE_SHORTS = ShortVector.SPECIES_PREFERRED.withShape(
+            VectorShape.forBitSize(Math.min(256, Math.max(64, VectorSupport.FLOAT_SPECIES.vectorBitSize()))));
+    private static final VectorSpecies<Byte> NIBBLE_BYTES = ByteVector.SPECIES_PREFERRED.withShape(
+            VectorShape.forBitSize(Math.max(64, NIBBLE_SHORTS.vectorBitSize() / 2)));
+    private static final int NIBBLE_PARTS = Math.max(1, NIBBLE_SHORTS.length() / INTS.length());
 
     Q4_0Tensor(MemorySegment data, long size) {
         super(data, size);
@@ -91,6 +102,68 @@ public final class Q4_0Tensor extends FloatTensor {
                         + (((packed >> 4) & 0x0F) - 8) * x[xOffset + i + j + 16];
             }
             sum += blockSum * f16At(block);
+        }
+        return sum;
+    }
+
+    @Override
+    public boolean hasQ8Dot() {
+        return true;
+    }
+
+    @Override
+    public boolean prefersQ8(int cols) {
+        return Q8_PREFERRED;
+    }
+
+    private static final boolean Q8_PREFERRED = Boolean.parseBoolean(System.getProperty("lucid.q8.q4_0", "false"));
+
+    @Override
+    float dotQ8Vector(long offset, Q8Activations a, int aOffset, int n) {
+        byte[] xq = a.qs;
+        float[] xd = a.d;
+        FloatVector acc = FloatVector.zero(FLOATS);
+        long block = offset / BLOCK_WEIGHTS * BLOCK_BYTES;
+        int xb = aOffset / BLOCK_WEIGHTS;
+        for (int i = 0; i < n; i += BLOCK_WEIGHTS, block += BLOCK_BYTES, xb++) {
+            IntVector blockSum = IntVector.zero(INTS);
+            for (int k = 0; k < 16; k += NIBBLE_SHORTS.length()) {
+                ShortVector packed = (ShortVector) ByteVector.fromMemorySegment(NIBBLE_BYTES, data, block + QS + k,
+                        ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2S, NIBBLE_SHORTS, 0);
+                // Nibbles split in short lanes (x86 has short shifts, not byte ones); -8..7 times
+                // -127..127, two products summed: at most 2032, so the short lanes cannot overflow.
+                ShortVector low = packed.and((short) 0x0F).sub((short) 8);
+                ShortVector high = packed.lanewise(VectorOperators.ASHR, 4).and((short) 0x0F).sub((short) 8);
+                int j = aOffset + i + k;
+                ShortVector xl = (ShortVector) ByteVector.fromArray(NIBBLE_BYTES, xq, j)
+                        .convertShape(VectorOperators.B2S, NIBBLE_SHORTS, 0);
+                ShortVector xh = (ShortVector) ByteVector.fromArray(NIBBLE_BYTES, xq, j + 16)
+                        .convertShape(VectorOperators.B2S, NIBBLE_SHORTS, 0);
+                ShortVector p = low.mul(xl).add(high.mul(xh));
+                for (int part = 0; part < NIBBLE_PARTS; part++) {
+                    blockSum = blockSum.add(p.convertShape(VectorOperators.S2I, INTS, part));
+                }
+            }
+            FloatVector f = (FloatVector) blockSum.convert(VectorOperators.I2F, 0);
+            acc = f.fma(FloatVector.broadcast(FLOATS, f16At(block) * xd[xb]), acc);
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    @Override
+    float dotQ8Scalar(long offset, Q8Activations a, int aOffset, int n) {
+        byte[] xq = a.qs;
+        float sum = 0f;
+        long block = offset / BLOCK_WEIGHTS * BLOCK_BYTES;
+        int xb = aOffset / BLOCK_WEIGHTS;
+        for (int i = 0; i < n; i += BLOCK_WEIGHTS, block += BLOCK_BYTES, xb++) {
+            int blockSum = 0;
+            for (int j = 0; j < 16; j++) {
+                int packed = data.get(JAVA_BYTE, block + QS + j);
+                blockSum += ((packed & 0x0F) - 8) * xq[aOffset + i + j]
+                        + (((packed >> 4) & 0x0F) - 8) * xq[aOffset + i + j + 16];
+            }
+            sum += blockSum * (f16At(block) * a.d[xb]);
         }
         return sum;
     }
