@@ -120,7 +120,7 @@ public final class Q4_0Tensor extends FloatTensor {
 
     @Override
     float dotQ8Vector(long offset, Q8Activations a, int aOffset, int n) {
-        byte[] xq = a.qs;
+        short[] xw = a.wide;
         float[] xd = a.d;
         FloatVector acc = FloatVector.zero(FLOATS);
         long block = offset / BLOCK_WEIGHTS * BLOCK_BYTES;
@@ -135,10 +135,8 @@ public final class Q4_0Tensor extends FloatTensor {
                 ShortVector low = packed.and((short) 0x0F).sub((short) 8);
                 ShortVector high = packed.lanewise(VectorOperators.ASHR, 4).and((short) 0x0F).sub((short) 8);
                 int j = aOffset + i + k;
-                ShortVector xl = (ShortVector) ByteVector.fromArray(NIBBLE_BYTES, xq, j)
-                        .convertShape(VectorOperators.B2S, NIBBLE_SHORTS, 0);
-                ShortVector xh = (ShortVector) ByteVector.fromArray(NIBBLE_BYTES, xq, j + 16)
-                        .convertShape(VectorOperators.B2S, NIBBLE_SHORTS, 0);
+                ShortVector xl = ShortVector.fromArray(NIBBLE_SHORTS, xw, j);
+                ShortVector xh = ShortVector.fromArray(NIBBLE_SHORTS, xw, j + 16);
                 ShortVector p = low.mul(xl).add(high.mul(xh));
                 for (int part = 0; part < NIBBLE_PARTS; part++) {
                     blockSum = blockSum.add(p.convertShape(VectorOperators.S2I, INTS, part));

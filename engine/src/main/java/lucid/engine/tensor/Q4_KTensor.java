@@ -167,7 +167,7 @@ public final class Q4_KTensor extends FloatTensor {
 
     @Override
     float dotQ8Vector(long offset, Q8Activations a, int aOffset, int n) {
-        byte[] xq = a.qs;
+        short[] xw = a.wide;
         float[] xd = a.d;
         float[] xsum = a.sum;
         FloatVector acc = FloatVector.zero(FLOATS);
@@ -189,10 +189,8 @@ public final class Q4_KTensor extends FloatTensor {
                     // 0..15 times -127..127 fits a short.
                     ShortVector ql = packed.and((short) 0x0F);
                     ShortVector qh = packed.lanewise(VectorOperators.ASHR, 4).and((short) 0x0F);
-                    ShortVector pl = ql.mul((ShortVector) ByteVector.fromArray(HALF_BYTES, xq, j + k)
-                            .convertShape(VectorOperators.B2S, SHORTS, 0));
-                    ShortVector ph = qh.mul((ShortVector) ByteVector.fromArray(HALF_BYTES, xq, j + 32 + k)
-                            .convertShape(VectorOperators.B2S, SHORTS, 0));
+                    ShortVector pl = ql.mul(ShortVector.fromArray(SHORTS, xw, j + k));
+                    ShortVector ph = qh.mul(ShortVector.fromArray(SHORTS, xw, j + 32 + k));
                     for (int part = 0; part < VectorSupport.PRODUCT_PARTS; part++) {
                         sumLow = sumLow.add(pl.convertShape(VectorOperators.S2I, INTS, part));
                         sumHigh = sumHigh.add(ph.convertShape(VectorOperators.S2I, INTS, part));

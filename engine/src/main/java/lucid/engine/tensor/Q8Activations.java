@@ -23,6 +23,8 @@ public final class Q8Activations {
     private static final VectorSpecies<Float> FLOATS = VectorSupport.FLOAT_SPECIES;
 
     byte[] qs = new byte[0];
+    // The same quants widened to shorts once, so the kernels load them ready to multiply.
+    short[] wide = new short[0];
     float[] d = new float[0];
     float[] sum = new float[0];
     private int length;
@@ -40,6 +42,7 @@ public final class Q8Activations {
         java.util.Objects.checkFromIndexSize(offset, n, x.length);
         if (qs.length < n) {
             qs = new byte[n];
+            wide = new short[n];
             d = new float[n / BLOCK];
             sum = new float[n / BLOCK];
         }
@@ -75,6 +78,7 @@ public final class Q8Activations {
             float v = x[from + j] * inverse;
             int q = v < 0f ? -Math.round(-v) : Math.round(v);
             qs[at + j] = (byte) q;
+            wide[at + j] = (short) q;
             total += q;
         }
         d[b] = scale;

@@ -102,7 +102,7 @@ public final class Q8_0Tensor extends FloatTensor {
 
     @Override
     float dotQ8Vector(long offset, Q8Activations a, int aOffset, int n) {
-        byte[] xq = a.qs;
+        short[] xw = a.wide;
         float[] xd = a.d;
         FloatVector acc = FloatVector.zero(FLOATS);
         long block = offset / BLOCK_WEIGHTS * BLOCK_BYTES;
@@ -113,8 +113,7 @@ public final class Q8_0Tensor extends FloatTensor {
             for (int k = 0; k < BLOCK_WEIGHTS; k += SHORTS.length()) {
                 ShortVector w = (ShortVector) ByteVector.fromMemorySegment(HALF_BYTES, data, block + QS + k,
                         ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2S, SHORTS, 0);
-                ShortVector xs = (ShortVector) ByteVector.fromArray(HALF_BYTES, xq, aOffset + i + k)
-                        .convertShape(VectorOperators.B2S, SHORTS, 0);
+                ShortVector xs = ShortVector.fromArray(SHORTS, xw, aOffset + i + k);
                 ShortVector p = w.mul(xs);
                 for (int part = 0; part < VectorSupport.PRODUCT_PARTS; part++) {
                     blockSum = blockSum.add(p.convertShape(VectorOperators.S2I, INTS, part));
