@@ -155,12 +155,11 @@ public final class Q4_KTensor extends FloatTensor {
         return true;
     }
 
+    // Integer path in decode: measured 1 to 11% slower than the float kernel (JMH Q8DotBenchmark, docs/PERFORMANCE.md).
     @Override
     public boolean prefersQ8(int cols) {
-        return Q8_PREFERRED;
+        return false;
     }
-
-    private static final boolean Q8_PREFERRED = Boolean.parseBoolean(System.getProperty("lucid.q8.q4_k", "false"));
 
     // Per sub-block s against activation block b: a·Σ(q·qx)·dx − bmin·(dx·Σqx), with Σ(q·qx) exact in
     // int and dx·Σqx kept by Q8Activations.

@@ -93,12 +93,11 @@ public final class Q8_0Tensor extends FloatTensor {
         return true;
     }
 
+    // Integer path in decode: the float kernel is faster: int8 widening to shorts costs as much as the B2F it replaces (JMH Q8DotBenchmark, docs/PERFORMANCE.md).
     @Override
     public boolean prefersQ8(int cols) {
-        return Q8_PREFERRED;
+        return false;
     }
-
-    private static final boolean Q8_PREFERRED = Boolean.parseBoolean(System.getProperty("lucid.q8.q8_0", "false"));
 
     @Override
     float dotQ8Vector(long offset, Q8Activations a, int aOffset, int n) {
