@@ -88,6 +88,21 @@ public final class Q8_0Tensor extends FloatTensor {
         return sum;
     }
 
+    // The row loops again, so that each type's loop calls its own kernel (see FloatTensor.rowsVector).
+    @Override
+    void rowsVector(int rowStart, int rowEnd, int cols, float[] x, int xOffset, float[] out, int outOffset) {
+        for (int r = rowStart; r < rowEnd; r++) {
+            out[outOffset + r - rowStart] = dotVector((long) r * cols, x, xOffset, cols);
+        }
+    }
+
+    @Override
+    void rowsQ8Vector(int rowStart, int rowEnd, int cols, Q8Activations a, float[] out, int outOffset) {
+        for (int r = rowStart; r < rowEnd; r++) {
+            out[outOffset + r - rowStart] = dotQ8Vector((long) r * cols, a, 0, cols);
+        }
+    }
+
     @Override
     public boolean hasQ8Dot() {
         return true;
