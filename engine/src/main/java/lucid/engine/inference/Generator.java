@@ -253,7 +253,7 @@ public final class Generator {
                     reason = StopReason.END_OF_GENERATION;
                     break;
                 }
-                StopStringMatcher.Step step = stops.feed(decoder.feed(tokenizer.tokenPiece(token, false)));
+                StopStringMatcher.Step step = stops.feed(tokenizer.feedPiece(token, false, decoder));
                 text.append(step.emit());
                 events.accept(new GenerationEvent.TokenGenerated(token, step.emit()));
                 if (step.stopped()) {

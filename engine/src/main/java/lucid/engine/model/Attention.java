@@ -79,13 +79,19 @@ public final class Attention {
         System.arraycopy(s.k, 0, keys, pos * kvDim, kvDim);
         System.arraycopy(s.v, 0, values, pos * kvDim, kvDim);
 
-        int stride = cache.capacity();
-        backend.parallelFor(headCount, h -> attendHead(h, s.q, h * headDim, keys, values, kvDim, pos,
-                s.scores, h * stride, s.attnOut, h * headDim));
+        // The batched task with a batch of one query at pos: no closure allocated per layer.
+        BatchJob job = s.attentionJob;
+        job.set(this, s.q, keys, values, kvDim, s.scores, cache.capacity(), s.attnOut, headCount * headDim, pos);
+        job.range(0, 1);
+        try {
+            backend.parallelFor(headCount, job);
+        } finally {
+            job.clear();
+        }
         ForwardObserver observer = s.observer;
         if (observer != null && observer.wantsAttention(layer, pos)) {
             for (int h = 0; h < headCount; h++) {
-                observer.onAttention(layer, h, pos, s.scores, h * stride);
+                observer.onAttention(layer, h, pos, s.scores, h * cache.capacity());
             }
         }
         w.output().apply(backend, s.attnOut, s.xb2);

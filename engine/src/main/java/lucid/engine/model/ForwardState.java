@@ -21,6 +21,8 @@ public final class ForwardState {
     final float[] expertWeights; // (expertsUsed) their probabilities
     final float[] moeOut;        // (dim) weighted sum of the chosen experts' outputs
     final float[] logits;   // (vocab)
+    // The decode step's attention task, reused: a token allocates no closure per layer.
+    final Attention.BatchJob attentionJob = new Attention.BatchJob();
     /** Who watches this session's forward passes; null (the usual case) costs one branch per layer. */
     ForwardObserver observer;
 

@@ -24,6 +24,7 @@ public abstract class FloatTensor {
     // every read goes through an unaligned little-endian layout.
     static final ValueLayout.OfShort SHORT_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     static final ValueLayout.OfInt INT_LE = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    static final ValueLayout.OfLong LONG_LE = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     static final ValueLayout.OfFloat FLOAT_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     protected final MemorySegment data;
@@ -61,6 +62,106 @@ public abstract class FloatTensor {
     public final float dot(long offset, float[] x, int xOffset, int n) {
         checkRange(offset, n);
         return VectorSupport.ENABLED ? dotVector(offset, x, xOffset, n) : dotScalar(offset, x, xOffset, n);
+    }
+
+    /**
+     * {@code out[outOffset + r - rowStart] = dot(r * cols, x, xOffset, cols)} for every row r in
+     * {@code [rowStart, rowEnd)} of a matrix with {@code cols} columns: the arguments are checked once
+     * for the whole range instead of once per row.
+     */
+    public final void matvec(int rowStart, int rowEnd, int cols, float[] x, int xOffset, float[] out, int outOffset) {
+        checkRows(rowStart, rowEnd, cols);
+        Objects.checkFromIndexSize(xOffset, cols, x.length);
+        Objects.checkFromIndexSize(outOffset, rowEnd - rowStart, out.length);
+        if (VectorSupport.ENABLED) {
+            rowsVector(rowStart, rowEnd, cols, x, xOffset, out, outOffset);
+        } else {
+            for (int r = rowStart; r < rowEnd; r++) {
+                out[outOffset + r - rowStart] = dotScalar((long) r * cols, x, xOffset, cols);
+            }
+        }
+    }
+
+    /**
+     * Whether this type has an integer dot product against 8-bit activations ({@link #dotQ8}), and
+     * {@link #prefersQ8} when it is also the faster path for decoding.
+     */
+    public boolean hasQ8Dot() {
+        return false;
+    }
+
+    /**
+     * Whether a matrix-vector product with rows of {@code cols} weights runs faster through
+     * {@link #matvecQ8} than through {@link #matvec} on this CPU (measured: see docs/PERFORMANCE.md).
+     */
+    public boolean prefersQ8(int cols) {
+        return false;
+    }
+
+    /**
+     * {@code sum(w[offset + i] * a[aOffset + i] for i < n)} against activations quantized to 8 bits:
+     * integer products summed exactly per 32-weight block, then scaled once per block in float, as
+     * ggml's {@code vec_dot_*_q8_0}. {@code aOffset} must be a multiple of {@value Q8Activations#BLOCK}.
+     *
+     * @throws UnsupportedOperationException unless {@link #hasQ8Dot}
+     */
+    public final float dotQ8(long offset, Q8Activations a, int aOffset, int n) {
+        checkRange(offset, n);
+        checkQ8(a, aOffset, n);
+        return VectorSupport.INT8_ENABLED ? dotQ8Vector(offset, a, aOffset, n) : dotQ8Scalar(offset, a, aOffset, n);
+    }
+
+    /** {@link #matvec} with the integer dot product {@link #dotQ8}: one check for the whole range. */
+    public final void matvecQ8(int rowStart, int rowEnd, int cols, Q8Activations a, float[] out, int outOffset) {
+        checkRows(rowStart, rowEnd, cols);
+        checkQ8(a, 0, cols);
+        Objects.checkFromIndexSize(outOffset, rowEnd - rowStart, out.length);
+        if (VectorSupport.INT8_ENABLED) {
+            rowsQ8Vector(rowStart, rowEnd, cols, a, out, outOffset);
+        } else {
+            for (int r = rowStart; r < rowEnd; r++) {
+                out[outOffset + r - rowStart] = dotQ8Scalar((long) r * cols, a, 0, cols);
+            }
+        }
+    }
+
+    /** {@link #dotQ8} weight by weight in float, from {@link #getFloat} and {@link Q8Activations#get}: its reference. */
+    public final float dotQ8Reference(long offset, Q8Activations a, int aOffset, int n) {
+        float sum = 0f;
+        for (int i = 0; i < n; i++) {
+            sum += getFloat(offset + i) * a.get(aOffset + i);
+        }
+        return sum;
+    }
+
+    /**
+     * The row loop of {@link #matvec} on the Vector API path, arguments checked. The hot types
+     * override it with the same loop: in their own (final) class the call to {@code dotVector} is
+     * bound to one kernel and inlined, whatever other types the process has run. Here, shared by
+     * every type, the call site turns megamorphic once a second type runs, and a Q4_0 product was
+     * measured 3 to 4 times slower after a Q8_0 one in the same JVM.
+     */
+    void rowsVector(int rowStart, int rowEnd, int cols, float[] x, int xOffset, float[] out, int outOffset) {
+        for (int r = rowStart; r < rowEnd; r++) {
+            out[outOffset + r - rowStart] = dotVector((long) r * cols, x, xOffset, cols);
+        }
+    }
+
+    /** The row loop of {@link #matvecQ8} on the Vector API path; overridden like {@link #rowsVector}. */
+    void rowsQ8Vector(int rowStart, int rowEnd, int cols, Q8Activations a, float[] out, int outOffset) {
+        for (int r = rowStart; r < rowEnd; r++) {
+            out[outOffset + r - rowStart] = dotQ8Vector((long) r * cols, a, 0, cols);
+        }
+    }
+
+    /** {@link #dotQ8} with the Vector API; arguments already checked. */
+    float dotQ8Vector(long offset, Q8Activations a, int aOffset, int n) {
+        throw new UnsupportedOperationException(type() + " has no 8-bit integer dot product");
+    }
+
+    /** {@link #dotQ8} in plain scalar code, block by block, integer sums exact; arguments already checked. */
+    float dotQ8Scalar(long offset, Q8Activations a, int aOffset, int n) {
+        throw new UnsupportedOperationException(type() + " has no 8-bit integer dot product");
     }
 
     /** The same sum computed weight by weight from {@link #getFloat}: the reference for {@link #dot}. */
@@ -107,6 +208,26 @@ public abstract class FloatTensor {
     /** The f16 at byte {@code position}: how ggml stores block scales and minimums. */
     final float f16At(long position) {
         return Float.float16ToFloat(data.get(SHORT_LE, position));
+    }
+
+    private void checkRows(int rowStart, int rowEnd, int cols) {
+        Objects.checkFromToIndex(rowStart, rowEnd, Integer.MAX_VALUE);
+        Objects.checkFromToIndex((long) rowStart * cols, (long) rowEnd * cols, size);
+        if (cols % type().blockSize() != 0) {
+            throw new IllegalArgumentException(type() + " rows must be whole blocks of " + type().blockSize()
+                    + " weights, got " + cols);
+        }
+    }
+
+    private void checkQ8(Q8Activations a, int aOffset, int n) {
+        if (!hasQ8Dot()) {
+            throw new UnsupportedOperationException(type() + " has no 8-bit integer dot product");
+        }
+        Objects.checkFromIndexSize(aOffset, n, a.length());
+        if (aOffset % Q8Activations.BLOCK != 0) {
+            throw new IllegalArgumentException("activations are read in whole blocks of " + Q8Activations.BLOCK
+                    + ", got offset " + aOffset);
+        }
     }
 
     private void checkRange(long offset, int n) {

@@ -49,6 +49,38 @@ final class PackedScales {
         return (data.get(JAVA_BYTE, at + j + 4) & 0xF0) >>> 4 | (data.get(JAVA_BYTE, at + j) & 0xC0) >>> 2;
     }
 
+    /**
+     * The 12 bytes at {@code at} as two little-endian words, for {@link #scaleK4(long, int, int)} and
+     * {@link #minK4(long, int, int)}: a kernel reads them once per super-block and unpacks all sixteen
+     * numbers in registers instead of reading memory for each.
+     */
+    static long lowWordK4(MemorySegment data, long at) {
+        return data.get(FloatTensor.LONG_LE, at);
+    }
+
+    /** Bytes 8..11 of the packing at {@code at}; see {@link #lowWordK4}. */
+    static int highWordK4(MemorySegment data, long at) {
+        return data.get(FloatTensor.INT_LE, at + 8);
+    }
+
+    /** {@link #scaleK4(MemorySegment, long, int)} from the two words: equal for every j. */
+    static int scaleK4(long low, int high, int j) {
+        if (j < 4) {
+            return (int) (low >>> (8 * j)) & 63;
+        }
+        int k = j - 4;
+        return (high >>> (8 * k)) & 0x0F | ((int) (low >>> (8 * k + 6)) & 3) << 4;
+    }
+
+    /** {@link #minK4(MemorySegment, long, int)} from the two words: equal for every j. */
+    static int minK4(long low, int high, int j) {
+        if (j < 4) {
+            return (int) (low >>> (32 + 8 * j)) & 63;
+        }
+        int k = j - 4;
+        return (high >>> (8 * k + 4)) & 0x0F | ((int) (low >>> (32 + 8 * k + 6)) & 3) << 4;
+    }
+
     /** Writes eight scales and eight minimums (each 0..63) in the Q4_K/Q5_K packing. */
     static void packK4(int[] scales, int[] mins, ByteBuffer out, int at) {
         for (int j = 0; j < 4; j++) {

@@ -132,6 +132,14 @@ public final class Q3_KTensor extends FloatTensor {
         return sum;
     }
 
+    // The row loop again, so that this type's loop calls its own kernel (see FloatTensor.rowsVector).
+    @Override
+    void rowsVector(int rowStart, int rowEnd, int cols, float[] x, int xOffset, float[] out, int outOffset) {
+        for (int r = rowStart; r < rowEnd; r++) {
+            out[outOffset + r - rowStart] = dotVector((long) r * cols, x, xOffset, cols);
+        }
+    }
+
     @Override
     void decode(long offset, float[] out, int outOffset, int n) {
         long block = offset / BLOCK_WEIGHTS * BLOCK_BYTES;

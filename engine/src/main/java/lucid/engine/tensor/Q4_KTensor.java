@@ -9,6 +9,7 @@ import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -45,6 +46,8 @@ public final class Q4_KTensor extends FloatTensor {
     private static final VectorSpecies<Float> FLOATS = VectorSupport.FLOAT_SPECIES;
     private static final VectorSpecies<Byte> BYTES = VectorSupport.BYTE_SPECIES;
     private static final VectorSpecies<Integer> INTS = VectorSupport.INT_SPECIES;
+    private static final VectorSpecies<Short> SHORTS = VectorSupport.PRODUCT_SHORT_SPECIES;
+    private static final VectorSpecies<Byte> HALF_BYTES = VectorSupport.PRODUCT_BYTE_SPECIES;
 
     Q4_KTensor(MemorySegment data, long size) {
         super(data, size);
@@ -84,6 +87,8 @@ public final class Q4_KTensor extends FloatTensor {
         for (int i = 0; i < n; i += BLOCK_WEIGHTS, block += BLOCK_BYTES) {
             float d = f16At(block);
             float dmin = f16At(block + DMIN);
+            long packing = PackedScales.lowWordK4(data, block + SCALES);
+            int packingHigh = PackedScales.highWordK4(data, block + SCALES);
             for (int run = 0; run < 4; run++) {
                 FloatVector qxLow = FloatVector.zero(FLOATS);
                 FloatVector qxHigh = FloatVector.zero(FLOATS);
@@ -109,10 +114,10 @@ public final class Q4_KTensor extends FloatTensor {
                     }
                 }
                 int sub = 2 * run;
-                acc = qxLow.fma(FloatVector.broadcast(FLOATS, d * PackedScales.scaleK4(data, block + SCALES, sub)), acc);
-                acc = xLow.fma(FloatVector.broadcast(FLOATS, -(dmin * PackedScales.minK4(data, block + SCALES, sub))), acc);
-                acc = qxHigh.fma(FloatVector.broadcast(FLOATS, d * PackedScales.scaleK4(data, block + SCALES, sub + 1)), acc);
-                acc = xHigh.fma(FloatVector.broadcast(FLOATS, -(dmin * PackedScales.minK4(data, block + SCALES, sub + 1))), acc);
+                acc = qxLow.fma(FloatVector.broadcast(FLOATS, d * PackedScales.scaleK4(packing, packingHigh, sub)), acc);
+                acc = xLow.fma(FloatVector.broadcast(FLOATS, -(dmin * PackedScales.minK4(packing, packingHigh, sub))), acc);
+                acc = qxHigh.fma(FloatVector.broadcast(FLOATS, d * PackedScales.scaleK4(packing, packingHigh, sub + 1)), acc);
+                acc = xHigh.fma(FloatVector.broadcast(FLOATS, -(dmin * PackedScales.minK4(packing, packingHigh, sub + 1))), acc);
             }
         }
         return acc.reduceLanes(VectorOperators.ADD);
@@ -143,6 +148,110 @@ public final class Q4_KTensor extends FloatTensor {
             }
         }
         return sum;
+    }
+
+    // The row loops again, so that each type's loop calls its own kernel (see FloatTensor.rowsVector).
+    @Override
+    void rowsVector(int rowStart, int rowEnd, int cols, float[] x, int xOffset, float[] out, int outOffset) {
+        for (int r = rowStart; r < rowEnd; r++) {
+            out[outOffset + r - rowStart] = dotVector((long) r * cols, x, xOffset, cols);
+        }
+    }
+
+    @Override
+    void rowsQ8Vector(int rowStart, int rowEnd, int cols, Q8Activations a, float[] out, int outOffset) {
+        for (int r = rowStart; r < rowEnd; r++) {
+            out[outOffset + r - rowStart] = dotQ8Vector((long) r * cols, a, 0, cols);
+        }
+    }
+
+    @Override
+    public boolean hasQ8Dot() {
+        return true;
+    }
+
+    // Integer path in decode: measured 1 to 11% slower than the float kernel (JMH Q8DotBenchmark, docs/PERFORMANCE.md).
+    @Override
+    public boolean prefersQ8(int cols) {
+        return false;
+    }
+
+    // Per sub-block s against activation block b: a·Σ(q·qx)·dx − bmin·(dx·Σqx), with Σ(q·qx) exact in
+    // int and dx·Σqx kept by Q8Activations.
+
+    @Override
+    float dotQ8Vector(long offset, Q8Activations a, int aOffset, int n) {
+        short[] xw = a.wide;
+        float[] xd = a.d;
+        float[] xsum = a.sum;
+        FloatVector acc = FloatVector.zero(FLOATS);
+        float mins = 0f;
+        long block = offset / BLOCK_WEIGHTS * BLOCK_BYTES;
+        for (int i = 0; i < n; i += BLOCK_WEIGHTS, block += BLOCK_BYTES) {
+            float d = f16At(block);
+            long packing = PackedScales.lowWordK4(data, block + SCALES);
+            int packingHigh = PackedScales.highWordK4(data, block + SCALES);
+            float blockMins = 0f;
+            for (int run = 0; run < 4; run++) {
+                IntVector sumLow = IntVector.zero(INTS);
+                IntVector sumHigh = IntVector.zero(INTS);
+                int j = aOffset + i + run * 64;
+                for (int k = 0; k < 32; k += SHORTS.length()) {
+                    ShortVector packed = (ShortVector) ByteVector.fromMemorySegment(HALF_BYTES, data,
+                            block + QS + run * 32 + k, ByteOrder.LITTLE_ENDIAN)
+                            .convertShape(VectorOperators.B2S, SHORTS, 0);
+                    // 0..15 times -127..127 fits a short.
+                    ShortVector ql = packed.and((short) 0x0F);
+                    ShortVector qh = packed.lanewise(VectorOperators.ASHR, 4).and((short) 0x0F);
+                    ShortVector pl = ql.mul(ShortVector.fromArray(SHORTS, xw, j + k));
+                    ShortVector ph = qh.mul(ShortVector.fromArray(SHORTS, xw, j + 32 + k));
+                    for (int part = 0; part < VectorSupport.PRODUCT_PARTS; part++) {
+                        sumLow = sumLow.add(pl.convertShape(VectorOperators.S2I, INTS, part));
+                        sumHigh = sumHigh.add(ph.convertShape(VectorOperators.S2I, INTS, part));
+                    }
+                }
+                int sub = 2 * run;
+                int xb = j / 32;
+                acc = ((FloatVector) sumLow.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(FLOATS,
+                        d * PackedScales.scaleK4(packing, packingHigh, sub) * xd[xb]), acc);
+                acc = ((FloatVector) sumHigh.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(FLOATS,
+                        d * PackedScales.scaleK4(packing, packingHigh, sub + 1) * xd[xb + 1]), acc);
+                blockMins += PackedScales.minK4(packing, packingHigh, sub) * xsum[xb]
+                        + PackedScales.minK4(packing, packingHigh, sub + 1) * xsum[xb + 1];
+            }
+            mins += f16At(block + DMIN) * blockMins;
+        }
+        return acc.reduceLanes(VectorOperators.ADD) - mins;
+    }
+
+    @Override
+    float dotQ8Scalar(long offset, Q8Activations a, int aOffset, int n) {
+        byte[] xq = a.qs;
+        float sum = 0f;
+        float mins = 0f;
+        long block = offset / BLOCK_WEIGHTS * BLOCK_BYTES;
+        for (int i = 0; i < n; i += BLOCK_WEIGHTS, block += BLOCK_BYTES) {
+            float d = f16At(block);
+            float blockMins = 0f;
+            for (int run = 0; run < 4; run++) {
+                int j = aOffset + i + run * 64;
+                int sumLow = 0;
+                int sumHigh = 0;
+                for (int l = 0; l < 32; l++) {
+                    int packed = data.get(JAVA_BYTE, block + QS + run * 32 + l);
+                    sumLow += (packed & 0x0F) * xq[j + l];
+                    sumHigh += ((packed >> 4) & 0x0F) * xq[j + 32 + l];
+                }
+                int sub = 2 * run;
+                int xb = j / 32;
+                sum += sumLow * (d * PackedScales.scaleK4(data, block + SCALES, sub) * a.d[xb]);
+                sum += sumHigh * (d * PackedScales.scaleK4(data, block + SCALES, sub + 1) * a.d[xb + 1]);
+                blockMins += PackedScales.minK4(data, block + SCALES, sub) * a.sum[xb]
+                        + PackedScales.minK4(data, block + SCALES, sub + 1) * a.sum[xb + 1];
+            }
+            mins += f16At(block + DMIN) * blockMins;
+        }
+        return sum - mins;
     }
 
     @Override

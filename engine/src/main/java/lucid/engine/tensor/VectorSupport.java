@@ -66,6 +66,34 @@ public final class VectorSupport {
     /** Float vectors widened from one {@link #SHORT_SPECIES} load. */
     static final int SHORT_PARTS = SHORT_SPECIES.length() / FLOAT_LANES;
 
+    /**
+     * Whether the 8-bit integer dot products ({@link FloatTensor#dotQ8}) take the Vector API path: they
+     * widen bytes to shorts in half the float width, so they need at least 128 bits.
+     */
+    static final boolean INT8_ENABLED = ENABLED && FLOAT_SPECIES.vectorBitSize() >= 128;
+
+    /** Shorts in the shape of {@link #FLOAT_SPECIES}: twice as many lanes as floats. */
+    static final VectorSpecies<Short> WIDE_SHORT_SPECIES =
+            ShortVector.SPECIES_PREFERRED.withShape(FLOAT_SPECIES.vectorShape());
+
+    /** Bytes that widen to one {@link #WIDE_SHORT_SPECIES} vector (half the float width). */
+    static final VectorSpecies<Byte> HALF_BYTE_SPECIES = ByteVector.SPECIES_PREFERRED.withShape(
+            VectorShape.forBitSize(Math.max(64, FLOAT_SPECIES.vectorBitSize() / 2)));
+
+    /**
+     * Shorts for the integer kernels: the float width but at most 256 bits (16 lanes), so that one
+     * vector of short products widens to int lanes without splitting a 512-bit register.
+     */
+    static final VectorSpecies<Short> PRODUCT_SHORT_SPECIES = ShortVector.SPECIES_PREFERRED.withShape(
+            VectorShape.forBitSize(Math.min(256, Math.max(64, FLOAT_SPECIES.vectorBitSize()))));
+
+    /** Bytes that widen to one {@link #PRODUCT_SHORT_SPECIES} vector. */
+    static final VectorSpecies<Byte> PRODUCT_BYTE_SPECIES = ByteVector.SPECIES_PREFERRED.withShape(
+            VectorShape.forBitSize(Math.max(64, PRODUCT_SHORT_SPECIES.vectorBitSize() / 2)));
+
+    /** Int vectors widened from one {@link #PRODUCT_SHORT_SPECIES} vector: 1 at 512 bits, else 2. */
+    static final int PRODUCT_PARTS = Math.max(1, PRODUCT_SHORT_SPECIES.length() / FLOAT_LANES);
+
     /** Lane indices 0, 1, 2, ... as ints: shift counts that give each lane its own bit of a bit field. */
     static final IntVector LANE_INDEX = IntVector.zero(INT_SPECIES).addIndex(1);
 

@@ -196,6 +196,11 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
         return pieces.piece(id, special);
     }
 
+    @Override
+    public String feedPiece(int id, boolean special, Utf8StreamDecoder decoder) {
+        return pieces.feed(id, special, decoder);
+    }
+
     /** llama.cpp's {@code token_to_piece} for BPE with {@code special = true}. */
     private byte[] renderPiece(int id) {
         String text = vocabulary.text(id);

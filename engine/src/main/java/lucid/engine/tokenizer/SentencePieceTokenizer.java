@@ -182,6 +182,11 @@ public final class SentencePieceTokenizer implements Tokenizer {
         return pieces.piece(id, special);
     }
 
+    @Override
+    public String feedPiece(int id, boolean special, Utf8StreamDecoder decoder) {
+        return pieces.feed(id, special, decoder);
+    }
+
     /** llama.cpp's {@code token_to_piece} for SPM with {@code special = true}. */
     private byte[] renderPiece(int id) {
         String text = vocabulary.text(id);

@@ -25,4 +25,11 @@ final class TokenPieces {
         }
         return pieces[id].clone();
     }
+
+    /** {@code decoder.feed(piece(id, special))} from the stored bytes, no copy made. */
+    String feed(int id, boolean special, Utf8StreamDecoder decoder) {
+        TokenType type = vocabulary.type(id);
+        byte[] piece = pieces[id];
+        return decoder.feed(piece, 0, !special && type.isHiddenUnlessSpecial() ? 0 : piece.length);
+    }
 }

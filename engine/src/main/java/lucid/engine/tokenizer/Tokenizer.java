@@ -63,6 +63,16 @@ public interface Tokenizer {
     byte[] tokenPiece(int id, boolean special);
 
     /**
+     * {@code decoder.feed(tokenPiece(id, special))}, without copying the piece where the tokenizer
+     * keeps it ready: what the generation loop calls once per token.
+     *
+     * @throws IllegalArgumentException for an id outside the vocabulary
+     */
+    default String feedPiece(int id, boolean special, Utf8StreamDecoder decoder) {
+        return decoder.feed(tokenPiece(id, special));
+    }
+
+    /**
      * The bytes of a token sequence ({@code llama_detokenize}): pieces joined, the space a
      * SentencePiece vocabulary put in front of the text removed again.
      *

@@ -19,6 +19,8 @@ public final class Utf8StreamDecoder {
     /** The start of a character still waiting for its continuation bytes (a full one just before it is emitted). */
     private final byte[] pending = new byte[4];
     private int pendingLength;
+    /** The characters of the piece being fed, reused from piece to piece (one string per piece is left). */
+    private final StringBuilder text = new StringBuilder();
 
     /** A whole byte sequence with the same replacement rule as streaming it. */
     public static String decodeAll(byte[] bytes) {
@@ -32,11 +34,12 @@ public final class Utf8StreamDecoder {
     }
 
     public String feed(byte[] bytes, int offset, int length) {
-        StringBuilder out = new StringBuilder(length + pendingLength);
+        StringBuilder out = text;
+        out.setLength(0);
         for (int i = offset; i < offset + length; i++) {
             accept(bytes[i], out);
         }
-        return out.toString();
+        return out.isEmpty() ? "" : out.toString();
     }
 
     /** Ends the stream: an incomplete character left over becomes U+FFFD. */

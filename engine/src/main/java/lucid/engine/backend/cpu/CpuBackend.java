@@ -6,6 +6,7 @@ import java.util.concurrent.locks.LockSupport;
 import lucid.engine.backend.Backend;
 import lucid.engine.tensor.FloatTensor;
 import lucid.engine.tensor.GgmlType;
+import lucid.engine.tensor.Q8Activations;
 import lucid.engine.tensor.VectorSupport;
 
 /**
@@ -74,17 +75,31 @@ public final class CpuBackend implements Backend {
         return weightType.isSupported();
     }
 
+    /**
+     * Rows are cut into {@link #ROW_RANGES_PER_THREAD} ranges per thread, each computed by one
+     * {@link FloatTensor#matvec} call (one bounds check per range, not per row). Where the weight type
+     * is faster against 8-bit activations ({@link FloatTensor#prefersQ8}) the caller quantizes
+     * {@code x} once and every range runs {@link FloatTensor#matvecQ8}.
+     */
     @Override
     public void matmul(FloatTensor w, float[] x, int xOffset, float[] out, int outOffset, int rows, int cols) {
         MatvecJob j = matvecJob;
+        boolean int8 = INT8 && w.hasQ8Dot() && (INT8_FORCED || w.prefersQ8(cols))
+                && cols % Q8Activations.BLOCK == 0;
+        if (int8) {
+            quantized.quantize(x, xOffset, cols);
+        }
         j.w = w;
         j.x = x;
         j.xOffset = xOffset;
         j.out = out;
         j.outOffset = outOffset;
+        j.rows = rows;
         j.cols = cols;
+        j.int8 = int8;
+        j.ranges = Math.min(rows, threads * ROW_RANGES_PER_THREAD);
         try {
-            parallelFor(rows, j);
+            parallelFor(j.ranges, j);
         } finally {
             j.w = null;
             j.x = null;
@@ -92,17 +107,41 @@ public final class CpuBackend implements Backend {
         }
     }
 
-    private static final class MatvecJob implements IntTask {
+    /** Row ranges per thread in a matrix-vector product: enough for faster threads to take more. */
+    static final int ROW_RANGES_PER_THREAD = 8;
+
+    /**
+     * {@code lucid.int8} = {@code auto} (default: the integer kernels where measured faster),
+     * {@code on} (wherever a type has one) or {@code off} (float kernels only): for measuring.
+     */
+    private static final String INT8_MODE = System.getProperty("lucid.int8", "auto");
+    private static final boolean INT8 = !"off".equals(INT8_MODE);
+    private static final boolean INT8_FORCED = "on".equals(INT8_MODE);
+
+    // The activation vector of the product in progress, in 8 bits: filled by the caller before the
+    // workers start, then only read.
+    private final Q8Activations quantized = new Q8Activations();
+
+    private final class MatvecJob implements IntTask {
         FloatTensor w;
         float[] x;
         int xOffset;
         float[] out;
         int outOffset;
+        int rows;
         int cols;
+        int ranges;
+        boolean int8;
 
         @Override
-        public void run(int r) {
-            out[outOffset + r] = w.dot((long) r * cols, x, xOffset, cols);
+        public void run(int range) {
+            int r0 = (int) ((long) range * rows / ranges);
+            int r1 = (int) ((long) (range + 1) * rows / ranges);
+            if (int8) {
+                w.matvecQ8(r0, r1, cols, quantized, out, outOffset + r0);
+            } else {
+                w.matvec(r0, r1, cols, x, xOffset, out, outOffset + r0);
+            }
         }
     }
 

@@ -1,0 +1,87 @@
+package lucid.engine.tensor;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * An activation vector quantized to 8 bits in blocks of 32, as ggml's {@code quantize_row_q8_0}
+ * does before an integer dot product: per block a float scale {@code d = max|x| / 127} and 32 int8
+ * values {@code round(x / d)} (half away from zero), so {@code x[i] ≈ qs[i] · d[i / 32]}.
+ *
+ * <p>It also keeps each block's {@code d · Σ qs}, the term a weight type with a per-block minimum
+ * (Q4_K) multiplies by that minimum. One instance is filled per matrix product and reused: it
+ * grows to the longest vector seen and allocates nothing after that.
+ *
+ * <p>Not thread-safe while being filled; many threads may read it once {@link #quantize} returned.
+ */
+public final class Q8Activations {
+
+    /** Activations per block. */
+    public static final int BLOCK = 32;
+
+    private static final VectorSpecies<Float> FLOATS = VectorSupport.FLOAT_SPECIES;
+
+    byte[] qs = new byte[0];
+    // The same quants widened to shorts once, so the kernels load them ready to multiply.
+    short[] wide = new short[0];
+    float[] d = new float[0];
+    float[] sum = new float[0];
+    private int length;
+
+    /** How many activations the last {@link #quantize} took. */
+    public int length() {
+        return length;
+    }
+
+    /** Quantizes {@code x[offset..offset + n)}; {@code n} must be a multiple of {@value #BLOCK}. */
+    public void quantize(float[] x, int offset, int n) {
+        if (n % BLOCK != 0) {
+            throw new IllegalArgumentException("activations are quantized in blocks of " + BLOCK + ", got " + n);
+        }
+        java.util.Objects.checkFromIndexSize(offset, n, x.length);
+        if (qs.length < n) {
+            qs = new byte[n];
+            wide = new short[n];
+            d = new float[n / BLOCK];
+            sum = new float[n / BLOCK];
+        }
+        length = n;
+        for (int b = 0; b < n / BLOCK; b++) {
+            quantizeBlock(x, offset + b * BLOCK, b);
+        }
+    }
+
+    /** Activation {@code i} as the integer path sees it: {@code qs[i] · d}. */
+    public float get(int i) {
+        return qs[i] * d[i / BLOCK];
+    }
+
+    private void quantizeBlock(float[] x, int from, int b) {
+        float amax = 0f;
+        if (VectorSupport.ENABLED) {
+            for (int k = 0; k < BLOCK; k += FLOATS.length()) {
+                amax = Math.max(amax, FloatVector.fromArray(FLOATS, x, from + k)
+                        .lanewise(VectorOperators.ABS).reduceLanes(VectorOperators.MAX));
+            }
+        } else {
+            for (int j = 0; j < BLOCK; j++) {
+                amax = Math.max(amax, Math.abs(x[from + j]));
+            }
+        }
+        float scale = amax / 127f;
+        float inverse = scale != 0f ? 1f / scale : 0f;
+        int total = 0;
+        int at = b * BLOCK;
+        for (int j = 0; j < BLOCK; j++) {
+            // Half away from zero, as ggml's roundf (|v| <= 127).
+            float v = x[from + j] * inverse;
+            int q = v < 0f ? -Math.round(-v) : Math.round(v);
+            qs[at + j] = (byte) q;
+            wide[at + j] = (short) q;
+            total += q;
+        }
+        d[b] = scale;
+        sum[b] = scale * total;
+    }
+}

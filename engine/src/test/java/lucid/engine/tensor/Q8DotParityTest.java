@@ -1,0 +1,212 @@
+package lucid.engine.tensor;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.Random;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * The integer dot products against 8-bit activations ({@link FloatTensor#dotQ8}) and the row-range
+ * products ({@link FloatTensor#matvec}, {@link FloatTensor#matvecQ8}): the Vector API path and the
+ * scalar path against the weight-by-weight reference, the integer result against the float dot
+ * product of the unquantized activations, and {@link Q8Activations} against ggml's q8_0 rule. Like
+ * {@link QuantDotParityTest}, the build runs it at 128, 256 and 512 bits as well as the default width.
+ */
+class Q8DotParityTest {
+
+    private static final long SEED = 0x1A7E_8B17L;
+
+    /** Blocks per tensor: odd, so no width splits it evenly by luck. */
+    private static final int BLOCKS = 19;
+
+    private static final int[] SHIFTS = {0, 1, 3};
+
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_0", "Q4_K"})
+    void integerDotMatchesReference(GgmlType type) {
+        int block = type.blockSize();
+        int count = BLOCKS * block;
+        for (int shift : SHIFTS) {
+            Random random = new Random(SEED + type.ordinal() * 17L + shift);
+            try (Arena arena = Arena.ofConfined()) {
+                FloatTensor tensor = wrap(arena, type, count, shift, random);
+                Q8Activations a = quantized(count + 64, random);
+                assertTrue(tensor.hasQ8Dot());
+                assertMatches(tensor, 0, a, 0, count);
+                assertMatches(tensor, 0, a, 64, count);
+                for (int b = 0; b < BLOCKS; b++) {
+                    assertMatches(tensor, (long) b * block, a, 32, block);
+                }
+                assertMatches(tensor, 3L * block, a, 0, 7 * block);
+                assertMatches(tensor, 2L * block, a, 0, 0);
+            }
+        }
+    }
+
+    /**
+     * Rounding the activations to 8 bits moves each by at most half its block's step d, so the
+     * integer dot product is within Σ|w_i|·d_i/2 of the float one on the unrounded activations (plus
+     * the float-summation bound of both): the error llama.cpp accepts for the same speed-up.
+     */
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_0", "Q4_K"})
+    void integerDotIsWithinTheActivationRoundingOfTheFloatDot(GgmlType type) {
+        int count = BLOCKS * type.blockSize();
+        Random random = new Random(SEED - type.ordinal());
+        try (Arena arena = Arena.ofConfined()) {
+            FloatTensor tensor = wrap(arena, type, count, 1, random);
+            float[] x = activations(count, random);
+            Q8Activations a = new Q8Activations();
+            a.quantize(x, 0, count);
+            double rounding = 0;
+            for (int i = 0; i < count; i++) {
+                rounding += Math.abs(tensor.getFloat(i)) * a.d[i / Q8Activations.BLOCK] / 2;
+            }
+            double bound = rounding * (1 + 1e-5) + floatTolerance(tensor, 0, x, 0, count);
+            float floatDot = tensor.dot(0, x, 0, count);
+            float intDot = tensor.dotQ8(0, a, 0, count);
+            assertTrue(Math.abs((double) intDot - floatDot) <= bound,
+                    type + ": integer dot " + intDot + ", float dot " + floatDot + ", bound " + bound);
+            // The bound is not loose to the point of passing anything: rounding moves the result.
+            assertTrue(rounding > 0);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_0", "Q4_K"})
+    void rowRangesEqualRowByRowDots(GgmlType type) {
+        int cols = 2 * Math.max(type.blockSize(), 64);
+        int rows = 13;
+        Random random = new Random(SEED ^ type.ordinal());
+        try (Arena arena = Arena.ofConfined()) {
+            FloatTensor tensor = wrap(arena, type, rows * cols, 3, random);
+            float[] x = activations(cols + 5, random);
+            Q8Activations a = new Q8Activations();
+            a.quantize(x, 5, cols);
+            float[] out = new float[rows + 4];
+            float[] outQ8 = new float[rows + 4];
+            tensor.matvec(2, 11, cols, x, 5, out, 1);
+            tensor.matvecQ8(2, 11, cols, a, outQ8, 1);
+            for (int r = 0; r < out.length; r++) {
+                if (r < 1 || r >= 10) {
+                    assertEquals(0f, out[r], "matvec wrote outside its rows at " + r);
+                    assertEquals(0f, outQ8[r], "matvecQ8 wrote outside its rows at " + r);
+                    continue;
+                }
+                long offset = (long) (r + 1) * cols;
+                float dot = tensor.dot(offset, x, 5, cols);
+                float dotQ8 = tensor.dotQ8(offset, a, 0, cols);
+                assertEquals(dot, out[r], Math.abs(dot) * 1e-6f, type + " matvec row " + (r + 1));
+                assertEquals(dotQ8, outQ8[r], Math.abs(dotQ8) * 1e-6f, type + " matvecQ8 row " + (r + 1));
+            }
+            assertThrows(IndexOutOfBoundsException.class, () -> tensor.matvec(2, rows + 1, cols, x, 5, out, 0));
+            assertThrows(IndexOutOfBoundsException.class, () -> tensor.matvecQ8(0, 3, cols, a, new float[2], 0));
+            assertThrows(IllegalArgumentException.class, () -> tensor.matvec(0, 1, cols + 1, x, 0, out, 0));
+        }
+    }
+
+    @Test
+    void activationsFollowGgmlQ8_0() {
+        Random random = new Random(SEED);
+        float[] x = activations(96, random);
+        x[40] = 0f;
+        for (int i = 64; i < 96; i++) {
+            x[i] = 0f; // an all-zero block: scale 0, quants 0
+        }
+        x[3] = -9f; // the largest in block 0 becomes -127
+        Q8Activations a = new Q8Activations();
+        a.quantize(x, 0, 96);
+        assertEquals(96, a.length());
+        assertEquals(9f / 127f, a.d[0]);
+        assertEquals(-127, a.qs[3]);
+        assertEquals(0f, a.d[2]);
+        for (int b = 0; b < 3; b++) {
+            int total = 0;
+            for (int j = 0; j < 32; j++) {
+                int i = 32 * b + j;
+                float want = b < 2 ? x[i] / a.d[b] : 0f;
+                assertTrue(Math.abs(want - a.qs[i]) <= 0.5f + 1e-4f, "quant " + i + " = " + a.qs[i] + " for " + want);
+                total += a.qs[i];
+            }
+            assertEquals(a.d[b] * total, a.sum[b], 0f);
+        }
+        assertThrows(IllegalArgumentException.class, () -> a.quantize(x, 0, 33));
+    }
+
+    @Test
+    void typesWithoutAnIntegerPathSayNo() {
+        try (Arena arena = Arena.ofConfined()) {
+            FloatTensor tensor = wrap(arena, GgmlType.F32, 64, 0, new Random(SEED));
+            Q8Activations a = quantized(64, new Random(SEED));
+            assertEquals(false, tensor.hasQ8Dot());
+            assertThrows(UnsupportedOperationException.class, () -> tensor.dotQ8(0, a, 0, 32));
+        }
+    }
+
+    private static void assertMatches(FloatTensor tensor, long offset, Q8Activations a, int aOffset, int n) {
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = a.get(aOffset + i);
+        }
+        float reference = tensor.dotQ8Reference(offset, a, aOffset, n);
+        double tolerance = floatTolerance(tensor, offset, x, 0, n);
+        check(tensor, "dotQ8Vector", tensor.dotQ8Vector(offset, a, aOffset, n), reference, tolerance, offset, n);
+        check(tensor, "dotQ8Scalar", tensor.dotQ8Scalar(offset, a, aOffset, n), reference, tolerance, offset, n);
+        check(tensor, "dotQ8", tensor.dotQ8(offset, a, aOffset, n), reference, tolerance, offset, n);
+    }
+
+    private static void check(FloatTensor tensor, String path, float actual, float reference, double tolerance,
+            long offset, int n) {
+        if (!(Math.abs((double) actual - reference) <= tolerance)) {
+            fail(tensor.type() + " " + path + " at offset " + offset + ", n " + n + ": " + actual
+                    + " but the reference is " + reference + " (tolerance " + tolerance + ")");
+        }
+    }
+
+    /**
+     * The float-summation bound of {@link QuantDotParityTest}: the integer sums are exact, so the
+     * paths differ from the reference only in the order and grouping of float additions and in
+     * the scale products (d_w·d_x, then times the exact integer sum), a few roundings per block.
+     */
+    private static double floatTolerance(FloatTensor tensor, long offset, float[] x, int xOffset, int n) {
+        int block = tensor.type().blockSize();
+        double magnitude = 0;
+        for (int start = 0; start < n; start += block) {
+            double maxAbs = 0;
+            double xAbs = 0;
+            for (int i = start; i < start + block; i++) {
+                maxAbs = Math.max(maxAbs, Math.abs(tensor.getFloat(offset + i)));
+                xAbs += Math.abs(x[xOffset + i]);
+            }
+            magnitude += maxAbs * xAbs;
+        }
+        return 8.0 * (n + 4) * 0x1p-24 * magnitude + n * 0x1p-149;
+    }
+
+    private static FloatTensor wrap(Arena arena, GgmlType type, int count, int shift, Random random) {
+        MemorySegment data = TensorBytes.place(arena, TensorBytes.random(type, count, random), shift);
+        return FloatTensor.wrap(type, data, count);
+    }
+
+    private static Q8Activations quantized(int count, Random random) {
+        Q8Activations a = new Q8Activations();
+        a.quantize(activations(count, random), 0, count);
+        return a;
+    }
+
+    private static float[] activations(int count, Random random) {
+        float[] x = new float[count];
+        for (int i = 0; i < count; i++) {
+            x[i] = (float) random.nextGaussian();
+        }
+        return x;
+    }
+}

@@ -1,0 +1,89 @@
+package lucid.tests.bench;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.SplittableRandom;
+
+import lucid.engine.tensor.FloatTensor;
+import lucid.engine.tensor.GgmlType;
+import lucid.engine.tensor.Q8Activations;
+
+/**
+ * The comparison of {@link Q8DotBenchmark}, for a machine too busy for JMH to resolve it: the float
+ * and the integer kernel run alternately, 5 products each per repetition, and each keeps its best
+ * time over all repetitions, so both see the same load and a slow spell hurts neither's best.
+ * Same matrices as the JMH benchmark (8 Mi weights, rows of 576, 2048 and 8192), one thread.
+ *
+ * <pre>
+ * java --add-modules jdk.incubator.vector -cp engine/target/classes \
+ *     tests/src/bench/java/lucid/tests/bench/Q8DotInterleaved.java [Q8_0,Q4_0,Q4_K] [repetitions]
+ * </pre>
+ */
+public final class Q8DotInterleaved {
+
+    private Q8DotInterleaved() {
+    }
+
+    public static void main(String[] args) {
+        String[] types = args.length > 0 ? args[0].split(",") : new String[] {"Q8_0", "Q4_0", "Q4_K"};
+        int reps = args.length > 1 ? Integer.parseInt(args[1]) : 40;
+        for (String name : types) {
+            GgmlType type = GgmlType.valueOf(name);
+            for (int cols : new int[] {576, 2048, 8192}) {
+                if (cols % type.blockSize() != 0) {
+                    continue; // Q4_K rows are whole 256-weight blocks
+                }
+                run(type, cols, reps);
+            }
+        }
+    }
+
+    private static void run(GgmlType type, int cols, int reps) {
+        int rows = (8 << 20) / cols;
+        long n = (long) rows * cols;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment data = arena.allocate(type.byteSize(n), 64);
+            SplittableRandom random = new SplittableRandom(42);
+            for (long i = 0; i + 8 <= data.byteSize(); i += 8) {
+                data.set(ValueLayout.JAVA_LONG_UNALIGNED, i, random.nextLong());
+            }
+            ValueLayout.OfShort half = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+            for (long b = 0; b < n / type.blockSize(); b++) {
+                long at = b * type.typeSize();
+                data.set(half, at, Float.floatToFloat16(0.01f));
+                if (type == GgmlType.Q4_K) {
+                    data.set(half, at + 2, Float.floatToFloat16(0.002f));
+                }
+            }
+            FloatTensor w = FloatTensor.wrap(type, data, n);
+            float[] x = new float[cols];
+            for (int i = 0; i < cols; i++) {
+                x[i] = (float) random.nextGaussian();
+            }
+            float[] out = new float[rows];
+            Q8Activations q = new Q8Activations();
+            long bestFloat = Long.MAX_VALUE;
+            long bestInt = Long.MAX_VALUE;
+            for (int rep = 0; rep < reps; rep++) {
+                long t0 = System.nanoTime();
+                for (int k = 0; k < 5; k++) {
+                    w.matvec(0, rows, cols, x, 0, out, 0);
+                }
+                long t1 = System.nanoTime();
+                for (int k = 0; k < 5; k++) {
+                    q.quantize(x, 0, cols);
+                    w.matvecQ8(0, rows, cols, q, out, 0);
+                }
+                long t2 = System.nanoTime();
+                bestFloat = Math.min(bestFloat, (t1 - t0) / 5);
+                bestInt = Math.min(bestInt, (t2 - t1) / 5);
+            }
+            double bytes = type.byteSize(n);
+            System.out.printf("%s cols=%d  float %.0f us (%.1f GB/s)  int8 %.0f us (%.1f GB/s)  int8 speed-up %.2f%n",
+                    type, cols, bestFloat / 1e3, bytes / bestFloat, bestInt / 1e3, bytes / bestInt,
+                    (double) bestFloat / bestInt);
+        }
+    }
+}
