@@ -226,7 +226,20 @@ public final class ChatView {
         send.setDefaultButton(false);
         HBox inputRow = new HBox(8, input, send);
         inputRow.setAlignment(Pos.BOTTOM_RIGHT);
-        VBox bottom = new VBox(6, contextBar.node(), inputRow);
+        // After a message delete: "Message deleted. Undo" until the next delete or another conversation.
+        Label deletedText = new Label();
+        deletedText.textProperty().bind(messages.bind("chat.message.deleted"));
+        Button undo = new Button();
+        undo.setId("undo-message-delete");
+        undo.textProperty().bind(messages.bind("sidebar.undo"));
+        undo.getStyleClass().add("flat");
+        undo.setOnAction(e -> vm.undoDelete());
+        HBox undoBar = new HBox(6, deletedText, undo);
+        undoBar.setAlignment(Pos.CENTER_LEFT);
+        undoBar.getStyleClass().add("chat-undo-bar");
+        undoBar.visibleProperty().bind(vm.undoableDeleteProperty().isNotNull());
+        undoBar.managedProperty().bind(undoBar.visibleProperty());
+        VBox bottom = new VBox(6, undoBar, contextBar.node(), inputRow);
         bottom.setPadding(new Insets(8, 12, 12, 12));
         bottom.getStyleClass().add("chat-bottom");
         root.setCenter(new StackPane(list));

@@ -59,6 +59,7 @@ public final class ChatViewModel {
     private final ObjectProperty<OverflowRequest> overflow = new SimpleObjectProperty<>(this, "overflow");
     private final StringProperty problem = new SimpleStringProperty(this, "problem");
     private final IntegerProperty finishedReplies = new SimpleIntegerProperty(this, "finishedReplies");
+    private final ObjectProperty<DeletedMessages> undoableDelete = new SimpleObjectProperty<>(this, "undoableDelete");
 
     private ConversationTree tree = new ConversationTree(List.of());
     /** Probabilities of the replies generated in this run of the app, by message id. */
@@ -78,12 +79,25 @@ public final class ChatViewModel {
             if (old == null || c == null || old.id() != c.id()) {
                 reload();
             }
+            DeletedMessages d = undoableDelete.get();
+            if (d != null && (c == null || c.id() != d.conversationId())) {
+                undoableDelete.set(null);  // the offer belongs to the conversation it was made in
+            }
         });
         engine.addListener((obs, old, e) -> refreshContext());
         reload();
     }
 
+    /** What the last message delete removed, while its undo is on offer. */
+    public record DeletedMessages(long conversationId, List<Long> ids, long previousLeaf) {
+    }
+
     // ---- properties ----
+
+    /** The last message delete of this conversation while it can be undone; null otherwise. */
+    public ReadOnlyObjectProperty<DeletedMessages> undoableDeleteProperty() {
+        return undoableDelete;
+    }
 
     /** The loaded model's chat engine, or null while none is loaded. */
     public ReadOnlyObjectProperty<ChatEngine> engineProperty() {
@@ -271,11 +285,27 @@ public final class ChatViewModel {
         StoredMessage m = tree.get(item.id());
         List<StoredMessage> siblings = new ArrayList<>(tree.siblings(m));
         List<Long> removed = tree.subtree(item.id());
+        long previousLeaf = store.conversation(c.id()).map(Conversation::activeLeaf).orElse(0L);
         removed.forEach(probabilities::remove);
         store.deleteMessages(removed);
+        undoableDelete.set(new DeletedMessages(c.id(), List.copyOf(removed), previousLeaf));
         siblings.removeIf(s -> s.id() == item.id());
         long leaf = siblings.isEmpty() ? m.parentId() : tree.newestLeafUnder(siblings.getLast().id());
         store.setActiveLeaf(c.id(), leaf);
+        list.refresh();
+        reload();
+    }
+
+    /** Brings back what the last delete removed, with the branch that was shown before it. */
+    public void undoDelete() {
+        DeletedMessages d = undoableDelete.get();
+        Conversation c = list.selectedProperty().get();
+        if (d == null || generating.get() || c == null || c.id() != d.conversationId()) {
+            return;
+        }
+        undoableDelete.set(null);
+        store.restoreMessages(d.ids());
+        store.setActiveLeaf(c.id(), d.previousLeaf());
         list.refresh();
         reload();
     }

@@ -32,7 +32,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  * </pre>
  * Tables added after the first release are created when missing, so an older database opens as is
  * (its replies simply have no recorded probabilities).
- * A deleted conversation keeps its rows with {@code deleted_at} set until the undo window passes.
+ * A deleted conversation or message keeps its rows with {@code deleted_at} set until the undo window
+ * passes ({@code messages.deleted_at} is added to older databases when missing).
  */
 public final class ConversationStore implements AutoCloseable {
 
@@ -62,6 +63,10 @@ public final class ConversationStore implements AutoCloseable {
                           conversation_id INTEGER NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
                           parent_id INTEGER NOT NULL, role TEXT NOT NULL, content TEXT NOT NULL,
                           created_at INTEGER NOT NULL, complete INTEGER NOT NULL, stats TEXT)""");
+                // Added after the first release: deleted messages wait here while their undo is on offer.
+                if (!hasColumn(s, "messages", "deleted_at")) {
+                    s.execute("ALTER TABLE messages ADD COLUMN deleted_at INTEGER");
+                }
                 s.execute("CREATE INDEX IF NOT EXISTS messages_by_conversation ON messages(conversation_id)");
                 s.execute("CREATE TABLE IF NOT EXISTS settings(key TEXT PRIMARY KEY, value TEXT NOT NULL)");
                 s.execute("""
@@ -74,6 +79,17 @@ public final class ConversationStore implements AutoCloseable {
         } catch (SQLException e) {
             throw new StoreException("cannot open the database in " + dataDir, e);
         }
+    }
+
+    private static boolean hasColumn(Statement s, String table, String column) throws SQLException {
+        try (ResultSet r = s.executeQuery("PRAGMA table_info(" + table + ")")) {
+            while (r.next()) {
+                if (r.getString("name").equals(column)) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     /** A database problem; the message says what was being done. */
@@ -109,7 +125,7 @@ public final class ConversationStore implements AutoCloseable {
         String q = query == null ? "" : query.strip();
         String sql = "SELECT * FROM conversations c WHERE deleted_at IS NULL"
                 + (q.isEmpty() ? "" : " AND (instr(lower(title), lower(?)) > 0 OR EXISTS (SELECT 1 FROM messages m "
-                + "WHERE m.conversation_id = c.id AND instr(lower(m.content), lower(?)) > 0))")
+                + "WHERE m.conversation_id = c.id AND m.deleted_at IS NULL AND instr(lower(m.content), lower(?)) > 0))")
                 + " ORDER BY pinned DESC, last_used_at DESC, id DESC";
         try (PreparedStatement p = db.prepareStatement(sql)) {
             if (!q.isEmpty()) {
@@ -168,6 +184,7 @@ public final class ConversationStore implements AutoCloseable {
     public synchronized void purgeDeleted() {
         try (Statement s = db.createStatement()) {
             s.executeUpdate("DELETE FROM conversations WHERE deleted_at IS NOT NULL");
+            s.executeUpdate("DELETE FROM messages WHERE deleted_at IS NOT NULL");
         } catch (SQLException e) {
             throw new StoreException("cannot purge deleted conversations", e);
         }
@@ -207,7 +224,8 @@ public final class ConversationStore implements AutoCloseable {
 
     /** Every message of a conversation, oldest first. */
     public synchronized List<StoredMessage> messages(long conversationId) {
-        try (PreparedStatement p = db.prepareStatement("SELECT * FROM messages WHERE conversation_id = ? ORDER BY id")) {
+        try (PreparedStatement p = db.prepareStatement(
+                "SELECT * FROM messages WHERE conversation_id = ? AND deleted_at IS NULL ORDER BY id")) {
             p.setLong(1, conversationId);
             List<StoredMessage> out = new ArrayList<>();
             try (ResultSet r = p.executeQuery()) {
@@ -224,18 +242,36 @@ public final class ConversationStore implements AutoCloseable {
         }
     }
 
-    /** Deletes messages (a message and all its descendants, as the caller computed them). */
+    /**
+     * Deletes messages (a message and all its descendants, as the caller computed them). They stay
+     * hidden in the database until {@link #restoreMessages} brings them back or {@link #purgeDeleted}
+     * (at the next start) removes them.
+     */
     public synchronized void deleteMessages(List<Long> ids) {
-        try (PreparedStatement p = db.prepareStatement("DELETE FROM messages WHERE id = ?")) {
+        setDeleted(ids, System.currentTimeMillis(), "cannot delete messages");
+    }
+
+    /** Brings back messages {@link #deleteMessages} hid. */
+    public synchronized void restoreMessages(List<Long> ids) {
+        setDeleted(ids, null, "cannot restore messages");
+    }
+
+    private void setDeleted(List<Long> ids, Long when, String what) {
+        try (PreparedStatement p = db.prepareStatement("UPDATE messages SET deleted_at = ? WHERE id = ?")) {
             db.setAutoCommit(false);
             for (long id : ids) {
-                p.setLong(1, id);
+                if (when == null) {
+                    p.setNull(1, java.sql.Types.INTEGER);
+                } else {
+                    p.setLong(1, when);
+                }
+                p.setLong(2, id);
                 p.addBatch();
             }
             p.executeBatch();
             db.commit();
         } catch (SQLException e) {
-            throw new StoreException("cannot delete messages", e);
+            throw new StoreException(what, e);
         } finally {
             try {
                 db.setAutoCommit(true);
@@ -245,7 +281,6 @@ public final class ConversationStore implements AutoCloseable {
         }
     }
 
-    /** Keeps the token probabilities recorded while a reply was generated (replacing earlier ones). */
     public synchronized void saveProbabilities(long messageId, ReplyProbabilities probabilities) {
         try (PreparedStatement p = db.prepareStatement("INSERT INTO message_probabilities(message_id, data) VALUES (?, ?) "
                 + "ON CONFLICT(message_id) DO UPDATE SET data = excluded.data")) {

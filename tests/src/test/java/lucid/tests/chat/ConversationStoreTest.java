@@ -96,6 +96,56 @@ class ConversationStoreTest {
         }
     }
 
+    @Test
+    void deletedMessagesComeBackUntilTheNextStartPurgesThem() throws Exception {
+        long conversation;
+        long question;
+        long answer;
+        try (ConversationStore store = new ConversationStore(dir)) {
+            Conversation c = store.createConversation("Cats", ConversationSettings.defaults());
+            conversation = c.id();
+            question = store.addMessage(c.id(), 0, Role.USER, "Tell me about cats", true).id();
+            answer = store.addMessage(c.id(), question, Role.ASSISTANT, "Cats purr.", true).id();
+            store.deleteMessages(List.of(answer));
+            assertEquals(List.of(question), ids(store.messages(c.id())));
+            assertEquals(List.of(), titles(store.conversations("purr")), "a deleted message is not searched");
+            store.restoreMessages(List.of(answer));
+            assertEquals(List.of(question, answer), ids(store.messages(c.id())));
+            assertEquals(List.of("Cats"), titles(store.conversations("purr")));
+            store.deleteMessages(List.of(answer));
+            store.purgeDeleted();  // what the next start does
+            store.restoreMessages(List.of(answer));
+            assertEquals(List.of(question), ids(store.messages(c.id())), "purged for good");
+        }
+        assertTrue(conversation > 0 && answer > question);
+    }
+
+    @Test
+    void aDatabaseFromBeforeMessageUndoOpensAndGainsTheColumn() throws Exception {
+        // The messages table as the first release made it: no deleted_at column.
+        try (var db = java.sql.DriverManager.getConnection("jdbc:sqlite:" + dir.resolve(ConversationStore.FILE_NAME));
+             var s = db.createStatement()) {
+            s.execute("CREATE TABLE conversations(id INTEGER PRIMARY KEY, title TEXT NOT NULL, pinned INTEGER NOT NULL DEFAULT 0,"
+                    + " created_at INTEGER NOT NULL, last_used_at INTEGER NOT NULL, active_leaf INTEGER NOT NULL DEFAULT 0,"
+                    + " settings TEXT NOT NULL, deleted_at INTEGER)");
+            s.execute("CREATE TABLE messages(id INTEGER PRIMARY KEY, conversation_id INTEGER NOT NULL REFERENCES"
+                    + " conversations(id) ON DELETE CASCADE, parent_id INTEGER NOT NULL, role TEXT NOT NULL,"
+                    + " content TEXT NOT NULL, created_at INTEGER NOT NULL, complete INTEGER NOT NULL, stats TEXT)");
+            s.execute("INSERT INTO conversations VALUES (1, 'Old', 0, 1, 1, 2, '{}', NULL)");
+            s.execute("INSERT INTO messages VALUES (1, 1, 0, 'user', 'hello', 1, 1, NULL)");
+            s.execute("INSERT INTO messages VALUES (2, 1, 1, 'assistant', 'hi there', 1, 1, NULL)");
+        }
+        try (ConversationStore store = new ConversationStore(dir)) {
+            assertEquals(List.of(1L, 2L), ids(store.messages(1)));
+            store.deleteMessages(List.of(2L));
+            assertEquals(List.of(1L), ids(store.messages(1)));
+        }
+    }
+
+    private static List<Long> ids(List<StoredMessage> messages) {
+        return messages.stream().map(StoredMessage::id).toList();
+    }
+
     private static List<String> titles(List<Conversation> list) {
         return list.stream().map(Conversation::title).toList();
     }
