@@ -183,7 +183,8 @@ public final class LogitLensViewModel {
                     throw new CancellationException("cancelled before the start");
                 }
                 LogitLens.Result r = LogitLens.compute(s, tokens, positions, TOP_K,
-                        done -> fx.execute(() -> progress.set(done / (double) tokens.length)));
+                        done -> fx.execute(() -> progress.set(
+                                done / (double) LogitLens.steps(tokens.length, model.config().blockCount()))));
                 if (stopped.get()) {
                     // A cancel that came while the session was being reset.
                     throw new CancellationException("cancelled");

@@ -26,10 +26,20 @@ public final class LogitLens {
     }
 
     /**
+     * How many steps {@code progress} counts to for {@code tokens} tokens on a model of {@code layers}
+     * layers: one per token of the forward pass, then one per layer whose residuals are projected
+     * (on a large vocabulary the projections are most of the time).
+     */
+    public static int steps(int tokens, int layers) {
+        return tokens + layers;
+    }
+
+    /**
      * Runs {@code tokens} and projects the residual after every layer at the chosen positions.
      *
      * @param positions positions to look at (others cost nothing extra)
-     * @param progress  receives the number of tokens processed (may be null)
+     * @param progress  receives the steps done so far, out of {@link #steps}: the tokens the forward
+     *                  pass has processed, then one more for each layer projected (may be null)
      */
     public static Result compute(LoadedModel model, int[] tokens, int[] positions, int topK, IntConsumer progress) {
         try (InferenceSession session = model.newSession(Math.max(1, tokens.length))) {
@@ -101,6 +111,9 @@ public final class LogitLens {
                 row.add(distribution.of(positions[i], logits, 0, false, null).top());
             }
             top.add(row);
+            if (progress != null) {
+                progress.accept(tokens.length + l + 1);
+            }
         }
         return new Result(positions.clone(), top);
     }

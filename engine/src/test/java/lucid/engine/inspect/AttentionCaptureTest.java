@@ -181,8 +181,15 @@ class AttentionCaptureTest {
                             s.cancel();
                         }
                     }));
-            assertEquals(own.top().size(), LogitLens.compute(s, tokens, positions, 3, null).top().size(),
+            java.util.List<Integer> steps = new java.util.ArrayList<>();
+            assertEquals(own.top().size(), LogitLens.compute(s, tokens, positions, 3, steps::add).top().size(),
                     "the session is usable after a cancel");
+            int layers = model.config().blockCount();
+            assertEquals(LogitLens.steps(tokens.length, layers), steps.getLast(), "progress ends at steps(): " + steps);
+            for (int i = 1; i < steps.size(); i++) {
+                assertTrue(steps.get(i) > steps.get(i - 1), "progress only grows: " + steps);
+            }
+            assertEquals(layers, steps.stream().filter(d -> d > tokens.length).count(), "one step per projected layer");
         }
     }
 }
