@@ -128,7 +128,9 @@ public final class Q4_KTensor extends FloatTensor {
      * activations: per sub-block a·Σ(q·x) in vector lanes, and b·Σx as one scalar term.
      */
     float dotVectorWithSums(long offset, float[] x, int xOffset, int n, float[] sums) {
-        FloatVector acc = FloatVector.zero(FLOATS);
+        // Two accumulators: the low and high sub-blocks' products add up in independent chains.
+        FloatVector accLow = FloatVector.zero(FLOATS);
+        FloatVector accHigh = FloatVector.zero(FLOATS);
         float mins = 0f;
         long block = offset / BLOCK_WEIGHTS * BLOCK_BYTES;
         for (int i = 0; i < n; i += BLOCK_WEIGHTS, block += BLOCK_BYTES) {
@@ -162,11 +164,11 @@ public final class Q4_KTensor extends FloatTensor {
                     }
                 }
                 int shift = 16 * run;
-                acc = qxLow.fma(FloatVector.broadcast(FLOATS, d * (int) (scales >>> shift & 0xFF)), acc);
-                acc = qxHigh.fma(FloatVector.broadcast(FLOATS, d * (int) (scales >>> (shift + 8) & 0xFF)), acc);
+                accLow = qxLow.fma(FloatVector.broadcast(FLOATS, d * (int) (scales >>> shift & 0xFF)), accLow);
+                accHigh = qxHigh.fma(FloatVector.broadcast(FLOATS, d * (int) (scales >>> (shift + 8) & 0xFF)), accHigh);
             }
         }
-        return acc.reduceLanes(VectorOperators.ADD) - mins;
+        return accLow.add(accHigh).reduceLanes(VectorOperators.ADD) - mins;
     }
 
     @Override
