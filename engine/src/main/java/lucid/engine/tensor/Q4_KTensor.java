@@ -94,85 +94,9 @@ public final class Q4_KTensor extends FloatTensor {
     void rowsVector(int rowStart, int rowEnd, int cols, float[] x, int xOffset, float[] out, int outOffset) {
         float[] sums = sumScratch(cols);
         activationSums(x, xOffset, cols, sums);
-        int r = rowStart;
-        for (; r + 1 < rowEnd; r += 2) {
-            dotPairWithSums((long) r * cols, cols, x, xOffset, sums, out, outOffset + r - rowStart);
-        }
-        if (r < rowEnd) {
+        for (int r = rowStart; r < rowEnd; r++) {
             out[outOffset + r - rowStart] = dotVectorWithSums((long) r * cols, x, xOffset, cols, sums);
         }
-    }
-
-    /**
-     * {@link #dotVectorWithSums} of two rows at once ({@code offset} and {@code offset + n}), into
-     * {@code out[at]} and {@code out[at + 1]}: each activation vector is loaded once for both, and each
-     * row's operations are those of the one-row kernel in the same order, so the results are equal.
-     */
-    private void dotPairWithSums(long offset, int n, float[] x, int xOffset, float[] sums, float[] out, int at) {
-        FloatVector accLow0 = FloatVector.zero(FLOATS);
-        FloatVector accHigh0 = FloatVector.zero(FLOATS);
-        FloatVector accLow1 = FloatVector.zero(FLOATS);
-        FloatVector accHigh1 = FloatVector.zero(FLOATS);
-        float mins0 = 0f;
-        float mins1 = 0f;
-        long block0 = offset / BLOCK_WEIGHTS * BLOCK_BYTES;
-        long block1 = (offset + n) / BLOCK_WEIGHTS * BLOCK_BYTES;
-        for (int i = 0; i < n; i += BLOCK_WEIGHTS, block0 += BLOCK_BYTES, block1 += BLOCK_BYTES) {
-            float d0 = f16At(block0);
-            float d1 = f16At(block1);
-            long low0 = PackedScales.lowWordK4(data, block0 + SCALES);
-            int high0 = PackedScales.highWordK4(data, block0 + SCALES);
-            long low1 = PackedScales.lowWordK4(data, block1 + SCALES);
-            int high1 = PackedScales.highWordK4(data, block1 + SCALES);
-            long scales0 = PackedScales.scalesK4(low0, high0);
-            long scales1 = PackedScales.scalesK4(low1, high1);
-            long ms0 = PackedScales.minsK4(low0, high0);
-            long ms1 = PackedScales.minsK4(low1, high1);
-            int sb = i / 32;
-            float blockMins0 = 0f;
-            float blockMins1 = 0f;
-            for (int sub = 0; sub < 8; sub++) {
-                float s = sums[sb + sub];
-                blockMins0 += (int) (ms0 >>> (8 * sub) & 0xFF) * s;
-                blockMins1 += (int) (ms1 >>> (8 * sub) & 0xFF) * s;
-            }
-            mins0 += f16At(block0 + DMIN) * blockMins0;
-            mins1 += f16At(block1 + DMIN) * blockMins1;
-            for (int run = 0; run < 4; run++) {
-                FloatVector qxLow0 = FloatVector.zero(FLOATS);
-                FloatVector qxHigh0 = FloatVector.zero(FLOATS);
-                FloatVector qxLow1 = FloatVector.zero(FLOATS);
-                FloatVector qxHigh1 = FloatVector.zero(FLOATS);
-                for (int k = 0; k < 32; k += BYTES.length()) {
-                    ByteVector packed0 = ByteVector.fromMemorySegment(BYTES, data, block0 + QS + run * 32 + k,
-                            ByteOrder.LITTLE_ENDIAN);
-                    ByteVector packed1 = ByteVector.fromMemorySegment(BYTES, data, block1 + QS + run * 32 + k,
-                            ByteOrder.LITTLE_ENDIAN);
-                    for (int part = 0; part < VectorSupport.BYTE_PARTS; part++) {
-                        int j = xOffset + i + run * 64 + k + part * FLOATS.length();
-                        FloatVector xl = FloatVector.fromArray(FLOATS, x, j);
-                        FloatVector xh = FloatVector.fromArray(FLOATS, x, j + 32);
-                        IntVector q0 = (IntVector) packed0.convertShape(VectorOperators.B2I, INTS, part);
-                        IntVector q1 = (IntVector) packed1.convertShape(VectorOperators.B2I, INTS, part);
-                        qxLow0 = ((FloatVector) q0.and(0x0F).convert(VectorOperators.I2F, 0)).fma(xl, qxLow0);
-                        qxHigh0 = ((FloatVector) q0.lanewise(VectorOperators.LSHR, 4).and(0x0F)
-                                .convert(VectorOperators.I2F, 0)).fma(xh, qxHigh0);
-                        qxLow1 = ((FloatVector) q1.and(0x0F).convert(VectorOperators.I2F, 0)).fma(xl, qxLow1);
-                        qxHigh1 = ((FloatVector) q1.lanewise(VectorOperators.LSHR, 4).and(0x0F)
-                                .convert(VectorOperators.I2F, 0)).fma(xh, qxHigh1);
-                    }
-                }
-                int shift = 16 * run;
-                accLow0 = qxLow0.fma(FloatVector.broadcast(FLOATS, d0 * (int) (scales0 >>> shift & 0xFF)), accLow0);
-                accHigh0 = qxHigh0.fma(FloatVector.broadcast(FLOATS, d0 * (int) (scales0 >>> (shift + 8) & 0xFF)),
-                        accHigh0);
-                accLow1 = qxLow1.fma(FloatVector.broadcast(FLOATS, d1 * (int) (scales1 >>> shift & 0xFF)), accLow1);
-                accHigh1 = qxHigh1.fma(FloatVector.broadcast(FLOATS, d1 * (int) (scales1 >>> (shift + 8) & 0xFF)),
-                        accHigh1);
-            }
-        }
-        out[at] = accLow0.add(accHigh0).reduceLanes(VectorOperators.ADD) - mins0;
-        out[at + 1] = accLow1.add(accHigh1).reduceLanes(VectorOperators.ADD) - mins1;
     }
 
     // Each thread's Σx per 32 activations, grown to the longest row seen.
