@@ -81,6 +81,23 @@ final class PackedScales {
         return (high >>> (8 * k + 4)) & 0x0F | ((int) (low >>> (32 + 8 * k + 6)) & 3) << 4;
     }
 
+    /**
+     * All eight {@link #scaleK4(long, int, int)} of the two words at once, scale j in byte j of the
+     * result: a few word operations instead of a shift and mask per scale.
+     */
+    static long scalesK4(long low, int high) {
+        int first = (int) low & 0x3F3F3F3F;
+        int second = high & 0x0F0F0F0F | ((int) (low >>> 6) & 0x03030303) << 4;
+        return first & 0xFFFFFFFFL | (long) second << 32;
+    }
+
+    /** All eight {@link #minK4(long, int, int)} at once, minimum j in byte j; see {@link #scalesK4}. */
+    static long minsK4(long low, int high) {
+        int first = (int) (low >>> 32) & 0x3F3F3F3F;
+        int second = (high >>> 4) & 0x0F0F0F0F | ((int) (low >>> 38) & 0x03030303) << 4;
+        return first & 0xFFFFFFFFL | (long) second << 32;
+    }
+
     /** Writes eight scales and eight minimums (each 0..63) in the Q4_K/Q5_K packing. */
     static void packK4(int[] scales, int[] mins, ByteBuffer out, int at) {
         for (int j = 0; j < 4; j++) {

@@ -78,22 +78,76 @@ public final class Q4_KTensor extends FloatTensor {
         return f16At(block + DMIN) * PackedScales.minK4(data, block + SCALES, sub);
     }
 
-    // Per sub-block, sum((a·q − b)·x) = a·Σ(q·x) − b·Σx: two sums, each scaled once.
+    // Per sub-block, sum((a·q − b)·x) = a·Σ(q·x) − b·Σx: two sums, each scaled once. Σx does not
+    // depend on the row, so the Vector API path takes it per 32 activations once for a whole range
+    // of rows (activationSums) and the row kernel only sums q·x.
 
     @Override
     float dotVector(long offset, float[] x, int xOffset, int n) {
-        FloatVector acc = FloatVector.zero(FLOATS);
+        float[] sums = sumScratch(n);
+        activationSums(x, xOffset, n, sums);
+        return dotVectorWithSums(offset, x, xOffset, n, sums);
+    }
+
+    // The row loops again, so that each type's loop calls its own kernel (see FloatTensor.rowsVector).
+    @Override
+    void rowsVector(int rowStart, int rowEnd, int cols, float[] x, int xOffset, float[] out, int outOffset) {
+        float[] sums = sumScratch(cols);
+        activationSums(x, xOffset, cols, sums);
+        for (int r = rowStart; r < rowEnd; r++) {
+            out[outOffset + r - rowStart] = dotVectorWithSums((long) r * cols, x, xOffset, cols, sums);
+        }
+    }
+
+    // Each thread's Σx per 32 activations, grown to the longest row seen.
+    private static final ThreadLocal<float[]> SUMS = ThreadLocal.withInitial(() -> new float[0]);
+
+    private static float[] sumScratch(int n) {
+        float[] sums = SUMS.get();
+        if (sums.length < n / 32) {
+            sums = new float[n / 32];
+            SUMS.set(sums);
+        }
+        return sums;
+    }
+
+    /** {@code sums[b] = Σ x[xOffset + 32b .. xOffset + 32b + 32)} for every 32 of the {@code n} activations. */
+    static void activationSums(float[] x, int xOffset, int n, float[] sums) {
+        for (int b = 0; b < n / 32; b++) {
+            int j = xOffset + 32 * b;
+            FloatVector s = FloatVector.fromArray(FLOATS, x, j);
+            for (int k = FLOATS.length(); k < 32; k += FLOATS.length()) {
+                s = s.add(FloatVector.fromArray(FLOATS, x, j + k));
+            }
+            sums[b] = s.reduceLanes(VectorOperators.ADD);
+        }
+    }
+
+    /**
+     * {@link #dotVector} given {@code sums} from {@link #activationSums} of the same {@code n}
+     * activations: per sub-block a·Σ(q·x) in vector lanes, and b·Σx as one scalar term.
+     */
+    float dotVectorWithSums(long offset, float[] x, int xOffset, int n, float[] sums) {
+        // Two accumulators: the low and high sub-blocks' products add up in independent chains.
+        FloatVector accLow = FloatVector.zero(FLOATS);
+        FloatVector accHigh = FloatVector.zero(FLOATS);
+        float mins = 0f;
         long block = offset / BLOCK_WEIGHTS * BLOCK_BYTES;
         for (int i = 0; i < n; i += BLOCK_WEIGHTS, block += BLOCK_BYTES) {
             float d = f16At(block);
-            float dmin = f16At(block + DMIN);
-            long packing = PackedScales.lowWordK4(data, block + SCALES);
-            int packingHigh = PackedScales.highWordK4(data, block + SCALES);
+            long low = PackedScales.lowWordK4(data, block + SCALES);
+            int high = PackedScales.highWordK4(data, block + SCALES);
+            long scales = PackedScales.scalesK4(low, high);
+            long ms = PackedScales.minsK4(low, high);
+            int sb = i / 32;
+            float blockMins = 0f;
+            for (int sub = 0; sub < 8; sub++) {
+                blockMins += (int) (ms >>> (8 * sub) & 0xFF) * sums[sb + sub];
+            }
+            mins += f16At(block + DMIN) * blockMins;
             for (int run = 0; run < 4; run++) {
                 FloatVector qxLow = FloatVector.zero(FLOATS);
                 FloatVector qxHigh = FloatVector.zero(FLOATS);
-                FloatVector xLow = FloatVector.zero(FLOATS);
-                FloatVector xHigh = FloatVector.zero(FLOATS);
                 for (int k = 0; k < 32; k += BYTES.length()) {
                     ByteVector packed = ByteVector.fromMemorySegment(BYTES, data, block + QS + run * 32 + k,
                             ByteOrder.LITTLE_ENDIAN);
@@ -101,26 +155,20 @@ public final class Q4_KTensor extends FloatTensor {
                         // The nibbles are split in int lanes: x86 has no byte shift, so one widening
                         // first makes each shift and mask a single instruction.
                         IntVector q = (IntVector) packed.convertShape(VectorOperators.B2I, INTS, part);
-                        FloatVector low = (FloatVector) q.and(0x0F).convert(VectorOperators.I2F, 0);
-                        FloatVector high = (FloatVector) q.lanewise(VectorOperators.LSHR, 4).and(0x0F)
+                        FloatVector lowQ = (FloatVector) q.and(0x0F).convert(VectorOperators.I2F, 0);
+                        FloatVector highQ = (FloatVector) q.lanewise(VectorOperators.LSHR, 4).and(0x0F)
                                 .convert(VectorOperators.I2F, 0);
                         int j = xOffset + i + run * 64 + k + part * FLOATS.length();
-                        FloatVector xl = FloatVector.fromArray(FLOATS, x, j);
-                        FloatVector xh = FloatVector.fromArray(FLOATS, x, j + 32);
-                        qxLow = low.fma(xl, qxLow);
-                        qxHigh = high.fma(xh, qxHigh);
-                        xLow = xLow.add(xl);
-                        xHigh = xHigh.add(xh);
+                        qxLow = lowQ.fma(FloatVector.fromArray(FLOATS, x, j), qxLow);
+                        qxHigh = highQ.fma(FloatVector.fromArray(FLOATS, x, j + 32), qxHigh);
                     }
                 }
-                int sub = 2 * run;
-                acc = qxLow.fma(FloatVector.broadcast(FLOATS, d * PackedScales.scaleK4(packing, packingHigh, sub)), acc);
-                acc = xLow.fma(FloatVector.broadcast(FLOATS, -(dmin * PackedScales.minK4(packing, packingHigh, sub))), acc);
-                acc = qxHigh.fma(FloatVector.broadcast(FLOATS, d * PackedScales.scaleK4(packing, packingHigh, sub + 1)), acc);
-                acc = xHigh.fma(FloatVector.broadcast(FLOATS, -(dmin * PackedScales.minK4(packing, packingHigh, sub + 1))), acc);
+                int shift = 16 * run;
+                accLow = qxLow.fma(FloatVector.broadcast(FLOATS, d * (int) (scales >>> shift & 0xFF)), accLow);
+                accHigh = qxHigh.fma(FloatVector.broadcast(FLOATS, d * (int) (scales >>> (shift + 8) & 0xFF)), accHigh);
             }
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return accLow.add(accHigh).reduceLanes(VectorOperators.ADD) - mins;
     }
 
     @Override
@@ -148,14 +196,6 @@ public final class Q4_KTensor extends FloatTensor {
             }
         }
         return sum;
-    }
-
-    // The row loops again, so that each type's loop calls its own kernel (see FloatTensor.rowsVector).
-    @Override
-    void rowsVector(int rowStart, int rowEnd, int cols, float[] x, int xOffset, float[] out, int outOffset) {
-        for (int r = rowStart; r < rowEnd; r++) {
-            out[outOffset + r - rowStart] = dotVector((long) r * cols, x, xOffset, cols);
-        }
     }
 
     @Override

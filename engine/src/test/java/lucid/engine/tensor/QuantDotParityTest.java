@@ -157,6 +157,58 @@ class QuantDotParityTest {
         }
     }
 
+    /**
+     * Q4_K's matrix-vector product takes the activations' sums per 32 once for a range of rows
+     * (Q4_KTensor.activationSums) and every row's kernel reads them: each row of a range that starts
+     * mid-tensor, against an offset activation vector, must still match its reference, and the
+     * sums must be the sums.
+     */
+    @Test
+    void q4kRowRangeSharesOneActivationSum() {
+        int cols = 4 * 256;
+        int rows = 9;
+        Random random = new Random(SEED ^ 0x44);
+        try (Arena arena = Arena.ofConfined()) {
+            FloatTensor tensor = wrap(arena, GgmlType.Q4_K, rows * cols, 1, random);
+            float[] x = activations(cols + 3, random);
+            float[] out = new float[rows];
+            tensor.matvec(2, rows, cols, x, 3, out, 1);
+            assertEquals(0f, out[0], "matvec wrote before its rows");
+            for (int r = 2; r < rows; r++) {
+                long offset = (long) r * cols;
+                check(tensor, "matvec row " + r, out[r - 1], tensor.dotReference(offset, x, 3, cols),
+                        tolerance(tensor, offset, x, 3, cols), offset, cols);
+            }
+            float[] sums = new float[cols / 32];
+            Q4_KTensor.activationSums(x, 3, cols, sums);
+            for (int b = 0; b < sums.length; b++) {
+                double sum = 0;
+                double abs = 0;
+                for (int i = 0; i < 32; i++) {
+                    sum += x[3 + 32 * b + i];
+                    abs += Math.abs(x[3 + 32 * b + i]);
+                }
+                assertEquals(sum, sums[b], 32 * 0x1p-24 * abs, "sum of activations " + 32 * b + "..");
+            }
+        }
+    }
+
+    /** All eight Q4_K scales and minimums unpacked at once equal the ones unpacked one by one. */
+    @Test
+    void q4kScalesUnpackTogetherAsOneByOne() {
+        Random random = new Random(SEED ^ 0x4B);
+        for (int t = 0; t < 10_000; t++) {
+            long low = random.nextLong();
+            int high = random.nextInt();
+            long scales = PackedScales.scalesK4(low, high);
+            long mins = PackedScales.minsK4(low, high);
+            for (int j = 0; j < 8; j++) {
+                assertEquals(PackedScales.scaleK4(low, high, j), (int) (scales >>> (8 * j)) & 0xFF, "scale " + j);
+                assertEquals(PackedScales.minK4(low, high, j), (int) (mins >>> (8 * j)) & 0xFF, "minimum " + j);
+            }
+        }
+    }
+
     private static FloatTensor wrap(Arena arena, GgmlType type, int count, int shift, Random random) {
         MemorySegment data = TensorBytes.place(arena, TensorBytes.random(type, count, random), shift);
         return FloatTensor.wrap(type, data, count);
