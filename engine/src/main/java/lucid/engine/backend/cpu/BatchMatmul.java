@@ -26,6 +26,14 @@ final class BatchMatmul {
 
     private static final VectorSpecies<Float> SPECIES = VectorSupport.FLOAT_SPECIES;
 
+    /**
+     * Whether the 4 x 4 micro-kernel runs: its 16 accumulators and 8 operands need 24 vector
+     * registers, which AVX-512 has (32) and AVX2 (16) does not, where it would spill. 512-bit
+     * vectors mean AVX-512 here; narrower ones keep the 4 x 2 kernel. {@code -Dlucid.tile=4x2} keeps
+     * it everywhere, for measuring.
+     */
+    static final boolean WIDE_TILE = SPECIES.vectorBitSize() >= 512 && !"4x2".equals(System.getProperty("lucid.tile"));
+
     private BatchMatmul() {
     }
 
@@ -65,6 +73,11 @@ final class BatchMatmul {
         }
         if (n == ROW_TILE) {
             int b = 0;
+            if (WIDE_TILE) {
+                for (; b + 3 < batch; b += 4) {
+                    dot4x4(scratch, cols, x, b * cols, cols, out, b * rows + r0, rows);
+                }
+            }
             for (; b + 1 < batch; b += 2) {
                 dot4x2(scratch, cols, x, b * cols, (b + 1) * cols, out, b * rows + r0, (b + 1) * rows + r0);
             }
@@ -175,5 +188,81 @@ final class BatchMatmul {
         out[o1 + 1] = s11;
         out[o1 + 2] = s21;
         out[o1 + 3] = s31;
+    }
+
+    /**
+     * Four weight rows (at 0, cols, 2 cols, 3 cols of {@code w}) against four activation rows
+     * ({@code x0}, then every {@code xStride}); row {@code j}'s results go to
+     * {@code out[o0 + j * oStride .. + 4)}. 8 vector loads feed 16 independent FMA chains, twice the
+     * arithmetic per load of {@link #dot4x2}.
+     */
+    private static void dot4x4(float[] w, int cols, float[] x, int x0, int xStride, float[] out, int o0, int oStride) {
+        int lanes = SPECIES.length();
+        int upper = SPECIES.loopBound(cols);
+        FloatVector a00 = FloatVector.zero(SPECIES), a01 = a00, a02 = a00, a03 = a00;
+        FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00;
+        FloatVector a20 = a00, a21 = a00, a22 = a00, a23 = a00;
+        FloatVector a30 = a00, a31 = a00, a32 = a00, a33 = a00;
+        int x1 = x0 + xStride;
+        int x2 = x1 + xStride;
+        int x3 = x2 + xStride;
+        int w1 = cols;
+        int w2 = 2 * cols;
+        int w3 = 3 * cols;
+        int i = 0;
+        for (; i < upper; i += lanes) {
+            FloatVector xa = FloatVector.fromArray(SPECIES, x, x0 + i);
+            FloatVector xb = FloatVector.fromArray(SPECIES, x, x1 + i);
+            FloatVector xc = FloatVector.fromArray(SPECIES, x, x2 + i);
+            FloatVector xd = FloatVector.fromArray(SPECIES, x, x3 + i);
+            FloatVector v = FloatVector.fromArray(SPECIES, w, i);
+            a00 = v.fma(xa, a00);
+            a01 = v.fma(xb, a01);
+            a02 = v.fma(xc, a02);
+            a03 = v.fma(xd, a03);
+            v = FloatVector.fromArray(SPECIES, w, w1 + i);
+            a10 = v.fma(xa, a10);
+            a11 = v.fma(xb, a11);
+            a12 = v.fma(xc, a12);
+            a13 = v.fma(xd, a13);
+            v = FloatVector.fromArray(SPECIES, w, w2 + i);
+            a20 = v.fma(xa, a20);
+            a21 = v.fma(xb, a21);
+            a22 = v.fma(xc, a22);
+            a23 = v.fma(xd, a23);
+            v = FloatVector.fromArray(SPECIES, w, w3 + i);
+            a30 = v.fma(xa, a30);
+            a31 = v.fma(xb, a31);
+            a32 = v.fma(xc, a32);
+            a33 = v.fma(xd, a33);
+        }
+        int o1 = o0 + oStride;
+        int o2 = o1 + oStride;
+        int o3 = o2 + oStride;
+        out[o0] = finish(a00, w, 0, x, x0, i, cols);
+        out[o0 + 1] = finish(a10, w, w1, x, x0, i, cols);
+        out[o0 + 2] = finish(a20, w, w2, x, x0, i, cols);
+        out[o0 + 3] = finish(a30, w, w3, x, x0, i, cols);
+        out[o1] = finish(a01, w, 0, x, x1, i, cols);
+        out[o1 + 1] = finish(a11, w, w1, x, x1, i, cols);
+        out[o1 + 2] = finish(a21, w, w2, x, x1, i, cols);
+        out[o1 + 3] = finish(a31, w, w3, x, x1, i, cols);
+        out[o2] = finish(a02, w, 0, x, x2, i, cols);
+        out[o2 + 1] = finish(a12, w, w1, x, x2, i, cols);
+        out[o2 + 2] = finish(a22, w, w2, x, x2, i, cols);
+        out[o2 + 3] = finish(a32, w, w3, x, x2, i, cols);
+        out[o3] = finish(a03, w, 0, x, x3, i, cols);
+        out[o3 + 1] = finish(a13, w, w1, x, x3, i, cols);
+        out[o3 + 2] = finish(a23, w, w2, x, x3, i, cols);
+        out[o3 + 3] = finish(a33, w, w3, x, x3, i, cols);
+    }
+
+    /** An accumulator's lanes summed, plus the scalar tail {@code [from, cols)} of that dot product. */
+    private static float finish(FloatVector acc, float[] w, int wo, float[] x, int xo, int from, int cols) {
+        float sum = acc.reduceLanes(VectorOperators.ADD);
+        for (int k = from; k < cols; k++) {
+            sum += w[wo + k] * x[xo + k];
+        }
+        return sum;
     }
 }
