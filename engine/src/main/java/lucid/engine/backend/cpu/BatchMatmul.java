@@ -15,7 +15,8 @@ import lucid.engine.tensor.VectorSupport;
  * token. Here a tile of {@link #ROW_TILE} weight rows is decoded once into F32 scratch (which stays
  * in L1/L2) and then dotted with every activation row, so a weight byte is read once per batch and
  * the work becomes arithmetic. The micro-kernel takes 4 weight rows by 2 activation rows: 6 vector
- * loads feed 8 independent FMA chains, enough to hide FMA latency without spilling registers.
+ * loads feed 8 independent FMA chains, enough to hide FMA latency without spilling registers; with
+ * AVX-512's 32 registers, 4 by 4 (8 loads, 16 chains; see {@link #WIDE_TILE}).
  *
  * <p>{@link #reference} is the scalar definition the vector path is tested against.
  */
