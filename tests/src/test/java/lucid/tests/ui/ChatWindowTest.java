@@ -30,7 +30,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.testfx.api.FxRobot;
-import org.testfx.api.FxToolkit;
 import org.testfx.util.WaitForAsyncUtils;
 
 import lucid.app.AppContext;
@@ -60,20 +59,15 @@ class ChatWindowTest {
 
     @BeforeEach
     void start() throws Exception {
-        FxToolkit.registerPrimaryStage();
-        app = (DesktopApp) FxToolkit.setupApplication(DesktopApp.class, "--data-dir", dir.resolve("data").toString(),
-                "--model", SharedFixtures.file("models/stories260k.gguf").toString());
+        app = StoryApp.start(dir.resolve("data"));
         ctx = app.context();
         chat = ctx.chat();
-        waitFor(30, () -> ctx.models().chatEngineProperty().get() != null && !ctx.models().loadingProperty().get());
         waitFor(5, () -> "llama".equals(robot.lookup("#model-name").queryLabeled().getText()));
     }
 
     @AfterEach
     void stop() throws Exception {
-        FxToolkit.cleanupApplication(app);
-        FxToolkit.cleanupStages();
-        Platform.runLater(() -> Application.setUserAgentStylesheet(null));
+        StoryApp.stop(app);
     }
 
     @Test

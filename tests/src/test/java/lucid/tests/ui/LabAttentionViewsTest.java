@@ -10,8 +10,6 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
-import javafx.application.Application;
-import javafx.application.Platform;
 import javafx.geometry.Bounds;
 import javafx.scene.control.Label;
 import javafx.scene.input.KeyCode;
@@ -21,7 +19,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.testfx.api.FxRobot;
-import org.testfx.api.FxToolkit;
 import org.testfx.util.WaitForAsyncUtils;
 
 import lucid.app.AppContext;
@@ -34,7 +31,6 @@ import lucid.app.visualize.AttentionViewModel;
 import lucid.app.visualize.LabWindow;
 import lucid.app.visualize.ModelGrid;
 import lucid.app.visualize.ModelGridViewModel;
-import lucid.engine.gguf.SharedFixtures;
 import lucid.engine.inference.LoadedModel;
 import lucid.engine.inspect.AttentionCapture;
 
@@ -59,12 +55,9 @@ class LabAttentionViewsTest {
 
     @BeforeEach
     void start() throws Exception {
-        FxToolkit.registerPrimaryStage();
-        app = (DesktopApp) FxToolkit.setupApplication(DesktopApp.class, "--data-dir", dir.resolve("data").toString(),
-                "--model", SharedFixtures.file("models/stories260k.gguf").toString());
+        app = StoryApp.start(dir.resolve("data"));
         ctx = app.context();
         chat = ctx.chat();
-        waitFor(30, () -> ctx.models().chatEngineProperty().get() != null && !ctx.models().loadingProperty().get());
         robot.interact(() -> chat.applySettings(chat.settingsProperty().get()
                 .withSampling(0.8f, 40, 0.95f, 0.05f, 1.1f, 3, 16, List.of(), "")));
         robot.clickOn("#chat-input").write("Once upon a time");
@@ -77,9 +70,7 @@ class LabAttentionViewsTest {
 
     @AfterEach
     void stop() throws Exception {
-        FxToolkit.cleanupApplication(app);
-        FxToolkit.cleanupStages();
-        Platform.runLater(() -> Application.setUserAgentStylesheet(null));
+        StoryApp.stop(app);
     }
 
     @Test

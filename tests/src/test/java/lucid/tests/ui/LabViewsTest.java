@@ -12,8 +12,6 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
-import javafx.application.Application;
-import javafx.application.Platform;
 import javafx.scene.Node;
 import javafx.scene.control.Label;
 import javafx.scene.input.KeyCode;
@@ -23,7 +21,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.testfx.api.FxRobot;
-import org.testfx.api.FxToolkit;
 import org.testfx.util.WaitForAsyncUtils;
 
 import lucid.app.AppContext;
@@ -36,7 +33,6 @@ import lucid.app.visualize.AttentionViewModel;
 import lucid.app.visualize.LabWindow;
 import lucid.app.visualize.TokenProbabilityView;
 import lucid.app.visualize.TokenProbabilityViewModel;
-import lucid.engine.gguf.SharedFixtures;
 import lucid.engine.inference.InferenceSession;
 import lucid.engine.inference.LoadedModel;
 import lucid.engine.inspect.AttentionCapture;
@@ -60,19 +56,14 @@ class LabViewsTest {
 
     @BeforeEach
     void start() throws Exception {
-        FxToolkit.registerPrimaryStage();
-        app = (DesktopApp) FxToolkit.setupApplication(DesktopApp.class, "--data-dir", dir.resolve("data").toString(),
-                "--model", SharedFixtures.file("models/stories260k.gguf").toString());
+        app = StoryApp.start(dir.resolve("data"));
         ctx = app.context();
         chat = ctx.chat();
-        waitFor(30, () -> ctx.models().chatEngineProperty().get() != null && !ctx.models().loadingProperty().get());
     }
 
     @AfterEach
     void stop() throws Exception {
-        FxToolkit.cleanupApplication(app);
-        FxToolkit.cleanupStages();
-        Platform.runLater(() -> Application.setUserAgentStylesheet(null));
+        StoryApp.stop(app);
     }
 
     @Test

@@ -17,7 +17,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
-import javafx.application.Application;
 import javafx.application.Platform;
 import javafx.geometry.Point2D;
 import javafx.scene.Node;
@@ -29,7 +28,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.testfx.api.FxRobot;
-import org.testfx.api.FxToolkit;
 import org.testfx.util.WaitForAsyncUtils;
 
 import lucid.app.AppContext;
@@ -45,7 +43,6 @@ import lucid.app.visualize.LogitLensGrid;
 import lucid.app.visualize.LogitLensViewModel;
 import lucid.app.visualize.LogitLensWindow;
 import lucid.app.visualize.TokenProbabilityViewModel;
-import lucid.engine.gguf.SharedFixtures;
 import lucid.engine.inference.LoadedModel;
 import lucid.engine.inspect.Alternative;
 import lucid.engine.inspect.LogitLens;
@@ -71,19 +68,14 @@ class LensAttributionViewsTest {
 
     @BeforeEach
     void start() throws Exception {
-        FxToolkit.registerPrimaryStage();
-        app = (DesktopApp) FxToolkit.setupApplication(DesktopApp.class, "--data-dir", dir.resolve("data").toString(),
-                "--model", SharedFixtures.file("models/stories260k.gguf").toString());
+        app = StoryApp.start(dir.resolve("data"));
         ctx = app.context();
         chat = ctx.chat();
-        waitFor(30, () -> ctx.models().chatEngineProperty().get() != null && !ctx.models().loadingProperty().get());
     }
 
     @AfterEach
     void stop() throws Exception {
-        FxToolkit.cleanupApplication(app);
-        FxToolkit.cleanupStages();
-        Platform.runLater(() -> Application.setUserAgentStylesheet(null));
+        StoryApp.stop(app);
     }
 
     private MessageItem reply(int maxTokens) throws Exception {

@@ -14,8 +14,6 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
-import javafx.application.Application;
-import javafx.application.Platform;
 import javafx.scene.control.Label;
 
 import org.junit.jupiter.api.AfterEach;
@@ -23,7 +21,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.testfx.api.FxRobot;
-import org.testfx.api.FxToolkit;
 import org.testfx.util.WaitForAsyncUtils;
 
 import lucid.app.AppContext;
@@ -39,7 +36,6 @@ import lucid.app.workbench.VariantEditor;
 import lucid.app.workbench.WorkbenchStore;
 import lucid.app.workbench.WorkbenchViewModel;
 import lucid.app.workbench.WorkbenchWindow;
-import lucid.engine.gguf.SharedFixtures;
 import lucid.engine.inference.LoadedModel;
 
 /**
@@ -59,18 +55,13 @@ class WorkbenchTest {
 
     @BeforeEach
     void start() throws Exception {
-        FxToolkit.registerPrimaryStage();
-        app = (DesktopApp) FxToolkit.setupApplication(DesktopApp.class, "--data-dir", dir.resolve("data").toString(),
-                "--model", SharedFixtures.file("models/stories260k.gguf").toString());
+        app = StoryApp.start(dir.resolve("data"));
         ctx = app.context();
-        waitFor(30, () -> ctx.models().chatEngineProperty().get() != null && !ctx.models().loadingProperty().get());
     }
 
     @AfterEach
     void stop() throws Exception {
-        FxToolkit.cleanupApplication(app);
-        FxToolkit.cleanupStages();
-        Platform.runLater(() -> Application.setUserAgentStylesheet(null));
+        StoryApp.stop(app);
     }
 
     @Test
