@@ -279,10 +279,11 @@ class LensAttributionViewsTest {
             AtomicReference<LabWindow> lens = new AtomicReference<>();
             robot.interact(() -> lens.set(LogitLensWindow.open(null, ctx.settings().messages(), model(), tokens, worker,
                     gatedFx)));
-            LogitLensViewModel lvm = robot.lookup("#lens-grid").queryAs(LogitLensGrid.class).model();
+            Node lensRoot = lens.get().stage().getScene().getRoot();
+            LogitLensViewModel lvm = robot.from(lensRoot).lookup("#lens-grid").queryAs(LogitLensGrid.class).model();
             assertTrue(reported.await(30, TimeUnit.SECONDS));
             assertTrue(lvm.runningProperty().get());
-            robot.clickOn("#lens-cancel");
+            robot.clickOn(robot.from(lensRoot).lookup("#lens-cancel").queryButton());
             clicked.countDown();
             waitFor(30, () -> !lvm.runningProperty().get());
             assertNull(lvm.resultProperty().get(), "a cancelled lens shows nothing");
@@ -291,11 +292,14 @@ class LensAttributionViewsTest {
 
             CountDownLatch reported2 = new CountDownLatch(1);
             CountDownLatch clicked2 = new CountDownLatch(1);
-            robot.interact(() -> AttributionWindow.open(null, ctx.settings().messages(), model(), tokens,
-                    recorded.prompt().length, tokens.length - 1, worker, gate(reported2, clicked2)));
-            AttributionViewModel avm = robot.lookup("#attribution-view").queryAs(AttributionView.class).model();
+            AtomicReference<LabWindow> explained = new AtomicReference<>();
+            robot.interact(() -> explained.set(AttributionWindow.open(null, ctx.settings().messages(), model(), tokens,
+                    recorded.prompt().length, tokens.length - 1, worker, gate(reported2, clicked2))));
+            // Looked up in this window: another test's attribution window may still be on screen.
+            Node root = explained.get().stage().getScene().getRoot();
+            AttributionViewModel avm = robot.from(root).lookup("#attribution-view").queryAs(AttributionView.class).model();
             assertTrue(reported2.await(30, TimeUnit.SECONDS));
-            robot.clickOn("#attribution-cancel");
+            robot.clickOn(robot.from(root).lookup("#attribution-cancel").queryButton());
             clicked2.countDown();
             waitFor(30, () -> !avm.runningProperty().get());
             assertNull(avm.attributionProperty().get(), "a cancelled attribution shows no scores");
