@@ -197,8 +197,10 @@ public final class AttentionViewModel {
                 fx.execute(() -> finish(run));
             } catch (RuntimeException ex) {
                 fx.execute(() -> {
+                    if (run == generation) {
+                        problem.set(String.valueOf(ex.getMessage()));
+                    }
                     finish(run);
-                    problem.set(String.valueOf(ex.getMessage()));
                 });
             } finally {
                 session = null;

@@ -269,22 +269,22 @@ public final class AttributionViewModel {
                 Attribution result = new Attribution(a, b, results, sum);
                 fx.execute(() -> {
                     if (run == generation) {
-                        running.set(false);
                         attribution.set(result);
+                        running.set(false);
                     }
                 });
             } catch (CancellationException ex) {
                 fx.execute(() -> {
                     if (run == generation) {
-                        running.set(false);
                         problem.set(messages.get("lab.cancelled"));
+                        running.set(false);
                     }
                 });
             } catch (RuntimeException ex) {
                 fx.execute(() -> {
                     if (run == generation) {
-                        running.set(false);
                         problem.set(String.valueOf(ex.getMessage()));
+                        running.set(false);
                     }
                 });
             } finally {

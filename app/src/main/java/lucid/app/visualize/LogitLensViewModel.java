@@ -190,18 +190,18 @@ public final class LogitLensViewModel {
                     throw new CancellationException("cancelled");
                 }
                 fx.execute(() -> {
-                    running.set(false);
                     result.set(r);
+                    running.set(false);
                 });
             } catch (CancellationException ex) {
                 fx.execute(() -> {
-                    running.set(false);
                     problem.set(messages.get("lab.cancelled"));
+                    running.set(false);
                 });
             } catch (RuntimeException ex) {
                 fx.execute(() -> {
-                    running.set(false);
                     problem.set(String.valueOf(ex.getMessage()));
+                    running.set(false);
                 });
             } finally {
                 session = null;

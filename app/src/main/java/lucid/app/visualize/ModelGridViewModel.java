@@ -177,8 +177,8 @@ public final class ModelGridViewModel {
                 fx.execute(() -> running.set(false));
             } catch (RuntimeException ex) {
                 fx.execute(() -> {
-                    running.set(false);
                     problem.set(String.valueOf(ex.getMessage()));
+                    running.set(false);
                 });
             } finally {
                 session = null;

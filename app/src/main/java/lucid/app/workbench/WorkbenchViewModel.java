@@ -485,9 +485,9 @@ public final class WorkbenchViewModel {
     }
 
     private void finish() {
-        running.set(false);
         current = null;
         finishedRuns.set(finishedRuns.get() + 1);
+        running.set(false); // last: whoever watches it sees the finished run
     }
 
     /** Stops the run: the running cell ends where it is, the rest do not start. */

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
@@ -281,6 +282,13 @@ class LensAttributionViewsTest {
                     gatedFx)));
             Node lensRoot = lens.get().stage().getScene().getRoot();
             LogitLensViewModel lvm = robot.from(lensRoot).lookup("#lens-grid").queryAs(LogitLensGrid.class).model();
+            // What an observer of "running" sees when it turns false (the window's ready flag is one).
+            CompletableFuture<String> lensProblemAtEnd = new CompletableFuture<>();
+            robot.interact(() -> lvm.runningProperty().addListener((o, was, now) -> {
+                if (!now) {
+                    lensProblemAtEnd.complete(lvm.problemProperty().get());
+                }
+            }));
             assertTrue(reported.await(30, TimeUnit.SECONDS));
             assertTrue(lvm.runningProperty().get());
             robot.clickOn(robot.from(lensRoot).lookup("#lens-cancel").queryButton());
@@ -288,6 +296,8 @@ class LensAttributionViewsTest {
             waitFor(30, () -> !lvm.runningProperty().get());
             assertNull(lvm.resultProperty().get(), "a cancelled lens shows nothing");
             assertEquals(ctx.settings().messages().get("lab.cancelled"), lvm.problemProperty().get());
+            assertEquals(lvm.problemProperty().get(), lensProblemAtEnd.get(30, TimeUnit.SECONDS),
+                    "the problem is set before running ends");
             robot.interact(() -> lens.get().stage().close());
 
             CountDownLatch reported2 = new CountDownLatch(1);
@@ -298,12 +308,20 @@ class LensAttributionViewsTest {
             // Looked up in this window: another test's attribution window may still be on screen.
             Node root = explained.get().stage().getScene().getRoot();
             AttributionViewModel avm = robot.from(root).lookup("#attribution-view").queryAs(AttributionView.class).model();
+            CompletableFuture<String> problemAtEnd = new CompletableFuture<>();
+            robot.interact(() -> avm.runningProperty().addListener((o, was, now) -> {
+                if (!now) {
+                    problemAtEnd.complete(avm.problemProperty().get());
+                }
+            }));
             assertTrue(reported2.await(30, TimeUnit.SECONDS));
             robot.clickOn(robot.from(root).lookup("#attribution-cancel").queryButton());
             clicked2.countDown();
             waitFor(30, () -> !avm.runningProperty().get());
             assertNull(avm.attributionProperty().get(), "a cancelled attribution shows no scores");
             assertEquals(ctx.settings().messages().get("lab.cancelled"), avm.problemProperty().get());
+            assertEquals(avm.problemProperty().get(), problemAtEnd.get(30, TimeUnit.SECONDS),
+                    "the problem is set before running ends");
 
             // The view still works after a cancel: another token is explained in full.
             int t = tokens.length - 2;
