@@ -47,6 +47,23 @@ public interface Backend extends AutoCloseable {
         }
     }
 
+    /**
+     * Two or three matrix-vector products that read the same input {@code x[xOffset..xOffset+cols)}
+     * (a layer's query, key and value; or gate and up): {@code out0 = w0 x}, {@code out1 = w1 x} and,
+     * unless {@code w2} is null, {@code out2 = w2 x}, each written from offset 0. A backend may run
+     * them as one job, so that the threads meet once instead of once per product.
+     *
+     * <p>This default runs them one after another.
+     */
+    default void matmulSameInput(float[] x, int xOffset, int cols, FloatTensor w0, float[] out0, int rows0,
+                                 FloatTensor w1, float[] out1, int rows1, FloatTensor w2, float[] out2, int rows2) {
+        matmul(w0, x, xOffset, out0, 0, rows0, cols);
+        matmul(w1, x, xOffset, out1, 0, rows1, cols);
+        if (w2 != null) {
+            matmul(w2, x, xOffset, out2, 0, rows2, cols);
+        }
+    }
+
     /** Runs {@code body.run(i)} for {@code i < count} across the backend's threads; returns when all are done. */
     void parallelFor(int count, IntTask body);
 

@@ -57,9 +57,7 @@ public final class Attention {
      * cache of {@code layer}, and leaves the projected output in {@code s.xb2}.
      */
     public void forward(Backend backend, ForwardState s, KvCache cache, int layer, int pos) {
-        w.query().apply(backend, s.xb, s.q);
-        w.key().apply(backend, s.xb, s.k);
-        w.value().apply(backend, s.xb, s.v);
+        Linear.applySameInput(backend, s.xb, w.query(), s.q, w.key(), s.k, w.value(), s.v);
         if (w.queryNorm() != null) {
             for (int h = 0; h < headCount; h++) {
                 w.queryNorm().apply(s.q, h * headDim, s.q, h * headDim);

@@ -59,8 +59,7 @@ public final class GatedFeedForward implements FeedForward {
      * @param out  (dim)
      */
     void forward(Backend backend, float[] in, float[] hb, float[] hb2, float[] out) {
-        gate.apply(backend, in, hb);
-        up.apply(backend, in, hb2);
+        Linear.applySameInput(backend, in, gate, hb, up, hb2, null, null);
         int n = up.rows();
         for (int i = 0; i < n; i++) {
             hb[i] = activation.apply(hb[i]) * hb2[i];

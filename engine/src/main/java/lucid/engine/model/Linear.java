@@ -63,6 +63,34 @@ public record Linear(String name, FloatTensor weight, int rows, int cols, float[
     }
 
     /**
+     * {@code outA = A in + a}, {@code outB = B in + b} and, unless {@code c} is null,
+     * {@code outC = C in + c}: products that read the same input, handed to the backend together
+     * ({@link Backend#matmulSameInput}) so that its threads meet once for all of them.
+     */
+    public static void applySameInput(Backend backend, float[] in, Linear a, float[] outA, Linear b, float[] outB,
+                                      Linear c, float[] outC) {
+        if (a.cols != b.cols || (c != null && c.cols != a.cols)) {
+            throw new IllegalArgumentException("products of one input need the same width: " + a.name + " "
+                    + a.cols + ", " + b.name + " " + b.cols + (c == null ? "" : ", " + c.name + " " + c.cols));
+        }
+        backend.matmulSameInput(in, 0, a.cols, a.weight, outA, a.rows, b.weight, outB, b.rows,
+                c == null ? null : c.weight, outC, c == null ? 0 : c.rows);
+        a.addBias(outA);
+        b.addBias(outB);
+        if (c != null) {
+            c.addBias(outC);
+        }
+    }
+
+    private void addBias(float[] out) {
+        if (bias != null) {
+            for (int r = 0; r < rows; r++) {
+                out[r] += bias[r];
+            }
+        }
+    }
+
+    /**
      * {@code out (batch, rows) = in (batch, cols) W^T + b}: one product for a whole batch of tokens.
      *
      * @param in  (batch, cols)

@@ -1,7 +1,11 @@
 package lucid.engine.tensor;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -21,6 +25,11 @@ public final class Q8Activations {
     public static final int BLOCK = 32;
 
     private static final VectorSpecies<Float> FLOATS = VectorSupport.FLOAT_SPECIES;
+    private static final VectorSpecies<Integer> INTS = VectorSupport.INT_SPECIES;
+    // As many short lanes as float lanes, for storing the quants.
+    private static final VectorSpecies<Short> SHORTS = ShortVector.SPECIES_PREFERRED.withShape(
+            VectorShape.forBitSize(Math.max(64, FLOATS.vectorBitSize() / 2)));
+    private static final boolean VECTOR = VectorSupport.ENABLED && FLOATS.vectorBitSize() >= 128;
 
     byte[] qs = new byte[0];
     // The same quants widened to shorts once, so the kernels load them ready to multiply.
@@ -73,6 +82,27 @@ public final class Q8Activations {
         float inverse = scale != 0f ? 1f / scale : 0f;
         int total = 0;
         int at = b * BLOCK;
+        if (VECTOR) {
+            // Half away from zero without Math.round: |v| = t + f with t its integer part (f is exact),
+            // rounded up when f >= 0.5, then the sign put back.
+            for (int k = 0; k < BLOCK; k += FLOATS.length()) {
+                FloatVector v = FloatVector.fromArray(FLOATS, x, from + k).mul(inverse);
+                FloatVector magnitude = v.abs();
+                IntVector whole = (IntVector) magnitude.convert(VectorOperators.F2I, 0);
+                VectorMask<Float> up = magnitude.sub((FloatVector) whole.convert(VectorOperators.I2F, 0))
+                        .compare(VectorOperators.GE, 0.5f);
+                IntVector q = whole.add(1, up.cast(INTS));
+                q = q.lanewise(VectorOperators.NEG, v.compare(VectorOperators.LT, 0f).cast(INTS));
+                total += q.reduceLanes(VectorOperators.ADD);
+                ((ShortVector) q.convertShape(VectorOperators.I2S, SHORTS, 0)).intoArray(wide, at + k);
+            }
+            for (int j = 0; j < BLOCK; j++) {
+                qs[at + j] = (byte) wide[at + j];
+            }
+            d[b] = scale;
+            sum[b] = scale * total;
+            return;
+        }
         for (int j = 0; j < BLOCK; j++) {
             // Half away from zero, as ggml's roundf (|v| <= 127).
             float v = x[from + j] * inverse;

@@ -142,6 +142,26 @@ class Q8DotParityTest {
     }
 
     @Test
+    void quantsRoundHalfAwayFromZeroAsGgml() {
+        // A block whose largest value is 127 has scale 1, so each quant is the rounded value itself.
+        float[] x = {127f, 0.5f, -0.5f, 1.5f, -1.5f, 2.5f, -2.5f, 0.49999997f, -0.49999997f, 126.5f, -126.5f,
+            0.50000006f, -0.50000006f, 3.4999998f, -3.4999998f, 0f, -0f, 64.5f, -64.5f, 1e-7f, -1e-7f, 99.75f,
+            -99.25f, 17f, -17f, 0.25f, -0.75f, 5.5f, -5.5f, 6.5f, -6.5f, 126.99999f};
+        int[] want = {127, 1, -1, 2, -2, 3, -3, 0, 0, 127, -127, 1, -1, 3, -3, 0, 0, 65, -65, 0, 0, 100, -99, 17, -17,
+            0, -1, 6, -6, 7, -7, 127};
+        Q8Activations a = new Q8Activations();
+        a.quantize(x, 0, 32);
+        assertEquals(1f, a.d[0]);
+        int total = 0;
+        for (int j = 0; j < 32; j++) {
+            assertEquals(want[j], a.qs[j], "quant of " + x[j]);
+            assertEquals(want[j], a.wide[j], "wide quant of " + x[j]);
+            total += want[j];
+        }
+        assertEquals(total, a.sum[0], 0f);
+    }
+
+    @Test
     void typesWithoutAnIntegerPathSayNo() {
         try (Arena arena = Arena.ofConfined()) {
             FloatTensor tensor = wrap(arena, GgmlType.F32, 64, 0, new Random(SEED));

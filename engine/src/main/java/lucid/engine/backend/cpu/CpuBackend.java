@@ -44,6 +44,8 @@ public final class CpuBackend implements Backend {
     private final BatchJob batchJob = new BatchJob();
     // matmul's job, reused for the same reason: a decode step runs ~7 products per layer.
     private final MatvecJob matvecJob = new MatvecJob();
+    // matmulSameInput's job, reused likewise.
+    private final SharedJob sharedJob = new SharedJob();
     // (threads, ROW_TILE * cols) each thread's decoded weight rows; grown to the widest matrix seen.
     private final ThreadLocal<float[]> rowScratch = ThreadLocal.withInitial(() -> new float[0]);
 
@@ -104,6 +106,87 @@ public final class CpuBackend implements Backend {
             j.w = null;
             j.x = null;
             j.out = null;
+        }
+    }
+
+    /**
+     * The products run as one job: each matrix gets a share of the row ranges in proportion to its
+     * rows, and the input is quantized once for every matrix whose type prefers 8-bit activations.
+     */
+    @Override
+    public void matmulSameInput(float[] x, int xOffset, int cols, FloatTensor w0, float[] out0, int rows0,
+                                FloatTensor w1, float[] out1, int rows1, FloatTensor w2, float[] out2, int rows2) {
+        if (!SAME_INPUT_JOB) {
+            Backend.super.matmulSameInput(x, xOffset, cols, w0, out0, rows0, w1, out1, rows1, w2, out2, rows2);
+            return;
+        }
+        SharedJob j = sharedJob;
+        int count = w2 == null ? 2 : 3;
+        j.w[0] = w0;
+        j.w[1] = w1;
+        j.w[2] = w2;
+        j.out[0] = out0;
+        j.out[1] = out1;
+        j.out[2] = out2;
+        j.rows[0] = rows0;
+        j.rows[1] = rows1;
+        j.rows[2] = w2 == null ? 0 : rows2;
+        j.x = x;
+        j.xOffset = xOffset;
+        j.cols = cols;
+        boolean quantize = false;
+        long total = 0;
+        for (int m = 0; m < count; m++) {
+            j.int8[m] = INT8 && j.w[m].hasQ8Dot() && (INT8_FORCED || j.w[m].prefersQ8(cols))
+                    && cols % Q8Activations.BLOCK == 0;
+            quantize |= j.int8[m];
+            total += j.rows[m];
+        }
+        if (quantize) {
+            quantized.quantize(x, xOffset, cols);
+        }
+        int budget = threads * ROW_RANGES_PER_THREAD;
+        j.first[0] = 0;
+        for (int m = 0; m < 3; m++) {
+            int share = m < count ? (int) Math.min(j.rows[m], Math.max(1, Math.round((double) budget * j.rows[m] / total)))
+                    : 0;
+            j.first[m + 1] = j.first[m] + share;
+        }
+        try {
+            parallelFor(j.first[3], j);
+        } finally {
+            java.util.Arrays.fill(j.w, null);
+            java.util.Arrays.fill(j.out, null);
+            j.x = null;
+        }
+    }
+
+    /** {@code lucid.fuse=off} runs products of one input one after another, as before: for measuring. */
+    private static final boolean SAME_INPUT_JOB = !"off".equals(System.getProperty("lucid.fuse"));
+
+    private final class SharedJob implements IntTask {
+        final FloatTensor[] w = new FloatTensor[3];
+        final float[][] out = new float[3][];
+        final int[] rows = new int[3];
+        final boolean[] int8 = new boolean[3];
+        // Matrix m owns ranges first[m] .. first[m + 1] - 1.
+        final int[] first = new int[4];
+        float[] x;
+        int xOffset;
+        int cols;
+
+        @Override
+        public void run(int range) {
+            int m = range < first[1] ? 0 : range < first[2] ? 1 : 2;
+            int ranges = first[m + 1] - first[m];
+            int local = range - first[m];
+            int r0 = (int) ((long) local * rows[m] / ranges);
+            int r1 = (int) ((long) (local + 1) * rows[m] / ranges);
+            if (int8[m]) {
+                w[m].matvecQ8(r0, r1, cols, quantized, out[m], r0);
+            } else {
+                w[m].matvec(r0, r1, cols, x, xOffset, out[m], r0);
+            }
         }
     }
 

@@ -1,0 +1,71 @@
+package lucid.engine.backend.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+
+import java.io.IOException;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import lucid.engine.gguf.GgufFile;
+import lucid.engine.gguf.SharedFixtures;
+import lucid.engine.tensor.FloatTensor;
+
+/**
+ * {@link CpuBackend#matmulSameInput}, which runs a layer's query, key and value products (or gate
+ * and up) as one job, against the same products run one at a time with {@link CpuBackend#matmul}:
+ * each row is still one kernel call on the same input, so the outputs are equal bit for bit. Mixed
+ * weight types cover a job where one matrix takes 8-bit activations (Q4_0) and another floats.
+ */
+class SameInputProductsTest {
+
+    @ParameterizedTest(name = "{0} + {1} + {2}, {3} threads")
+    @CsvSource({
+        "q4_0, q4_0, q4_0, 2",
+        "q8_0, q4_0, f16, 3",
+        "f32, q5_0, , 2",
+        "q4_0, f32, , 1",
+        "q4_0, q8_0, q4_1, 4",
+    })
+    void oneJobEqualsSeparateProducts(String a, String b, String c, int threads) throws IOException {
+        String[] types = c == null ? new String[] {a, b} : new String[] {a, b, c};
+        // Rows of different counts (the query is wider than key and value), none a multiple of 16.
+        int[] rows = {150, 46, 46};
+        GgufFile[] files = new GgufFile[types.length];
+        FloatTensor[] w = new FloatTensor[3];
+        int cols = 0;
+        try {
+            for (int m = 0; m < types.length; m++) {
+                files[m] = GgufFile.open(SharedFixtures.file("golden/models/synth-llama-" + types[m] + ".gguf"));
+                var info = files[m].tensor("blk.0.ffn_down.weight").orElseThrow();
+                cols = (int) info.dim(0);
+                w[m] = FloatTensor.wrap(info.type(), files[m].tensorData(info), (long) rows[m] * cols);
+            }
+            float[] x = new float[cols + 5];
+            java.util.SplittableRandom random = new java.util.SplittableRandom(11);
+            for (int i = 0; i < x.length; i++) {
+                x[i] = (float) random.nextGaussian();
+            }
+            try (CpuBackend backend = new CpuBackend(threads)) {
+                float[][] want = new float[3][];
+                float[][] got = new float[3][];
+                for (int m = 0; m < types.length; m++) {
+                    want[m] = new float[rows[m]];
+                    got[m] = new float[rows[m] + 3]; // longer than the product, as the model's buffers are
+                    backend.matmul(w[m], x, 5, want[m], 0, rows[m], cols);
+                }
+                backend.matmulSameInput(x, 5, cols, w[0], got[0], rows[0], w[1], got[1], rows[1],
+                        w[2], got[2], types.length == 3 ? rows[2] : 0);
+                for (int m = 0; m < types.length; m++) {
+                    assertArrayEquals(want[m], java.util.Arrays.copyOf(got[m], rows[m]), "product " + m + " (" + types[m] + ")");
+                }
+            }
+        } finally {
+            for (GgufFile f : files) {
+                if (f != null) {
+                    f.close();
+                }
+            }
+        }
+    }
+}
