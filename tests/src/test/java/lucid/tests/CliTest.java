@@ -158,7 +158,8 @@ class CliTest {
         assertEquals(0, r.code(), r.err());
         JsonNode json = new ObjectMapper().readTree(r.out());
         for (String field : List.of("pp_tps", "tg_tps", "tg_tps_min", "tg_tps_max", "load_ms", "bandwidth_gbs",
-                "bytes_per_token", "ceiling_tps", "ceiling_fraction", "tg_tps_probe")) {
+                "bytes_per_token", "ceiling_tps", "ceiling_fraction", "tg_tps_probe", "compute_gflops",
+                "pp_flops_per_token", "pp_ceiling_tps", "pp_ceiling_fraction")) {
             assertTrue(json.get(field).asDouble() > 0, field + " in " + r.out());
         }
         assertEquals(2, json.get("threads").asInt());
@@ -170,6 +171,15 @@ class CliTest {
         assertEquals(1_171_200 - 511 * 64 * 4, json.get("bytes_per_token").asLong());
         double ceiling = json.get("bandwidth_gbs").asDouble() * 1e9 / json.get("bytes_per_token").asDouble();
         assertEquals(ceiling, json.get("ceiling_tps").asDouble(), ceiling * 1e-6);
+        // stories260k: 5 blocks of query and output 64 x 64, key and value 32 x 64 (4 KV heads), three
+        // 64 x 172 feed-forward matrices; the 512 x 64 output projection once for the 16 tokens;
+        // attention over 8.5 visible positions on average, 8 heads of 8.
+        double flops = 2.0 * 5 * (2 * 64 * 64 + 2 * 32 * 64 + 3 * 64 * 172) + 2.0 * 512 * 64 / 16
+                + 4.0 * 5 * 8 * 8 * 8.5;
+        assertEquals(flops, json.get("pp_flops_per_token").asDouble(), 1e-6);
+        double promptCeiling = json.get("compute_gflops").asDouble() * 1e9 / flops;
+        assertEquals(promptCeiling, json.get("pp_ceiling_tps").asDouble(), promptCeiling * 1e-6);
+        assertEquals(json.get("pp_tps").asDouble() / promptCeiling, json.get("pp_ceiling_fraction").asDouble(), 1e-6);
     }
 
     @Test

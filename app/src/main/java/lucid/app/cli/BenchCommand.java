@@ -74,6 +74,10 @@ final class BenchCommand implements Command {
                         .field("bytes_per_token", r.bytesPerToken())
                         .field("ceiling_tps", r.ceilingTps())
                         .field("ceiling_fraction", r.ceilingFraction())
+                        .field("compute_gflops", r.computeFlops() / 1e9)
+                        .field("pp_flops_per_token", r.promptFlopsPerToken())
+                        .field("pp_ceiling_tps", r.promptCeilingTps())
+                        .field("pp_ceiling_fraction", r.promptCeilingFraction())
                         .field("tg_tps_probe", r.probedTps())
                         .field("probe_overhead", r.probeOverhead())
                         .endObject());
@@ -91,6 +95,12 @@ final class BenchCommand implements Command {
                     out.printf("memory bandwidth:  %.2f GB/s (measured now, %d threads)%n", r.bandwidth() / 1e9, r.threads());
                     out.printf("ceiling:           %.1f tokens/s; generation reaches %.1f%% of it%n", r.ceilingTps(),
                             100 * r.ceilingFraction());
+                }
+                if (r.computeFlops() > 0) {
+                    out.printf("compute:           %.1f GFLOP/s of float multiply-adds (measured now, %d threads)%n",
+                            r.computeFlops() / 1e9, r.threads());
+                    out.printf("prompt ceiling:    %.1f tokens/s at %.2f GFLOP a prompt token; prompt processing reaches %.1f%% of it%n",
+                            r.promptCeilingTps(), r.promptFlopsPerToken() / 1e9, 100 * r.promptCeilingFraction());
                 }
                 if (r.probedTps() > 0) {
                     out.printf("with probe:        %.1f tokens/s with top-20 probabilities (%.1f%% overhead)%n",

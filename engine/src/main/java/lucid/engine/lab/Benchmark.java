@@ -40,10 +40,23 @@ public final class Benchmark {
      * @param bytesPerToken  bytes of weights read to generate one token
      * @param bandwidth      measured memory read bandwidth, bytes/s (0 if not measured)
      * @param probedTps      generation speed with top-20 token probabilities recorded per token (0 if not run)
+     * @param computeFlops   measured float multiply-add rate of the threads, FLOP/s (0 if not measured)
+     * @param promptFlopsPerToken floating-point operations of the prompt's forward pass per prompt token
      */
     public record Result(int threads, int promptTokens, int generateTokens, int repetitions, double loadMillis,
                          double promptTps, double generateTps, double generateTpsMin, double generateTpsMax,
-                         long bytesPerToken, double bandwidth, double probedTps) {
+                         long bytesPerToken, double bandwidth, double probedTps, double computeFlops,
+                         double promptFlopsPerToken) {
+
+        /** Prompt tokens/s if every core did nothing but multiply-adds: prompt processing's ceiling. */
+        public double promptCeilingTps() {
+            return computeFlops <= 0 || promptFlopsPerToken <= 0 ? 0 : computeFlops / promptFlopsPerToken;
+        }
+
+        public double promptCeilingFraction() {
+            double c = promptCeilingTps();
+            return c <= 0 ? 0 : promptTps / c;
+        }
 
         /** Fraction of generation speed the probability probe costs (0.03 = 3% slower). */
         public double probeOverhead() {
@@ -118,10 +131,42 @@ public final class Benchmark {
         }
         double bandwidth = s.bandwidthBytes() > 0
                 ? MemoryBandwidth.measure(model.backend(), s.bandwidthBytes(), 5) : 0;
+        double compute = s.bandwidthBytes() > 0 ? ComputePeak.measure(model.backend(), 5) : 0;
         return new Result(model.backend().threads(), s.promptTokens(), s.generateTokens(), s.repetitions(),
                 model.loadNanos() / 1e6, median(pp), median(tg), Arrays.stream(tg).min().orElse(0),
                 Arrays.stream(tg).max().orElse(0), bytesPerToken(model), bandwidth,
-                s.probabilityProbe() ? median(probed) : 0);
+                s.probabilityProbe() ? median(probed) : 0, compute, promptFlopsPerToken(model, s.promptTokens()));
+    }
+
+    /**
+     * Floating-point operations per token of a prompt of {@code promptTokens} tokens, as the engine
+     * runs it: every matrix of the blocks times every token (two operations a weight; of expert
+     * matrices only the share of experts a token uses), attention over the causal half of the
+     * prompt (scores and weighted values, {@code 4 · heads · head_dim} a visible position), and the
+     * output projection once, for the last token only.
+     */
+    public static double promptFlopsPerToken(LoadedModel model, int promptTokens) {
+        var config = model.config();
+        var experts = config.experts();
+        boolean tied = model.file().tensor("output.weight").isEmpty();
+        double perToken = 0;
+        double once = 0;
+        for (GgufTensorInfo t : model.file().tensors()) {
+            if (t.dims().length < 2) {
+                continue; // norms and biases
+            }
+            if (t.name().equals("output.weight") || (tied && t.name().equals("token_embd.weight"))) {
+                once += 2.0 * t.elementCount();
+            } else if (t.name().startsWith("blk.")) {
+                double share = t.name().contains("_exps") && experts.count() > 0
+                        ? (double) experts.used() / experts.count() : 1;
+                perToken += 2.0 * t.elementCount() * share;
+            }
+        }
+        int p = Math.max(1, promptTokens);
+        double visible = (p + 1) / 2.0;
+        double attention = 4.0 * config.blockCount() * config.headCount() * config.headDim() * visible;
+        return perToken + attention + once / p;
     }
 
     /**
