@@ -181,12 +181,7 @@ public final class Attention {
             scores[scoreOffset + t] = score;
             max = Math.max(max, score);
         }
-        float sum = 0f;
-        for (int t = first; t <= pos; t++) {
-            float e = (float) Math.exp(scores[scoreOffset + t] - max);
-            scores[scoreOffset + t] = e;
-            sum += e;
-        }
+        float sum = expShifted(scores, scoreOffset + first, pos - first + 1, max);
         float inv = 1f / sum;
         // Masked positions weigh exactly 0, so that anyone reading the weights sees a full row.
         Arrays.fill(scores, scoreOffset, scoreOffset + first, 0f);
@@ -216,6 +211,32 @@ public final class Attention {
         }
         for (; i < n; i++) {
             sum += a[ao + i] * b[bo + i];
+        }
+        return sum;
+    }
+
+    /**
+     * {@code a[from + i] = exp(a[from + i] - shift)} for {@code i < n}, returning their sum: a
+     * softmax's exponentials, in vector lanes (the Vector API's exp, within an ulp or two of
+     * {@link Math#exp}) when the Vector API is on.
+     */
+    static float expShifted(float[] a, int from, int n, float shift) {
+        int i = 0;
+        float sum = 0f;
+        if (VectorSupport.ENABLED) {
+            int upper = SPECIES.loopBound(n);
+            FloatVector total = FloatVector.zero(SPECIES);
+            for (; i < upper; i += SPECIES.length()) {
+                FloatVector e = FloatVector.fromArray(SPECIES, a, from + i).sub(shift).lanewise(VectorOperators.EXP);
+                e.intoArray(a, from + i);
+                total = total.add(e);
+            }
+            sum = total.reduceLanes(VectorOperators.ADD);
+        }
+        for (; i < n; i++) {
+            float e = (float) Math.exp(a[from + i] - shift);
+            a[from + i] = e;
+            sum += e;
         }
         return sum;
     }

@@ -58,4 +58,49 @@ class AttentionKernelsParityTest {
             }
         }
     }
+    /**
+     * The softmax exponentials and the gated activations in vector lanes against {@link Math}: the
+     * Vector API's exp and tanh are allowed an ulp or two, so each value is checked to a relative
+     * 1e-6 (about 8 ulps of a float), over lengths with and without a scalar tail.
+     */
+    @Test
+    void exponentialsAndActivationsMatchMath() {
+        SplittableRandom random = new SplittableRandom(5);
+        for (int n : new int[] {1, 7, 16, 33, 64, 250}) {
+            float[] a = new float[n + 3];
+            for (int i = 0; i < a.length; i++) {
+                a[i] = (float) random.nextDouble(-30, 5);
+            }
+            float shift = 4.5f;
+            float[] e = a.clone();
+            float sum = Attention.expShifted(e, 3, n, shift);
+            double want = 0;
+            for (int i = 0; i < a.length; i++) {
+                if (i < 3) {
+                    assertTrue(e[i] == a[i], "expShifted wrote before its range at " + i);
+                    continue;
+                }
+                double x = Math.exp(a[i] - shift);
+                want += x;
+                assertTrue(Math.abs(e[i] - x) <= 1e-6 * x + Float.MIN_NORMAL, "exp at " + i + ": " + e[i] + " vs " + x);
+            }
+            assertTrue(Math.abs(sum - want) <= 1e-5 * want, "sum " + sum + " vs " + want);
+
+            for (GatedFeedForward.Activation act : GatedFeedForward.Activation.values()) {
+                float[] gate = new float[n + 3];
+                float[] up = new float[n + 3];
+                for (int i = 0; i < gate.length; i++) {
+                    gate[i] = (float) random.nextDouble(-12, 12);
+                    up[i] = (float) random.nextGaussian();
+                }
+                float[] got = gate.clone();
+                act.applyGated(got, up, 2, 2 + n);
+                for (int i = 0; i < gate.length; i++) {
+                    float expected = i >= 2 && i < 2 + n ? act.apply(gate[i]) * up[i] : gate[i];
+                    assertTrue(Math.abs(got[i] - expected) <= 1e-6 * Math.abs(expected) + 1e-12,
+                            act + " at " + i + ": " + got[i] + " vs " + expected);
+                }
+            }
+        }
+    }
 }
