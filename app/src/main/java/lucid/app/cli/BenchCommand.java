@@ -28,7 +28,7 @@ final class BenchCommand implements Command {
                 Option.value("prompt-tokens", "N", "prompt length for prompt processing (default 128)").withShortName("p"),
                 Option.value("gen-tokens", "N", "tokens generated per repetition (default 64)").withShortName("n"),
                 Option.value("reps", "N", "repetitions; medians are reported (default 3)"),
-                Option.value("bandwidth-mib", "MIB", "buffer size of the bandwidth probe (default 1024; 0 skips it)"),
+                Option.value("bandwidth-mib", "MIB", "buffer size of the bandwidth probe (default 1024; 0 skips it and the compute probe)"),
                 Option.value("probe", "probs", "also time generation with top-20 token probabilities recorded"),
                 CommonOptions.JSON);
     }
