@@ -28,7 +28,8 @@ final class BenchCommand implements Command {
                 Option.value("prompt-tokens", "N", "prompt length for prompt processing (default 128)").withShortName("p"),
                 Option.value("gen-tokens", "N", "tokens generated per repetition (default 64)").withShortName("n"),
                 Option.value("reps", "N", "repetitions; medians are reported (default 3)"),
-                Option.value("bandwidth-mib", "MIB", "buffer size of the bandwidth probe (default 1024; 0 skips it and the compute probe)"),
+                Option.value("bandwidth-mib", "MIB",
+                        "buffer size of the bandwidth probe (default 1024; 0 skips it and the compute probe)"),
                 Option.value("probe", "probs", "also time generation with top-20 token probabilities recorded"),
                 CommonOptions.JSON);
     }
@@ -99,7 +100,8 @@ final class BenchCommand implements Command {
                 if (r.computeFlops() > 0) {
                     out.printf("compute:           %.1f GFLOP/s of float multiply-adds (measured now, %d threads)%n",
                             r.computeFlops() / 1e9, r.threads());
-                    out.printf("prompt ceiling:    %.1f tokens/s at %.2f GFLOP a prompt token; prompt processing reaches %.1f%% of it%n",
+                    out.printf("prompt ceiling:    %.1f tokens/s at %.2f GFLOP a prompt token; "
+                            + "prompt processing reaches %.1f%% of it%n",
                             r.promptCeilingTps(), r.promptFlopsPerToken() / 1e9, 100 * r.promptCeilingFraction());
                 }
                 if (r.probedTps() > 0) {

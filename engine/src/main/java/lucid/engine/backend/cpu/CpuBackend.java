@@ -148,8 +148,8 @@ public final class CpuBackend implements Backend {
         int budget = threads * ROW_RANGES_PER_THREAD;
         j.first[0] = 0;
         for (int m = 0; m < 3; m++) {
-            int share = m < count ? (int) Math.min(j.rows[m], Math.max(1, Math.round((double) budget * j.rows[m] / total)))
-                    : 0;
+            int share = m >= count ? 0
+                    : (int) Math.min(j.rows[m], Math.max(1, Math.round((double) budget * j.rows[m] / total)));
             j.first[m + 1] = j.first[m] + share;
         }
         try {
