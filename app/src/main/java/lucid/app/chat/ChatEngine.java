@@ -145,9 +145,21 @@ public final class ChatEngine implements AutoCloseable {
      * and the picked one as prompt, and gets the picked token's probability under the same context.
      * The cached prefix is reused up to the token before {@code recordFrom}, whose logits are needed.
      */
+    public GenerationResult generate(int[] prompt, SamplingParams params, int context,
+                                     Consumer<GenerationEvent> listener,
+                                     Consumer<TokenProbability> probabilities, int recordFrom) {
+        return generate(prompt, params, context, listener, probabilities, recordFrom, new byte[0]);
+    }
+
+    /**
+     * As above, for a reply whose text so far ends inside a character: {@code heldBytes} are its
+     * bytes so far (from {@link lucid.engine.tokenizer.Utf8StreamDecoder#pendingBytes()}), and the
+     * streamed text completes it (see {@link Generator#continuingAfter}).
+     */
     public synchronized GenerationResult generate(int[] prompt, SamplingParams params, int context,
                                                   Consumer<GenerationEvent> listener,
-                                                  Consumer<TokenProbability> probabilities, int recordFrom) {
+                                                  Consumer<TokenProbability> probabilities, int recordFrom,
+                                                  byte[] heldBytes) {
         int ctx = effectiveContext(context);
         if (session == null || session.contextLength() != ctx) {
             session = model.newSession(ctx);
@@ -172,7 +184,7 @@ public final class ChatEngine implements AutoCloseable {
                 session.prefill(Arrays.copyOfRange(prompt, common, recordFrom - 1));
                 start = recordFrom - 1;
             }
-            Generator generator = new Generator(session);
+            Generator generator = new Generator(session).continuingAfter(heldBytes);
             if (probabilities != null) {
                 Distribution distribution = new Distribution(model.tokenizer(), RECORDED_ALTERNATIVES);
                 Consumer<TokenProbability> sink = p -> {

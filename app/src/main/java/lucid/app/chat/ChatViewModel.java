@@ -233,7 +233,8 @@ public final class ChatViewModel {
         }
         text.append(decoder.feed(tokenizer.tokenPiece(tokenId, false)));
         startReply(c.id(), reply.parentId(), false,
-                new Continuation(p.prompt(), tokens, p.prompt().length + tokenIndex, text.toString(), before));
+                new Continuation(p.prompt(), tokens, p.prompt().length + tokenIndex, text.toString(),
+                        decoder.pendingBytes(), before));
         return true;
     }
 
@@ -255,10 +256,12 @@ public final class ChatViewModel {
      * @param prompt     the prompt the sibling answered
      * @param tokens     that prompt, the kept reply tokens and the picked one
      * @param recordFrom the picked token's index in {@code tokens}: it and what follows are recorded
-     * @param text       the text of the kept tokens and the picked one
+     * @param text       the text of the kept tokens and the picked one, up to the last whole character
+     * @param heldBytes  the bytes after it: the start of a character the picked token split, which the
+     *                   generated text completes
      * @param before     the sibling's records of the kept tokens
      */
-    private record Continuation(int[] prompt, int[] tokens, int recordFrom, String text,
+    private record Continuation(int[] prompt, int[] tokens, int recordFrom, String text, byte[] heldBytes,
                                 List<lucid.engine.inspect.TokenProbability> before) {
     }
 
@@ -526,7 +529,7 @@ public final class ChatViewModel {
                         store.updateContent(reply.id(), text.toString());
                         lastSave[0] = now;
                     }
-                }, recorded::add, recordFrom);
+                }, recorded::add, recordFrom, continuation == null ? new byte[0] : continuation.heldBytes());
             } catch (RuntimeException ex) {
                 store.finishMessage(reply.id(), text.toString(), null);
                 fx.execute(() -> {

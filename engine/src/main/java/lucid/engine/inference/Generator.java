@@ -33,6 +33,7 @@ public final class Generator {
     private boolean recordStages;
     private Consumer<TokenProbability> probabilitySink;
     private boolean recordPrompt;
+    private byte[] heldBytes = new byte[0];
 
     public Generator(InferenceSession session) {
         this.session = session;
@@ -199,6 +200,16 @@ public final class Generator {
     }
 
     /**
+     * Text already shown ended inside a character (a token that is the first bytes of a multi-byte
+     * character): {@code bytes} are that character's bytes so far, and the generated text goes on
+     * from them instead of starting a fresh character. Returns this generator.
+     */
+    public Generator continuingAfter(byte[] bytes) {
+        heldBytes = bytes.clone();
+        return this;
+    }
+
+    /**
      * @param prompt   tokens to prefill (already tokenized, with BOS if wanted)
      * @param listener receives events on the calling thread; may be null
      */
@@ -214,6 +225,7 @@ public final class Generator {
             chain.accept(t);
         }
         Utf8StreamDecoder decoder = new Utf8StreamDecoder();
+        decoder.feed(heldBytes); // completes nothing: they are the start of one character
         StopStringMatcher stops = new StopStringMatcher(params.stopStrings());
         StringBuilder text = new StringBuilder();
         int[] generated = new int[16];

@@ -56,6 +56,14 @@ public final class Utf8StreamDecoder {
         return pendingLength > 0;
     }
 
+    /**
+     * The bytes of the unfinished character being held back (empty when none): what another decoder
+     * must be {@linkplain #feed(byte[]) fed} first to go on with this stream.
+     */
+    public byte[] pendingBytes() {
+        return java.util.Arrays.copyOf(pending, pendingLength);
+    }
+
     /** Forgets held bytes, for starting a new stream (after a rewind, say). */
     public void reset() {
         pendingLength = 0;
