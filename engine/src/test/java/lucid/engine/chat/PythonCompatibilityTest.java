@@ -56,6 +56,39 @@ class PythonCompatibilityTest {
         assertEquals("[2, 3]|3|bc", render("{{ [1, 2, 3][1:] }}|{{ [1, 2, 3][-1] }}|{{ 'abc'[1:] }}"));
     }
 
+    /**
+     * {@code lstrip_blocks} drops spaces and tabs only between a line's start and a block tag or
+     * comment, as Jinja does; mid-line spaces before a tag are text and stay.
+     */
+    @Test
+    void lstripBlocksOnlyAtTheStartOfALine() {
+        assertEquals("a b.", render("a {% if true %}b{% endif %}."));
+        assertEquals("[1 2 ]", render("[{% for x in [1, 2] %}{{ x }} {% endfor %}]"));
+        assertEquals("x\ny.", render("x\n  {% if true %}y{% endif %}."));
+        assertEquals("y.", render(" \t {% if true %}y{% endif %}."));
+        assertEquals("x\n  y.", render("x\n  {%+ if true %}y{% endif %}."));
+        assertEquals("xy.", render("x\n  {%- if true %}y{% endif %}."));
+        assertEquals("x\ny.", render("x\n  {# note #}\ny."));
+    }
+
+    /** {@code for x in seq if cond}: only the kept items are looped over and counted. */
+    @Test
+    void loopFiltersKeepOnlyMatchingItems() {
+        assertEquals("3/1/3;4/2/3;5/3/3!;", render("{% for x in [1, 2, 3, 4, 5] if x > 2 %}{{ x }}/{{ loop.index }}/"
+                + "{{ loop.length }}{% if loop.last %}!{% endif %};{% endfor %}"));
+        assertEquals("0:user,1:assistant,2:user", render("{% for m in turns if m.role != 'system' %}{{ loop.index0 }}:"
+                + "{{ m.role }}{% if not loop.last %},{% endif %}{% endfor %}",
+                Map.of("turns", List.of(Map.of("role", "system"), Map.of("role", "user"), Map.of("role", "assistant"),
+                        Map.of("role", "user")))));
+        assertEquals("b=2", render("{% for k, v in {'a': 1, 'b': 2}.items() if v > 1 %}{{ k }}={{ v }}{% endfor %}"));
+        assertEquals("ac", render("{% for x in ['a', 'b', 'c'] if not x == 'b' %}{{ x }}{% endfor %}"));
+        assertEquals("x", render("{% for x in ['it\\'s', 'x'] if x != 'it\\'s' %}{{ x }}{% endfor %}"));
+        assertEquals("23", render("{%- for x in [1, 2, 3] if x > 1 -%} {{ x }} {%- endfor %}"));
+        assertEquals("3", render("{% set limit = 2 %}{% for x in [1, 2, 3] if x > limit %}{{ x }}{% endfor %}"));
+        assertEquals("3", render("{% for x in [1, 2, 3][1:] if x is odd %}{{ x }}{% endfor %}"));
+        assertEquals("[]", render("{% for x in [1, 2] if x > 5 %}{{ x }}{% endfor %}[]"));
+    }
+
     @Test
     void typeTestsAnswerAsPythonDoes() {
         assertEquals("true true true false true", render("{{ 'x' is string }} {{ 'x' is iterable }} {{ [1] is iterable }}"

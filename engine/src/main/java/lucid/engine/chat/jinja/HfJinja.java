@@ -52,7 +52,7 @@ public final class HfJinja {
         resolver.add(JinjavaInterpreterResolver.DEFAULT_RESOLVER_READ_ONLY);
         JinjavaConfig config = JinjavaConfig.newBuilder()
                 .withTrimBlocks(true)
-                .withLstripBlocks(true)
+                .withLstripBlocks(false) // done by PythonSyntax: Jinjava's strips mid-line too
                 .withFailOnUnknownTokens(false)
                 .withNestedInterpretationEnabled(false)
                 .withMaxOutputSize(MAX_OUTPUT_CHARS)
@@ -76,6 +76,8 @@ public final class HfJinja {
                 "strftimeNow", String.class));
         context.registerFilter(new PythonFilters.ToJson());
         context.registerFilter(new PythonFilters.Items());
+        context.registerFunction(new ELFunctionDefinition("", LoopIf.NAME, LoopIf.class, "select", Object.class,
+                String.class, String.class));
         context.registerTag(new GenerationTag());
         context.registerExpTest(new PythonTests.Iterable());
         context.registerExpTest(new PythonTests.Sequence());

@@ -14,6 +14,10 @@ import java.util.Set;
  *       {@code if}, {@code else}, comma or closing bracket.</li>
  *   <li>{@code seq[::-1]} (Qwen3 walks its messages backwards) becomes {@code seq|reverse}; other
  *       step slices stay unsupported.</li>
+ *   <li>A loop filter, {@code for x in seq if cond}, which Jinjava's {@code for} ignores, becomes
+ *       {@code for x in lucid_loop_if(seq, 'cond', 'x')}: the sequence is filtered before the loop,
+ *       as Jinja does, so {@code loop.index}, {@code loop.last} and {@code else} count only the items
+ *       kept ({@link LoopIf}).</li>
  * </ul>
  *
  * Only the insides of {@code {{ }}} and {@code {% %}} change, never text, comments, raw blocks or
@@ -35,8 +39,8 @@ final class PythonSyntax {
                 out.append(source, i, n);
                 break;
             }
-            out.append(source, i, open);
             char kind = source.charAt(open + 1);
+            out.append(source, i, kind == '{' ? open : lineStartOfTag(source, i, open));
             String close = kind == '{' ? "}}" : kind == '%' ? "%}" : "#}";
             int end = kind == '#' ? source.indexOf(close, open + 2) : closeOf(source, open + 2, close);
             if (end < 0) {
@@ -62,13 +66,34 @@ final class PythonSyntax {
                 if (to > from && (inner.charAt(to - 1) == '-' || inner.charAt(to - 1) == '+')) {
                     to--;
                 }
+                String body = inner.substring(from, to);
+                String rewritten = kind == '%' ? loopFilter(body) : null;
                 out.append(source, open, open + 2).append(inner, 0, from)
-                        .append(expression(inner.substring(from, to)))
+                        .append(rewritten != null ? rewritten : expression(body))
                         .append(inner, to, inner.length()).append(close);
             }
             i = end + 2;
         }
         return out.toString();
+    }
+
+    /**
+     * Where the text before the tag at {@code open} ends under Jinja's {@code lstrip_blocks}: spaces
+     * and tabs between the start of a line and a block tag or comment are dropped, nothing else
+     * (Jinjava's own option strips them in the middle of a line too). {@code {%+} keeps them and
+     * {@code {%-} strips every whitespace already. {@code from} is where the text began.
+     */
+    private static int lineStartOfTag(String s, int from, int open) {
+        if (open + 2 < s.length() && (s.charAt(open + 2) == '+' || s.charAt(open + 2) == '-')) {
+            return open;
+        }
+        int k = open;
+        while (k > from && (s.charAt(k - 1) == ' ' || s.charAt(k - 1) == '\t')) {
+            k--;
+        }
+        // Only text counts: a run that reaches back to the previous tag is not at a line start.
+        boolean lineStart = k == 0 || (k > from && s.charAt(k - 1) == '\n');
+        return lineStart ? k : open;
     }
 
     private static int nextOpen(String s, int from) {
@@ -106,6 +131,57 @@ final class PythonSyntax {
             }
         }
         return s.length();
+    }
+
+    /**
+     * A {@code for} tag's body with a loop filter, rewritten (see the class comment); null when the
+     * tag is anything else. The sequence ends at the first {@code if} outside brackets and strings:
+     * Jinja does not allow a conditional expression there without parentheses.
+     */
+    static String loopFilter(String body) {
+        String s = body.strip();
+        if (!s.startsWith("for ")) {
+            return null;
+        }
+        int in = topLevelWord(s, "in", 4);
+        int cond = in < 0 ? -1 : topLevelWord(s, "if", in + 2);
+        if (cond < 0) {
+            return null;
+        }
+        String target = s.substring(4, in).strip();
+        String sequence = s.substring(in + 2, cond).strip();
+        String condition = s.substring(cond + 2).strip();
+        String recursive = "";
+        if (condition.endsWith(" recursive")) {
+            condition = condition.substring(0, condition.length() - " recursive".length()).strip();
+            recursive = " recursive";
+        }
+        return " for " + target + " in " + LoopIf.NAME + "(" + expression(sequence) + ", "
+                + quote(expression(condition)) + ", " + quote(target) + ")" + recursive + " ";
+    }
+
+    /** Index of {@code word} standing alone (spaces around it) outside brackets and strings, from {@code from}; -1 if none. */
+    private static int topLevelWord(String s, String word, int from) {
+        int depth = 0;
+        for (int i = from; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '\'' || c == '"') {
+                i = stringEnd(s, i) - 1;
+            } else if (c == '(' || c == '[' || c == '{') {
+                depth++;
+            } else if (c == ')' || c == ']' || c == '}') {
+                depth--;
+            } else if (depth == 0 && s.startsWith(word, i) && i > 0 && Character.isWhitespace(s.charAt(i - 1))
+                    && i + word.length() < s.length() && Character.isWhitespace(s.charAt(i + word.length()))) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** {@code text} as a single-quoted template string literal. */
+    private static String quote(String text) {
+        return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'";
     }
 
     static String expression(String e) {
