@@ -264,6 +264,26 @@ class LensAttributionViewsTest {
             assertEquals(sum[j], vm.score(j), TOLERANCE * 3, "span score of input " + j);
         }
         assertTrue(vm.json().contains("\"span\":{\"start\":" + (n - 3)), vm.json().substring(0, 60));
+
+        // Click one token, shift-click a later one: the span between them, ends included.
+        robot.clickOn("#attribution-token-" + (n - 5));
+        waitFor(60, () -> vm.startProperty().get() == n - 5 && vm.endProperty().get() == n - 5
+                && vm.attributionProperty().get() != null && !vm.runningProperty().get());
+        // The headless robot's clicks carry no keyboard modifiers, so the shift-click is the pair of
+        // events a shift-click delivers, fired at the token.
+        Label later = robot.lookup("#attribution-token-" + (n - 4)).queryAs(Label.class);
+        robot.interact(() -> {
+            for (var type : List.of(javafx.scene.input.MouseEvent.MOUSE_PRESSED,
+                    javafx.scene.input.MouseEvent.MOUSE_RELEASED)) {
+                javafx.event.Event.fireEvent(later, new javafx.scene.input.MouseEvent(type, 2, 2, 0, 0,
+                        javafx.scene.input.MouseButton.PRIMARY, 1, true, false, false, false, true, false, false,
+                        true, false, true, null));
+            }
+        });
+        waitFor(60, () -> vm.endProperty().get() == n - 4 && vm.attributionProperty().get() != null
+                && !vm.runningProperty().get());
+        assertEquals(n - 5, vm.startProperty().get(), "shift-click keeps the first end");
+        assertEquals(2, vm.attributionProperty().get().targets().size());
     }
 
     @Test
