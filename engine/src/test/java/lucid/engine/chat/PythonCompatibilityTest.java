@@ -71,6 +71,21 @@ class PythonCompatibilityTest {
         assertEquals("x\ny.", render("x\n  {# note #}\ny."));
     }
 
+    /** {@code for ... else}: the else part runs when the loop ran no iteration, and only then. */
+    @Test
+    void forElseRunsOnlyForAnEmptyLoop() {
+        assertEquals("12", render("{% for x in [1, 2] %}{{ x }}{% else %}none{% endfor %}"));
+        assertEquals("none", render("{% for x in [] %}{{ x }}{% else %}none{% endfor %}"));
+        assertEquals("none", render("{% for x in [1, 2] if x > 5 %}{{ x }}{% else %}none{% endfor %}"));
+        assertEquals("2", render("{% for x in [1, 2] if x > 1 %}{{ x }}{% else %}none{% endfor %}"));
+        // An if's else inside the loop is the if's; loops nest; whitespace control stays with its tag.
+        assertEquals("a:no,b:yes|-", render("{% for x in ['a', 'b'] %}{% if x == 'b' %}{{ x }}:yes{% else %}{{ x }}:no,"
+                + "{% endif %}{% else %}none{% endfor %}|{% for y in [] %}{% for z in [1] %}{{ z }}{% else %}inner"
+                + "{% endfor %}{% else %}-{% endfor %}"));
+        assertEquals("[none]", render("[\n{%- for x in [] -%}\n{{ x }}\n{%- else -%}\n none \n{%- endfor -%}\n]"));
+        assertEquals("3", render("{% for x in [3] %}{% for y in [] %}{% else %}{{ x }}{% endfor %}{% endfor %}"));
+    }
+
     /** {@code for x in seq if cond}: only the kept items are looped over and counted. */
     @Test
     void loopFiltersKeepOnlyMatchingItems() {

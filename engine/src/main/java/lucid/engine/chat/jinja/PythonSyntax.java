@@ -1,10 +1,16 @@
 package lucid.engine.chat.jinja;
 
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
- * A small source rewrite for the two places where Jinja's grammar (Python's) and Jinjava's
- * disagree and real templates depend on it:
+ * A small source rewrite for the places where Jinja's grammar (Python's) and Jinjava's disagree
+ * and real templates depend on it:
  *
  * <ul>
  *   <li>{@code not} binds looser than comparisons and tests in Python: {@code not tools is none}
@@ -18,6 +24,10 @@ import java.util.Set;
  *       {@code for x in lucid_loop_if(seq, 'cond', 'x')}: the sequence is filtered before the loop,
  *       as Jinja does, so {@code loop.index}, {@code loop.last} and {@code else} count only the items
  *       kept ({@link LoopIf}).</li>
+ *   <li>{@code for ... else}, which Jinjava lacks, becomes the loop over a named sequence followed by
+ *       an {@code if} on its length (see {@link #forElse}).</li>
+ *   <li>{@code lstrip_blocks} is applied here, only between a line's start and a block tag or
+ *       comment: Jinjava's own option also strips spaces in the middle of a line.</li>
  * </ul>
  *
  * Only the insides of {@code {{ }}} and {@code {% %}} change, never text, comments, raw blocks or
@@ -29,52 +39,145 @@ final class PythonSyntax {
 
     private static final Set<String> OPERAND_ENDS = Set.of("and", "or", "if", "else");
 
+    /**
+     * A tag of the source: {@code {{ }}}, {@code {% %}} or {@code {# #}} from {@code open} to
+     * {@code end} (the index of its closing marker), or a whole raw block (kind {@code 'r'}).
+     */
+    private record Tag(int open, int end, char kind, String inner) {
+        /** Length of the whitespace-control marker at the start of the inner text (0 or 1). */
+        int from() {
+            return !inner.isEmpty() && (inner.charAt(0) == '-' || inner.charAt(0) == '+') ? 1 : 0;
+        }
+
+        /** End of the inner text before a closing whitespace-control marker. */
+        int to() {
+            int to = inner.length();
+            return to > from() && (inner.charAt(to - 1) == '-' || inner.charAt(to - 1) == '+') ? to - 1 : to;
+        }
+
+        String body() {
+            return inner.substring(from(), to());
+        }
+
+        /** The statement's first word ({@code for}, {@code endif}, ...); empty for other kinds. */
+        String word() {
+            if (kind != '%') {
+                return "";
+            }
+            String b = body().strip();
+            int e = 0;
+            while (e < b.length() && Character.isJavaIdentifierPart(b.charAt(e))) {
+                e++;
+            }
+            return b.substring(0, e);
+        }
+    }
+
     static String rewrite(String source) {
-        StringBuilder out = new StringBuilder(source.length() + 16);
-        int i = 0;
+        List<Tag> tags = new ArrayList<>();
         int n = source.length();
-        while (i < n) {
+        for (int i = 0; i < n; ) {
             int open = nextOpen(source, i);
             if (open < 0) {
-                out.append(source, i, n);
                 break;
             }
             char kind = source.charAt(open + 1);
-            out.append(source, i, kind == '{' ? open : lineStartOfTag(source, i, open));
             String close = kind == '{' ? "}}" : kind == '%' ? "%}" : "#}";
             int end = kind == '#' ? source.indexOf(close, open + 2) : closeOf(source, open + 2, close);
             if (end < 0) {
-                // Unterminated: leave it for the parser to report.
-                out.append(source, open, n);
                 break;
             }
             String inner = source.substring(open + 2, end);
-            if (kind == '#') {
-                out.append(source, open, end + 2);
-            } else if (kind == '%' && inner.strip().replaceFirst("^[-+]\\s*", "").startsWith("raw")) {
+            if (kind == '%' && inner.strip().replaceFirst("^[-+]\\s*", "").startsWith("raw")) {
                 int endRaw = source.indexOf("endraw", end);
                 int endRawClose = endRaw < 0 ? -1 : source.indexOf("%}", endRaw);
-                int stop = endRawClose < 0 ? n : endRawClose + 2;
-                out.append(source, open, stop);
-                end = stop - 2;
-            } else {
-                int from = 0;
-                int to = inner.length();
-                if (from < to && (inner.charAt(from) == '-' || inner.charAt(from) == '+')) {
-                    from++;
-                }
-                if (to > from && (inner.charAt(to - 1) == '-' || inner.charAt(to - 1) == '+')) {
-                    to--;
-                }
-                String body = inner.substring(from, to);
-                String rewritten = kind == '%' ? loopFilter(body) : null;
-                out.append(source, open, open + 2).append(inner, 0, from)
-                        .append(rewritten != null ? rewritten : expression(body))
-                        .append(inner, to, inner.length()).append(close);
+                end = (endRawClose < 0 ? n : endRawClose + 2) - 2;
+                kind = 'r';
             }
+            tags.add(new Tag(open, end, kind, inner));
             i = end + 2;
         }
+        Map<Tag, String> replaced = forElse(tags);
+
+        StringBuilder out = new StringBuilder(source.length() + 16);
+        int i = 0;
+        for (Tag t : tags) {
+            out.append(source, i, t.kind() == '{' ? t.open() : lineStartOfTag(source, i, t.open()));
+            String replacement = replaced.get(t);
+            if (replacement != null) {
+                out.append(replacement);
+            } else if (t.kind() == '#' || t.kind() == 'r') {
+                out.append(source, t.open(), t.end() + 2);
+            } else {
+                String body = t.body();
+                String rewritten = t.kind() == '%' ? loopFilter(body) : null;
+                out.append(source, t.open(), t.open() + 2).append(t.inner(), 0, t.from())
+                        .append(rewritten != null ? rewritten : expression(body))
+                        .append(t.inner(), t.to(), t.inner().length()).append(t.kind() == '{' ? "}}" : "%}");
+            }
+            i = t.end() + 2;
+        }
+        out.append(source, i, n); // text after the last tag, or an unterminated one for the parser to report
         return out.toString();
+    }
+
+    /**
+     * Jinja's {@code for ... else}: the else part runs when the loop ran no iteration. Jinjava does
+     * not have it, so {@code {% for T in S %}A{% else %}B{% endfor %}} becomes
+     * {@code {% set lucid_for_N = S %}{% for T in lucid_for_N %}A{% endfor %}{% if lucid_for_N|length == 0 %}B{% endif %}},
+     * each new tag keeping the whitespace control of the tag it replaces. Recursive loops are left as they are.
+     */
+    private static Map<Tag, String> forElse(List<Tag> tags) {
+        Map<Tag, String> replaced = new HashMap<>();
+        record Open(String word, Tag tag, Tag[] elseTag) {
+        }
+        Deque<Open> stack = new ArrayDeque<>();
+        int count = 0;
+        for (Tag t : tags) {
+            String w = t.word();
+            if (w.isEmpty()) {
+                continue;
+            }
+            if (BLOCKS.contains(w) && !(w.equals("set") && t.body().contains("="))) {
+                stack.push(new Open(w, t, new Tag[1]));
+            } else if (w.equals("else") && !stack.isEmpty() && stack.peek().word().equals("for")) {
+                stack.peek().elseTag()[0] = t;
+            } else if (w.startsWith("end") && !stack.isEmpty() && stack.peek().word().equals(w.substring(3))) {
+                Open o = stack.pop();
+                Tag elseTag = o.elseTag()[0];
+                String loop = o.tag().body().strip();
+                if (o.word().equals("for") && elseTag != null && !loop.endsWith(" recursive")) {
+                    int in = topLevelWord(loop, "in", 4);
+                    if (in < 0) {
+                        continue;
+                    }
+                    String name = "lucid_for_" + count++;
+                    String target = loop.substring(4, in).strip();
+                    String filtered = loopFilter(o.tag().body());
+                    String sequence = filtered != null
+                            ? filtered.strip().substring(filtered.strip().indexOf(LoopIf.NAME + "("))
+                            : expression(loop.substring(in + 2).strip());
+                    replaced.put(o.tag(), "{%" + left(o.tag()) + " set " + name + " = " + sequence + " %}{% for " + target
+                            + " in " + name + " " + right(o.tag()) + "%}");
+                    replaced.put(elseTag, "{%" + left(elseTag) + " endfor %}{% if " + name + "|length == 0 "
+                            + right(elseTag) + "%}");
+                    replaced.put(t, "{%" + left(t) + " endif " + right(t) + "%}");
+                }
+            }
+        }
+        return replaced;
+    }
+
+    /** Statements that open a block closed by {@code end<word>} ({@code set} only without {@code =}). */
+    private static final Set<String> BLOCKS = Set.of("for", "if", "macro", "call", "filter", "block", "set", "with",
+            "autoescape", "generation");
+
+    private static String left(Tag t) {
+        return t.inner().substring(0, t.from());
+    }
+
+    private static String right(Tag t) {
+        return t.inner().substring(t.to());
     }
 
     /**
