@@ -12,10 +12,6 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import lucid.engine.gguf.GgufFile;
-import lucid.engine.gguf.GgufTensorInfo;
-import lucid.engine.gguf.GgufWriter;
-import lucid.engine.gguf.SharedFixtures;
 import lucid.engine.sampling.SamplingParams;
 
 /**
@@ -27,18 +23,8 @@ class EndOfGenerationTest {
 
     @Test
     void generationEndsAtTheEndOfGenerationToken(@TempDir Path dir) throws IOException {
-        Path derived = dir.resolve("always-eos.gguf");
-        try (GgufFile source = GgufFile.open(SharedFixtures.file("models/stories260k.gguf"))) {
-            GgufWriter writer = new GgufWriter().putAll(source.metadata()).putUInt32("tokenizer.ggml.eos_token_id", 0);
-            for (GgufTensorInfo t : source.tensors()) {
-                byte[] bytes = source.tensorData(t).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
-                if (t.name().equals("output_norm.weight")) {
-                    bytes = new byte[bytes.length];
-                }
-                writer.addTensor(t, GgufWriter.TensorData.of(bytes));
-            }
-            writer.write(derived);
-        }
+        Path derived = FlatLogitsModel.write(dir.resolve("always-eos.gguf"),
+                w -> w.putUInt32("tokenizer.ggml.eos_token_id", 0));
         try (Engine engine = Engine.create(1); LoadedModel model = engine.load(derived);
              InferenceSession session = model.newSession(64)) {
             List<GenerationEvent> events = new ArrayList<>();

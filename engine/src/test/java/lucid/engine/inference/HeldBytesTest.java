@@ -9,10 +9,6 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import lucid.engine.gguf.GgufFile;
-import lucid.engine.gguf.GgufTensorInfo;
-import lucid.engine.gguf.GgufWriter;
-import lucid.engine.gguf.SharedFixtures;
 import lucid.engine.sampling.SamplingParams;
 import lucid.engine.tokenizer.Utf8StreamDecoder;
 
@@ -29,18 +25,7 @@ class HeldBytesTest {
 
     @Test
     void generatedTextCompletesTheCharacterTheLastTokenSplit(@TempDir Path dir) throws IOException {
-        Path derived = dir.resolve("flat-logits.gguf");
-        try (GgufFile source = GgufFile.open(SharedFixtures.file("models/stories260k.gguf"))) {
-            GgufWriter writer = new GgufWriter().putAll(source.metadata());
-            for (GgufTensorInfo t : source.tensors()) {
-                byte[] bytes = source.tensorData(t).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
-                if (t.name().equals("output_norm.weight")) {
-                    bytes = new byte[bytes.length];
-                }
-                writer.addTensor(t, GgufWriter.TensorData.of(bytes));
-            }
-            writer.write(derived);
-        }
+        Path derived = FlatLogitsModel.write(dir.resolve("flat-logits.gguf"), w -> w);
         int[] prompt = new int[BYTE_AD];
         for (int i = 0; i < prompt.length; i++) {
             prompt[i] = i; // every id below <0xAD>
