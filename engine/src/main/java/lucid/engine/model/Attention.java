@@ -185,17 +185,62 @@ public final class Attention {
         float inv = 1f / sum;
         // Masked positions weigh exactly 0, so that anyone reading the weights sees a full row.
         Arrays.fill(scores, scoreOffset, scoreOffset + first, 0f);
-        Arrays.fill(out, outOffset, outOffset + headDim, 0f);
         for (int t = first; t <= pos; t++) {
-            float wt = scores[scoreOffset + t] * inv;
-            scores[scoreOffset + t] = wt;
-            addScaled(out, outOffset, values, t * kvDim + kvOffset, wt, headDim);
+            scores[scoreOffset + t] *= inv;
+        }
+        weightedSum(scores, scoreOffset, first, pos, values, kvDim, kvOffset, out, outOffset, headDim);
+    }
+
+    /**
+     * {@code out[oo + d] = sum over t in [first, last] of w[wo + t] * v[t * stride + vo + d]} for
+     * {@code d < n}. Up to four vector-wide slices of the output are summed in registers while the
+     * positions go by, so consecutive positions do not wait on each other through memory (as
+     * adding each position into {@code out} would: a store, then a load of the same place, per position).
+     */
+    static void weightedSum(float[] w, int wo, int first, int last, float[] v, int stride, int vo, float[] out, int oo,
+                            int n) {
+        int d = 0;
+        if (VectorSupport.ENABLED) {
+            int lanes = SPECIES.length();
+            int upper = SPECIES.loopBound(n);
+            for (; d + 4 * lanes <= upper; d += 4 * lanes) {
+                FloatVector a0 = FloatVector.zero(SPECIES);
+                FloatVector a1 = FloatVector.zero(SPECIES);
+                FloatVector a2 = FloatVector.zero(SPECIES);
+                FloatVector a3 = FloatVector.zero(SPECIES);
+                for (int t = first; t <= last; t++) {
+                    FloatVector wt = FloatVector.broadcast(SPECIES, w[wo + t]);
+                    int row = t * stride + vo + d;
+                    a0 = FloatVector.fromArray(SPECIES, v, row).fma(wt, a0);
+                    a1 = FloatVector.fromArray(SPECIES, v, row + lanes).fma(wt, a1);
+                    a2 = FloatVector.fromArray(SPECIES, v, row + 2 * lanes).fma(wt, a2);
+                    a3 = FloatVector.fromArray(SPECIES, v, row + 3 * lanes).fma(wt, a3);
+                }
+                a0.intoArray(out, oo + d);
+                a1.intoArray(out, oo + d + lanes);
+                a2.intoArray(out, oo + d + 2 * lanes);
+                a3.intoArray(out, oo + d + 3 * lanes);
+            }
+            for (; d < upper; d += lanes) {
+                FloatVector a = FloatVector.zero(SPECIES);
+                for (int t = first; t <= last; t++) {
+                    a = FloatVector.fromArray(SPECIES, v, t * stride + vo + d).fma(FloatVector.broadcast(SPECIES, w[wo + t]), a);
+                }
+                a.intoArray(out, oo + d);
+            }
+        }
+        for (; d < n; d++) {
+            float sum = 0f;
+            for (int t = first; t <= last; t++) {
+                sum += w[wo + t] * v[t * stride + vo + d];
+            }
+            out[oo + d] = sum;
         }
     }
 
     /**
      * {@code sum(a[ao + i] * b[bo + i])}: vector lanes then a scalar tail when the Vector API is on.
-     * A head is 64 to 256 wide, so this and {@link #addScaled} are where a long prompt's attention
+     * A head is 64 to 256 wide, so this and {@link #weightedSum} are where a long prompt's attention
      * spends its time; a one-accumulator scalar loop waits on each addition.
      */
     static float dot(float[] a, int ao, float[] b, int bo, int n) {
@@ -239,22 +284,6 @@ public final class Attention {
             sum += e;
         }
         return sum;
-    }
-
-    /** {@code out[oo + i] += w * v[vo + i]} for {@code i < n}. */
-    static void addScaled(float[] out, int oo, float[] v, int vo, float w, int n) {
-        int i = 0;
-        if (VectorSupport.ENABLED) {
-            int upper = SPECIES.loopBound(n);
-            FloatVector wv = FloatVector.broadcast(SPECIES, w);
-            for (; i < upper; i += SPECIES.length()) {
-                FloatVector.fromArray(SPECIES, v, vo + i).fma(wv, FloatVector.fromArray(SPECIES, out, oo + i))
-                        .intoArray(out, oo + i);
-            }
-        }
-        for (; i < n; i++) {
-            out[oo + i] += w * v[vo + i];
-        }
     }
 
     /**

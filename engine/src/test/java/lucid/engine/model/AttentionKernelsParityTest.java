@@ -12,16 +12,15 @@ import org.junit.jupiter.api.Test;
  *
  * <p>Tolerance: {@link Attention#dot} reorders a float sum of n products, so it is within
  * {@code 2 gamma(n) sum|a_i b_i|} of the loop (gamma(n) = n u / (1 - n u), u = 2^-24);
- * {@link Attention#addScaled} fuses one multiply-add, which rounds once instead of twice: at most
- * {@code u |w v| + 2 u |out + w v|} apart per element (the loop rounds the product, then the sum;
- * the fused form rounds the exact sum once).
+ * {@link Attention#weightedSum} sums the same products per output with fused multiply-adds, within
+ * {@code 2 gamma(rows) sum|w_t v_t|} of the loop likewise.
  */
 class AttentionKernelsParityTest {
 
     private static final double U = 0x1p-24;
 
     @Test
-    void dotAndAddScaledMatchPlainLoops() {
+    void dotAndWeightedSumMatchPlainLoops() {
         SplittableRandom random = new SplittableRandom(11);
         for (int n : new int[] {1, 3, 16, 64, 80, 128, 250, 256}) {
             float[] a = new float[n + 5];
@@ -43,21 +42,38 @@ class AttentionKernelsParityTest {
             assertTrue(Math.abs(fast - loop) <= 2 * gamma * magnitude + Float.MIN_NORMAL,
                     "dot of " + n + ": " + fast + " vs " + loop);
 
-            float w = (float) random.nextGaussian();
-            float[] out = a.clone();
-            float[] expected = a.clone();
-            Attention.addScaled(out, 5, b, 7, w, n);
-            for (int i = 0; i < n; i++) {
-                expected[5 + i] += w * b[7 + i];
+            // Weighted sum of 7 rows of width n (stride n + 3), weights from position 2 on.
+            int rows = 7;
+            int stride = n + 3;
+            float[] v = new float[rows * stride + 1];
+            float[] w = new float[rows + 2];
+            for (int i = 0; i < v.length; i++) {
+                v[i] = (float) random.nextGaussian();
             }
+            for (int i = 0; i < w.length; i++) {
+                w[i] = (float) random.nextDouble();
+            }
+            float[] out = new float[n + 4];
+            java.util.Arrays.fill(out, 42f);
+            Attention.weightedSum(w, 2, 0, rows - 1, v, stride, 1, out, 3, n);
+            double rowGamma = rows * U / (1 - rows * U);
             for (int i = 0; i < out.length; i++) {
-                double product = Math.abs((double) w * (i >= 5 && i < 5 + n ? b[2 + i] : 0));
-                double bound = U * (product + 2 * Math.abs(expected[i])) + Float.MIN_NORMAL;
-                assertTrue(Math.abs(out[i] - expected[i]) <= bound,
-                        "addScaled of " + n + " at " + i + ": " + out[i] + " vs " + expected[i]);
+                if (i < 3 || i >= 3 + n) {
+                    assertTrue(out[i] == 42f, "weightedSum wrote outside its range at " + i);
+                    continue;
+                }
+                float expected = 0f;
+                double mag = 0;
+                for (int t = 0; t < rows; t++) {
+                    expected += w[2 + t] * v[t * stride + 1 + i - 3];
+                    mag += Math.abs((double) w[2 + t] * v[t * stride + 1 + i - 3]);
+                }
+                assertTrue(Math.abs(out[i] - expected) <= 2 * rowGamma * mag + Float.MIN_NORMAL,
+                        "weightedSum of " + n + " at " + i + ": " + out[i] + " vs " + expected);
             }
         }
     }
+
     /**
      * The softmax exponentials and the gated activations in vector lanes against {@link Math}: the
      * Vector API's exp and tanh are allowed an ulp or two, so each value is checked to a relative
