@@ -142,8 +142,8 @@ public final class Benchmark {
      * Floating-point operations per token of a prompt of {@code promptTokens} tokens, as the engine
      * runs it: every matrix of the blocks times every token (two operations a weight; of expert
      * matrices only the share of experts a token uses), attention over the causal half of the
-     * prompt (scores and weighted values, {@code 4 · heads · head_dim} a visible position), and the
-     * output projection once, for the last token only.
+     * prompt (scores and weighted values, {@code 4 · heads · head_dim} a visible position; a sliding
+     * window would see fewer), and the output projection once, for the last token only.
      */
     public static double promptFlopsPerToken(LoadedModel model, int promptTokens) {
         var config = model.config();

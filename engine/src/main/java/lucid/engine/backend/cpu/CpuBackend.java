@@ -42,7 +42,7 @@ public final class CpuBackend implements Backend {
     // matmulBatch's job, reused so that a batched product allocates nothing: callers use a backend
     // from one thread at a time (parallelFor's own job fields assume the same).
     private final BatchJob batchJob = new BatchJob();
-    // matmul's job, reused for the same reason: a decode step runs ~7 products per layer.
+    // matmul's job, reused for the same reason: a decode step runs several products per layer.
     private final MatvecJob matvecJob = new MatvecJob();
     // matmulSameInput's job, reused likewise.
     private final SharedJob sharedJob = new SharedJob();
@@ -86,8 +86,7 @@ public final class CpuBackend implements Backend {
     @Override
     public void matmul(FloatTensor w, float[] x, int xOffset, float[] out, int outOffset, int rows, int cols) {
         MatvecJob j = matvecJob;
-        boolean int8 = INT8 && w.hasQ8Dot() && (INT8_FORCED || w.prefersQ8(cols))
-                && cols % Q8Activations.BLOCK == 0;
+        boolean int8 = int8(w, cols);
         if (int8) {
             quantized.quantize(x, xOffset, cols);
         }
@@ -137,8 +136,7 @@ public final class CpuBackend implements Backend {
         boolean quantize = false;
         long total = 0;
         for (int m = 0; m < count; m++) {
-            j.int8[m] = INT8 && j.w[m].hasQ8Dot() && (INT8_FORCED || j.w[m].prefersQ8(cols))
-                    && cols % Q8Activations.BLOCK == 0;
+            j.int8[m] = int8(j.w[m], cols);
             quantize |= j.int8[m];
             total += j.rows[m];
         }
@@ -188,6 +186,11 @@ public final class CpuBackend implements Backend {
                 w[m].matvec(r0, r1, cols, x, xOffset, out[m], r0);
             }
         }
+    }
+
+    /** Whether a product with {@code w} takes 8-bit activations (see {@link #INT8_MODE}). */
+    private static boolean int8(FloatTensor w, int cols) {
+        return INT8 && w.hasQ8Dot() && (INT8_FORCED || w.prefersQ8(cols)) && cols % Q8Activations.BLOCK == 0;
     }
 
     /** Row ranges per thread in a matrix-vector product: enough for faster threads to take more. */
