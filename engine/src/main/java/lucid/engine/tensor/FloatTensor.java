@@ -99,20 +99,9 @@ public abstract class FloatTensor {
     }
 
     /**
-     * Whether {@link #dotQ8} reads the activations' super-block layout (one scale per
-     * {@value Q8Activations#SUPER_BLOCK}, {@link Q8Activations#getK}) instead of one scale per 32:
-     * K-quants, whose blocks are 256 weights, as ggml's {@code vec_dot_*_q8_K}.
-     */
-    public boolean takesSuperBlocks() {
-        return false;
-    }
-
-    /**
      * {@code sum(w[offset + i] * a[aOffset + i] for i < n)} against activations quantized to 8 bits:
      * integer products summed exactly per 32-weight block, then scaled once per block in float, as
-     * ggml's {@code vec_dot_*_q8_0} (or per 256-weight block from the super-block layout, see
-     * {@link #takesSuperBlocks}). {@code aOffset} must be a multiple of {@value Q8Activations#BLOCK}
-     * ({@value Q8Activations#SUPER_BLOCK} for super-blocks).
+     * ggml's {@code vec_dot_*_q8_0}. {@code aOffset} must be a multiple of {@value Q8Activations#BLOCK}.
      *
      * @throws UnsupportedOperationException unless {@link #hasQ8Dot}
      */
@@ -136,14 +125,11 @@ public abstract class FloatTensor {
         }
     }
 
-    /**
-     * {@link #dotQ8} weight by weight in float, from {@link #getFloat} and {@link Q8Activations#get}
-     * (or {@link Q8Activations#getK}): its reference.
-     */
+    /** {@link #dotQ8} weight by weight in float, from {@link #getFloat} and {@link Q8Activations#get}: its reference. */
     public final float dotQ8Reference(long offset, Q8Activations a, int aOffset, int n) {
         float sum = 0f;
         for (int i = 0; i < n; i++) {
-            sum += getFloat(offset + i) * (takesSuperBlocks() ? a.getK(aOffset + i) : a.get(aOffset + i));
+            sum += getFloat(offset + i) * a.get(aOffset + i);
         }
         return sum;
     }
@@ -238,14 +224,9 @@ public abstract class FloatTensor {
             throw new UnsupportedOperationException(type() + " has no 8-bit integer dot product");
         }
         Objects.checkFromIndexSize(aOffset, n, a.length());
-        int block = takesSuperBlocks() ? Q8Activations.SUPER_BLOCK : Q8Activations.BLOCK;
-        if (aOffset % block != 0) {
-            throw new IllegalArgumentException("activations are read in whole blocks of " + block
+        if (aOffset % Q8Activations.BLOCK != 0) {
+            throw new IllegalArgumentException("activations are read in whole blocks of " + Q8Activations.BLOCK
                     + ", got offset " + aOffset);
-        }
-        if (takesSuperBlocks() && !a.hasSuperBlocks()) {
-            throw new IllegalArgumentException(type() + " reads activations in blocks of " + Q8Activations.SUPER_BLOCK
-                    + ": quantize a multiple of " + Q8Activations.SUPER_BLOCK + ", got " + a.length());
         }
     }
 

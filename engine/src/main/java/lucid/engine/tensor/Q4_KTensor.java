@@ -48,9 +48,6 @@ public final class Q4_KTensor extends FloatTensor {
     private static final VectorSpecies<Integer> INTS = VectorSupport.INT_SPECIES;
     private static final VectorSpecies<Short> SHORTS = VectorSupport.PRODUCT_SHORT_SPECIES;
     private static final VectorSpecies<Byte> HALF_BYTES = VectorSupport.PRODUCT_BYTE_SPECIES;
-    // The integer path: as many shorts as the float width holds (twice the float lanes), from half as many bytes.
-    private static final VectorSpecies<Short> WIDE = VectorSupport.WIDE_SHORT_SPECIES;
-    private static final VectorSpecies<Byte> WIDE_BYTES = VectorSupport.HALF_BYTE_SPECIES;
 
     Q4_KTensor(MemorySegment data, long size) {
         super(data, size);
@@ -213,75 +210,69 @@ public final class Q4_KTensor extends FloatTensor {
         return true;
     }
 
-    // Integer path in decode: 1.33 times the float kernel at rows of 2048 on one thread (4.9 against
-    // 6.5 GB/s, docs/PERFORMANCE.md), summing in int across the whole block as ggml's q4_K x q8_K.
+    // Integer path in decode: measured 1 to 11% slower than the float kernel (JMH Q8DotBenchmark, docs/PERFORMANCE.md).
     @Override
     public boolean prefersQ8(int cols) {
-        return true;
+        return false;
     }
 
-    @Override
-    public boolean takesSuperBlocks() {
-        return true;
-    }
-
-    // Per block, with the activations' one scale dx per 256 (Q8Activations' super-block layout):
-    // d·dx·Σ_s sc_s·Σ(q·qx) − dmin·dx·Σ_s m_s·Σqx, both sums over the 8 sub-blocks exact in int.
+    // Per sub-block s against activation block b: a·Σ(q·qx)·dx − bmin·(dx·Σqx), with Σ(q·qx) exact in
+    // int and dx·Σqx kept by Q8Activations.
 
     @Override
     float dotQ8Vector(long offset, Q8Activations a, int aOffset, int n) {
-        short[] xw = a.wideK;
-        int[] sumK = a.sumK;
-        float[] dk = a.dk;
-        MemorySegment data = this.data; // locals: read through fields, this kernel ran 1.45 times slower
+        short[] xw = a.wide;
+        float[] xd = a.d;
+        float[] xsum = a.sum;
         FloatVector acc = FloatVector.zero(FLOATS);
         float mins = 0f;
         long block = offset / BLOCK_WEIGHTS * BLOCK_BYTES;
         for (int i = 0; i < n; i += BLOCK_WEIGHTS, block += BLOCK_BYTES) {
-            long low = PackedScales.lowWordK4(data, block + SCALES);
-            int high = PackedScales.highWordK4(data, block + SCALES);
-            long scales = PackedScales.scalesK4(low, high);
-            long ms = PackedScales.minsK4(low, high);
-            int sb = (aOffset + i) / 32;
-            int blockMins = 0;
-            for (int sub = 0; sub < 8; sub++) {
-                blockMins += (int) (ms >>> (8 * sub) & 0xFF) * sumK[sb + sub];
-            }
-            IntVector sum = IntVector.zero(INTS);
+            float d = f16At(block);
+            long packing = PackedScales.lowWordK4(data, block + SCALES);
+            int packingHigh = PackedScales.highWordK4(data, block + SCALES);
+            float blockMins = 0f;
             for (int run = 0; run < 4; run++) {
+                IntVector sumLow = IntVector.zero(INTS);
+                IntVector sumHigh = IntVector.zero(INTS);
                 int j = aOffset + i + run * 64;
-                int shift = 16 * run;
-                int scaleLow = (int) (scales >>> shift & 0xFF);
-                int scaleHigh = (int) (scales >>> (shift + 8) & 0xFF);
-                for (int k = 0; k < 32; k += WIDE.length()) {
-                    // Nibbles 0..15 times quants -127..127 fit a short; pairs of lanes widen to int.
-                    ShortVector packed = (ShortVector) ByteVector.fromMemorySegment(WIDE_BYTES, data,
+                for (int k = 0; k < 32; k += SHORTS.length()) {
+                    ShortVector packed = (ShortVector) ByteVector.fromMemorySegment(HALF_BYTES, data,
                             block + QS + run * 32 + k, ByteOrder.LITTLE_ENDIAN)
-                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, WIDE, 0);
-                    ShortVector pl = packed.and((short) 0x0F).mul(ShortVector.fromArray(WIDE, xw, j + k));
-                    ShortVector ph = packed.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(WIDE, xw, j + 32 + k));
-                    IntVector lows = ((IntVector) pl.convertShape(VectorOperators.S2I, INTS, 0))
-                            .add((IntVector) pl.convertShape(VectorOperators.S2I, INTS, 1));
-                    IntVector highs = ((IntVector) ph.convertShape(VectorOperators.S2I, INTS, 0))
-                            .add((IntVector) ph.convertShape(VectorOperators.S2I, INTS, 1));
-                    sum = sum.add(lows.mul(scaleLow)).add(highs.mul(scaleHigh));
+                            .convertShape(VectorOperators.B2S, SHORTS, 0);
+                    // 0..15 times -127..127 fits a short.
+                    ShortVector ql = packed.and((short) 0x0F);
+                    ShortVector qh = packed.lanewise(VectorOperators.ASHR, 4).and((short) 0x0F);
+                    ShortVector pl = ql.mul(ShortVector.fromArray(SHORTS, xw, j + k));
+                    ShortVector ph = qh.mul(ShortVector.fromArray(SHORTS, xw, j + 32 + k));
+                    for (int part = 0; part < VectorSupport.PRODUCT_PARTS; part++) {
+                        sumLow = sumLow.add(pl.convertShape(VectorOperators.S2I, INTS, part));
+                        sumHigh = sumHigh.add(ph.convertShape(VectorOperators.S2I, INTS, part));
+                    }
                 }
+                int sub = 2 * run;
+                int xb = j / 32;
+                acc = ((FloatVector) sumLow.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(FLOATS,
+                        d * PackedScales.scaleK4(packing, packingHigh, sub) * xd[xb]), acc);
+                acc = ((FloatVector) sumHigh.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(FLOATS,
+                        d * PackedScales.scaleK4(packing, packingHigh, sub + 1) * xd[xb + 1]), acc);
+                blockMins += PackedScales.minK4(packing, packingHigh, sub) * xsum[xb]
+                        + PackedScales.minK4(packing, packingHigh, sub + 1) * xsum[xb + 1];
             }
-            float dx = dk[(aOffset + i) / BLOCK_WEIGHTS];
-            acc = ((FloatVector) sum.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(FLOATS, Float.float16ToFloat(data.get(SHORT_LE, block)) * dx), acc);
-            mins += Float.float16ToFloat(data.get(SHORT_LE, block + DMIN)) * dx * blockMins;
+            mins += f16At(block + DMIN) * blockMins;
         }
         return acc.reduceLanes(VectorOperators.ADD) - mins;
     }
 
     @Override
     float dotQ8Scalar(long offset, Q8Activations a, int aOffset, int n) {
-        short[] xq = a.wideK;
+        byte[] xq = a.qs;
         float sum = 0f;
+        float mins = 0f;
         long block = offset / BLOCK_WEIGHTS * BLOCK_BYTES;
         for (int i = 0; i < n; i += BLOCK_WEIGHTS, block += BLOCK_BYTES) {
-            int blockSum = 0;
-            int blockMins = 0;
+            float d = f16At(block);
+            float blockMins = 0f;
             for (int run = 0; run < 4; run++) {
                 int j = aOffset + i + run * 64;
                 int sumLow = 0;
@@ -292,15 +283,15 @@ public final class Q4_KTensor extends FloatTensor {
                     sumHigh += ((packed >> 4) & 0x0F) * xq[j + 32 + l];
                 }
                 int sub = 2 * run;
-                blockSum += sumLow * PackedScales.scaleK4(data, block + SCALES, sub)
-                        + sumHigh * PackedScales.scaleK4(data, block + SCALES, sub + 1);
-                blockMins += PackedScales.minK4(data, block + SCALES, sub) * a.sumK[j / 32]
-                        + PackedScales.minK4(data, block + SCALES, sub + 1) * a.sumK[j / 32 + 1];
+                int xb = j / 32;
+                sum += sumLow * (d * PackedScales.scaleK4(data, block + SCALES, sub) * a.d[xb]);
+                sum += sumHigh * (d * PackedScales.scaleK4(data, block + SCALES, sub + 1) * a.d[xb + 1]);
+                blockMins += PackedScales.minK4(data, block + SCALES, sub) * a.sum[xb]
+                        + PackedScales.minK4(data, block + SCALES, sub + 1) * a.sum[xb + 1];
             }
-            float dx = a.dk[(aOffset + i) / BLOCK_WEIGHTS];
-            sum += f16At(block) * dx * blockSum - f16At(block + DMIN) * dx * blockMins;
+            mins += f16At(block + DMIN) * blockMins;
         }
-        return sum;
+        return sum - mins;
     }
 
     @Override

@@ -14,8 +14,7 @@ import jdk.incubator.vector.VectorSpecies;
  * values {@code round(x / d)} (half away from zero), so {@code x[i] ≈ qs[i] · d[i / 32]}.
  *
  * <p>It also keeps each block's {@code d · Σ qs}, the term a weight type with a per-block minimum
- * multiplies by that minimum, and, when the length is a multiple of 256, the same activations with
- * one scale per 256 ({@link #getK}), the layout K-quant weights take. One instance is filled per matrix product and reused: it
+ * (Q4_K) multiplies by that minimum. One instance is filled per matrix product and reused: it
  * grows to the longest vector seen and allocates nothing after that.
  *
  * <p>Not thread-safe while being filled; many threads may read it once {@link #quantize} returned.
@@ -24,9 +23,6 @@ public final class Q8Activations {
 
     /** Activations per block. */
     public static final int BLOCK = 32;
-
-    /** Activations per block of the super-block layout. */
-    public static final int SUPER_BLOCK = 256;
 
     private static final VectorSpecies<Float> FLOATS = VectorSupport.FLOAT_SPECIES;
     private static final VectorSpecies<Integer> INTS = VectorSupport.INT_SPECIES;
@@ -40,12 +36,6 @@ public final class Q8Activations {
     short[] wide = new short[0];
     float[] d = new float[0];
     float[] sum = new float[0];
-    // The same activations with one scale per 256 (ggml's q8_K): quants, the scales, and the sum of
-    // the quants of every 32. K-quant weights (Q4_K) sum their products in int across a whole block.
-    short[] wideK = new short[0];
-    float[] dk = new float[0];
-    int[] sumK = new int[0];
-    private boolean superBlocks;
     private int length;
 
     /** How many activations the last {@link #quantize} took. */
@@ -64,17 +54,10 @@ public final class Q8Activations {
             wide = new short[n];
             d = new float[n / BLOCK];
             sum = new float[n / BLOCK];
-            wideK = new short[n];
-            dk = new float[n / SUPER_BLOCK];
-            sumK = new int[n / BLOCK];
         }
         length = n;
         for (int b = 0; b < n / BLOCK; b++) {
             quantizeBlock(x, offset + b * BLOCK, b);
-        }
-        superBlocks = n % SUPER_BLOCK == 0;
-        for (int b = 0; superBlocks && b < n / SUPER_BLOCK; b++) {
-            quantizeSuperBlock(x, offset + b * SUPER_BLOCK, b);
         }
     }
 
@@ -83,65 +66,25 @@ public final class Q8Activations {
         return qs[i] * d[i / BLOCK];
     }
 
-    /**
-     * Whether the last {@link #quantize} also filled the super-block layout (its length is a multiple
-     * of {@value #SUPER_BLOCK}).
-     */
-    public boolean hasSuperBlocks() {
-        return superBlocks;
-    }
-
-    /** Activation {@code i} in the super-block layout: {@code wideK[i] · dk[i / 256]}. */
-    public float getK(int i) {
-        return wideK[i] * dk[i / SUPER_BLOCK];
-    }
-
     private void quantizeBlock(float[] x, int from, int b) {
-        float scale = maxAbs(x, from, BLOCK) / 127f;
-        int at = b * BLOCK;
-        int total = round(x, from, scale != 0f ? 1f / scale : 0f, wide, at);
-        for (int j = 0; j < BLOCK; j++) {
-            qs[at + j] = (byte) wide[at + j];
-        }
-        d[b] = scale;
-        sum[b] = scale * total;
-    }
-
-    /** One scale for 256 activations, as ggml's q8_K that its K-quant dot products take. */
-    private void quantizeSuperBlock(float[] x, int from, int b) {
-        float scale = maxAbs(x, from, SUPER_BLOCK) / 127f;
-        float inverse = scale != 0f ? 1f / scale : 0f;
-        int at = b * SUPER_BLOCK;
-        for (int c = 0; c < SUPER_BLOCK / BLOCK; c++) {
-            sumK[at / BLOCK + c] = round(x, from + c * BLOCK, inverse, wideK, at + c * BLOCK);
-        }
-        dk[b] = scale;
-    }
-
-    private static float maxAbs(float[] x, int from, int n) {
         float amax = 0f;
         if (VectorSupport.ENABLED) {
-            for (int k = 0; k < n; k += FLOATS.length()) {
+            for (int k = 0; k < BLOCK; k += FLOATS.length()) {
                 amax = Math.max(amax, FloatVector.fromArray(FLOATS, x, from + k)
                         .lanewise(VectorOperators.ABS).reduceLanes(VectorOperators.MAX));
             }
         } else {
-            for (int j = 0; j < n; j++) {
+            for (int j = 0; j < BLOCK; j++) {
                 amax = Math.max(amax, Math.abs(x[from + j]));
             }
         }
-        return amax;
-    }
-
-    /**
-     * {@code round(x[from + j] · inverse)} for {@code j < 32}, half away from zero as ggml's roundf,
-     * into {@code dst[at + j]}; returns their sum.
-     */
-    private static int round(float[] x, int from, float inverse, short[] dst, int at) {
+        float scale = amax / 127f;
+        float inverse = scale != 0f ? 1f / scale : 0f;
         int total = 0;
+        int at = b * BLOCK;
         if (VECTOR) {
-            // Without Math.round: |v| = t + f with t its integer part (f is exact), rounded up when
-            // f >= 0.5, then the sign put back.
+            // Half away from zero without Math.round: |v| = t + f with t its integer part (f is exact),
+            // rounded up when f >= 0.5, then the sign put back.
             for (int k = 0; k < BLOCK; k += FLOATS.length()) {
                 FloatVector v = FloatVector.fromArray(FLOATS, x, from + k).mul(inverse);
                 FloatVector magnitude = v.abs();
@@ -151,16 +94,24 @@ public final class Q8Activations {
                 IntVector q = whole.add(1, up.cast(INTS));
                 q = q.lanewise(VectorOperators.NEG, v.compare(VectorOperators.LT, 0f).cast(INTS));
                 total += q.reduceLanes(VectorOperators.ADD);
-                ((ShortVector) q.convertShape(VectorOperators.I2S, SHORTS, 0)).intoArray(dst, at + k);
+                ((ShortVector) q.convertShape(VectorOperators.I2S, SHORTS, 0)).intoArray(wide, at + k);
             }
-            return total;
+            for (int j = 0; j < BLOCK; j++) {
+                qs[at + j] = (byte) wide[at + j];
+            }
+            d[b] = scale;
+            sum[b] = scale * total;
+            return;
         }
         for (int j = 0; j < BLOCK; j++) {
+            // Half away from zero, as ggml's roundf (|v| <= 127).
             float v = x[from + j] * inverse;
             int q = v < 0f ? -Math.round(-v) : Math.round(v);
-            dst[at + j] = (short) q;
+            qs[at + j] = (byte) q;
+            wide[at + j] = (short) q;
             total += q;
         }
-        return total;
+        d[b] = scale;
+        sum[b] = scale * total;
     }
 }

@@ -38,14 +38,12 @@ class Q8DotParityTest {
             Random random = new Random(SEED + type.ordinal() * 17L + shift);
             try (Arena arena = Arena.ofConfined()) {
                 FloatTensor tensor = wrap(arena, type, count, shift, random);
-                // Activations start on one of their blocks: 32, or 256 for the super-block layout.
-                int step = tensor.takesSuperBlocks() ? Q8Activations.SUPER_BLOCK : Q8Activations.BLOCK;
-                Q8Activations a = quantized(count + 2 * step, random);
+                Q8Activations a = quantized(count + 64, random);
                 assertTrue(tensor.hasQ8Dot());
                 assertMatches(tensor, 0, a, 0, count);
-                assertMatches(tensor, 0, a, 2 * step, count);
+                assertMatches(tensor, 0, a, 64, count);
                 for (int b = 0; b < BLOCKS; b++) {
-                    assertMatches(tensor, (long) b * block, a, step, block);
+                    assertMatches(tensor, (long) b * block, a, 32, block);
                 }
                 assertMatches(tensor, 3L * block, a, 0, 7 * block);
                 assertMatches(tensor, 2L * block, a, 0, 0);
@@ -70,8 +68,7 @@ class Q8DotParityTest {
             a.quantize(x, 0, count);
             double rounding = 0;
             for (int i = 0; i < count; i++) {
-                float step = tensor.takesSuperBlocks() ? a.dk[i / Q8Activations.SUPER_BLOCK] : a.d[i / Q8Activations.BLOCK];
-                rounding += Math.abs(tensor.getFloat(i)) * step / 2;
+                rounding += Math.abs(tensor.getFloat(i)) * a.d[i / Q8Activations.BLOCK] / 2;
             }
             double bound = rounding * (1 + 1e-5) + floatTolerance(tensor, 0, x, 0, count);
             float floatDot = tensor.dot(0, x, 0, count);
@@ -165,18 +162,6 @@ class Q8DotParityTest {
     }
 
     @Test
-    void superBlockTypesRefuseActivationsWithoutThem() {
-        try (Arena arena = Arena.ofConfined()) {
-            FloatTensor tensor = wrap(arena, GgmlType.Q4_K, 256, 0, new Random(SEED));
-            Q8Activations a = quantized(288, new Random(SEED)); // not a whole number of 256s
-            assertEquals(false, a.hasSuperBlocks());
-            assertThrows(IllegalArgumentException.class, () -> tensor.dotQ8(0, a, 0, 256));
-            Q8Activations whole = quantized(512, new Random(SEED));
-            assertThrows(IllegalArgumentException.class, () -> tensor.dotQ8(0, whole, 32, 256));
-        }
-    }
-
-    @Test
     void typesWithoutAnIntegerPathSayNo() {
         try (Arena arena = Arena.ofConfined()) {
             FloatTensor tensor = wrap(arena, GgmlType.F32, 64, 0, new Random(SEED));
@@ -189,7 +174,7 @@ class Q8DotParityTest {
     private static void assertMatches(FloatTensor tensor, long offset, Q8Activations a, int aOffset, int n) {
         float[] x = new float[n];
         for (int i = 0; i < n; i++) {
-            x[i] = tensor.takesSuperBlocks() ? a.getK(aOffset + i) : a.get(aOffset + i);
+            x[i] = a.get(aOffset + i);
         }
         float reference = tensor.dotQ8Reference(offset, a, aOffset, n);
         double tolerance = floatTolerance(tensor, offset, x, 0, n);
