@@ -179,7 +179,11 @@ public abstract class FloatTensor {
      */
     public final void dequantize(long offset, float[] out, int outOffset, int n) {
         checkRange(offset, n);
-        decode(offset, out, outOffset, n);
+        if (VectorSupport.ENABLED) {
+            decodeVector(offset, out, outOffset, n);
+        } else {
+            decode(offset, out, outOffset, n);
+        }
     }
 
     // The two paths of dot(), both package-private so that the parity tests can run each of them
@@ -193,6 +197,14 @@ public abstract class FloatTensor {
 
     /** {@link #dequantize} after the range check: a block at a time, same arithmetic as {@link #getFloat}. */
     abstract void decode(long offset, float[] out, int outOffset, int n);
+
+    /**
+     * {@link #decode} with the Vector API, equal to it bit for bit. Batched prompt processing decodes
+     * every weight row once per batch, so a type used there overrides this; the rest decode in scalar code.
+     */
+    void decodeVector(long offset, float[] out, int outOffset, int n) {
+        decode(offset, out, outOffset, n);
+    }
 
     /**
      * Fails class initialization when a quant class's block layout disagrees with {@link GgmlType}:

@@ -193,6 +193,24 @@ public final class Q4_0Tensor extends FloatTensor {
         }
     }
 
+    @Override
+    void decodeVector(long offset, float[] out, int outOffset, int n) {
+        long block = offset / BLOCK_WEIGHTS * BLOCK_BYTES;
+        for (int i = 0; i < n; i += BLOCK_WEIGHTS, block += BLOCK_BYTES) {
+            FloatVector d = FloatVector.broadcast(FLOATS, f16At(block));
+            for (int k = 0; k < 16; k += BYTES.length()) {
+                ByteVector packed = ByteVector.fromMemorySegment(BYTES, data, block + QS + k, ByteOrder.LITTLE_ENDIAN);
+                ByteVector low = packed.and((byte) 0x0F).sub((byte) 8);
+                ByteVector high = packed.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F).sub((byte) 8);
+                for (int part = 0; part < VectorSupport.BYTE_PARTS; part++) {
+                    int at = outOffset + i + k + part * FLOATS.length();
+                    ((FloatVector) low.convertShape(VectorOperators.B2F, FLOATS, part)).mul(d).intoArray(out, at);
+                    ((FloatVector) high.convertShape(VectorOperators.B2F, FLOATS, part)).mul(d).intoArray(out, at + 16);
+                }
+            }
+        }
+    }
+
     /**
      * One block of {@code src[from..from + 32)} into {@code out} at byte {@code at}, as ggml's
      * {@code quantize_row_q4_0_ref}: the weight largest in magnitude becomes -8 (d takes its sign),

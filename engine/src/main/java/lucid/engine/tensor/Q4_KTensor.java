@@ -313,6 +313,32 @@ public final class Q4_KTensor extends FloatTensor {
         }
     }
 
+    @Override
+    void decodeVector(long offset, float[] out, int outOffset, int n) {
+        long block = offset / BLOCK_WEIGHTS * BLOCK_BYTES;
+        for (int i = 0; i < n; i += BLOCK_WEIGHTS, block += BLOCK_BYTES) {
+            for (int run = 0; run < 4; run++) {
+                // a·q is exact, so a multiply then a subtract rounds once, as the scalar decode does.
+                FloatVector aLow = FloatVector.broadcast(FLOATS, scale(block, 2 * run));
+                FloatVector bLow = FloatVector.broadcast(FLOATS, min(block, 2 * run));
+                FloatVector aHigh = FloatVector.broadcast(FLOATS, scale(block, 2 * run + 1));
+                FloatVector bHigh = FloatVector.broadcast(FLOATS, min(block, 2 * run + 1));
+                int at = outOffset + i + run * 64;
+                for (int k = 0; k < 32; k += BYTES.length()) {
+                    ByteVector packed = ByteVector.fromMemorySegment(BYTES, data, block + QS + run * 32 + k,
+                            ByteOrder.LITTLE_ENDIAN);
+                    for (int part = 0; part < VectorSupport.BYTE_PARTS; part++) {
+                        IntVector q = (IntVector) packed.convertShape(VectorOperators.B2I, INTS, part);
+                        int j = at + k + part * FLOATS.length();
+                        ((FloatVector) q.and(0x0F).convert(VectorOperators.I2F, 0)).mul(aLow).sub(bLow).intoArray(out, j);
+                        ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).and(0x0F).convert(VectorOperators.I2F, 0))
+                                .mul(aHigh).sub(bHigh).intoArray(out, j + 32);
+                    }
+                }
+            }
+        }
+    }
+
     /**
      * One super-block of {@code src[from..from + 256)} into {@code out} at byte {@code at}, as ggml's
      * {@code quantize_row_q4_K_ref}: each sub-block's scale and minimum are searched for

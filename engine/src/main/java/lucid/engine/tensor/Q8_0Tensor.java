@@ -166,6 +166,21 @@ public final class Q8_0Tensor extends FloatTensor {
         }
     }
 
+    @Override
+    void decodeVector(long offset, float[] out, int outOffset, int n) {
+        long block = offset / BLOCK_WEIGHTS * BLOCK_BYTES;
+        for (int i = 0; i < n; i += BLOCK_WEIGHTS, block += BLOCK_BYTES) {
+            FloatVector d = FloatVector.broadcast(FLOATS, f16At(block));
+            for (int k = 0; k < BLOCK_WEIGHTS; k += BYTES.length()) {
+                ByteVector q = ByteVector.fromMemorySegment(BYTES, data, block + QS + k, ByteOrder.LITTLE_ENDIAN);
+                for (int part = 0; part < VectorSupport.BYTE_PARTS; part++) {
+                    ((FloatVector) q.convertShape(VectorOperators.B2F, FLOATS, part)).mul(d)
+                            .intoArray(out, outOffset + i + k + part * FLOATS.length());
+                }
+            }
+        }
+    }
+
     /**
      * One block of {@code src[from..from + 32)} into {@code out} at byte {@code at}, as ggml's
      * {@code quantize_row_q8_0_ref}: d = max|x| / 127, quants rounded half away from zero.

@@ -141,6 +141,15 @@ class QuantDotParityTest {
                 float[] all = new float[count];
                 tensor.dequantize(0, all, 0, count);
                 assertArrayEquals(expected, all, () -> type + " dequantize of everything at shift " + shift);
+                // Both paths, whichever dequantize took: the scalar decode and the vector one.
+                float[] scalar = new float[count];
+                tensor.decode(0, scalar, 0, count);
+                assertArrayEquals(expected, scalar, () -> type + " scalar decode at shift " + shift);
+                if (VectorSupport.ENABLED) {
+                    float[] vector = new float[count];
+                    tensor.decodeVector(0, vector, 0, count);
+                    assertArrayEquals(expected, vector, () -> type + " vector decode at shift " + shift);
+                }
 
                 // A middle range into the middle of a larger array: nothing before or after is touched.
                 int from = 3 * block;

@@ -32,7 +32,7 @@ import lucid.engine.tensor.GgmlType;
 @OutputTimeUnit(TimeUnit.SECONDS)
 public class DotKernelBenchmark {
 
-    @Param({"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1"})
+    @Param({"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q4_K", "Q5_K", "Q6_K"})
     public String type;
 
     @Param({"1024"})
@@ -75,11 +75,12 @@ public class DotKernelBenchmark {
                 }
             }
             default -> {
-                // Legacy quant blocks start with an f16 scale (and Q4_1/Q5_1 an f16 minimum after it).
+                // Legacy quant blocks start with an f16 scale (and Q4_1/Q5_1 an f16 minimum after it);
+                // Q4_K/Q5_K with d and dmin; Q6_K ends with its f16 d.
                 for (long b = 0; b < n / t.blockSize(); b++) {
-                    long at = b * t.typeSize();
+                    long at = t == GgmlType.Q6_K ? (b + 1) * t.typeSize() - 2 : b * t.typeSize();
                     data.set(half, at, Float.floatToFloat16(0.01f));
-                    if (t == GgmlType.Q4_1 || t == GgmlType.Q5_1) {
+                    if (t == GgmlType.Q4_1 || t == GgmlType.Q5_1 || t == GgmlType.Q4_K || t == GgmlType.Q5_K) {
                         data.set(half, at + 2, Float.floatToFloat16(-0.05f));
                     }
                 }

@@ -12,18 +12,27 @@ import lucid.engine.tensor.VectorSupport;
  * with W (rows, cols) in any tensor type.
  *
  * <p>Decode-time matrix-vector products are bound by memory: every weight byte is streamed once per
- * token. Here a tile of {@link #ROW_TILE} weight rows is decoded once into F32 scratch (which stays
- * in L1/L2) and then dotted with every activation row, so a weight byte is read once per batch and
- * the work becomes arithmetic. The micro-kernel takes 4 weight rows by 2 activation rows: 6 vector
- * loads feed 8 independent FMA chains, enough to hide FMA latency without spilling registers; with
- * AVX-512's 32 registers, 4 by 4 (8 loads, 16 chains; see {@link #WIDE_TILE}).
+ * token. Here a tile of up to {@link #ROW_TILE} weight rows is decoded once into F32 scratch (which
+ * stays in L2) and then multiplied with every activation row, so a weight byte is read once per batch
+ * and the work becomes arithmetic. Two micro-kernels do it:
+ * <ul>
+ *   <li>Outer products ({@link #OUTER}, AVX-512): the activations are transposed once per product
+ *       into panels of {@link #PANEL} tokens; for each column, four decoded weights are broadcast
+ *       against the panel's four vectors of tokens, 16 accumulators that each hold one weight row's
+ *       sums for a vector of tokens. No horizontal sums, and the panel streams through the cache
+ *       once per four weight rows.</li>
+ *   <li>Dot products, for the tokens that do not fill a panel and on narrower vectors: 4 weight rows
+ *       by 2 activation rows, 6 vector loads feeding 8 independent FMA chains (enough to hide FMA
+ *       latency without spilling AVX2's 16 registers); with AVX-512's 32 registers, 4 by 4 (8 loads,
+ *       16 chains; see {@link #WIDE_TILE}).</li>
+ * </ul>
  *
  * <p>{@link #reference} is the scalar definition the vector path is tested against.
  */
 final class BatchMatmul {
 
-    /** Weight rows decoded together: one unit of parallel work. */
-    static final int ROW_TILE = 4;
+    /** Most weight rows decoded together (one unit of parallel work); see {@link #tileRows}. */
+    static final int ROW_TILE = 24;
 
     private static final VectorSpecies<Float> SPECIES = VectorSupport.FLOAT_SPECIES;
 
@@ -35,7 +44,54 @@ final class BatchMatmul {
      */
     static final boolean WIDE_TILE = SPECIES.vectorBitSize() >= 512 && !"4x2".equals(System.getProperty("lucid.tile"));
 
+    /**
+     * Whether the 512-bit path takes the outer-product kernel ({@link #outer4}) for whole panels of
+     * tokens. Narrower vectors keep the dot kernels: 16 accumulators and 5 operands would spill AVX2's
+     * 16 registers. {@code -Dlucid.outer=off} keeps the dot kernels everywhere, for measuring.
+     */
+    static final boolean OUTER = WIDE_TILE && !"off".equals(System.getProperty("lucid.outer"));
+
+    /** Tokens per transposed panel: four vectors. */
+    static final int PANEL = 4 * SPECIES.length();
+
     private BatchMatmul() {
+    }
+
+    /** Whole panels in {@code batch} activation rows: the outer-product kernel takes these tokens, the rest go to the dot kernels. */
+    static int panels(int batch) {
+        return OUTER ? batch / PANEL : 0;
+    }
+
+    /**
+     * Rows per tile for a product of {@code rows} on {@code threads} threads: {@link #ROW_TILE}, or
+     * fewer (a multiple of 4, at least 4) so that every thread gets about four tiles.
+     */
+    static int tileRows(int rows, int threads) {
+        return Math.max(4, Math.min(ROW_TILE, rows / (4 * threads) / 4 * 4));
+    }
+
+    /** Floats of scratch {@link #rowTile} needs: the decoded rows, then a panel's sums for each. */
+    static int scratchLength(int cols) {
+        return ROW_TILE * cols + ROW_TILE * PANEL;
+    }
+
+    /** Length of {@link #transpose}'s output for {@code batch} activation rows of {@code cols}. */
+    static int transposedLength(int batch, int cols) {
+        return batch / PANEL * PANEL * cols;
+    }
+
+    /**
+     * Whole panel {@code p} of {@code x (batch, cols)} into {@code xT}: {@code xT[(p * cols + k) * PANEL + t]
+     * = x[(p * PANEL + t) * cols + k]}.
+     */
+    static void transpose(float[] x, int cols, int p, float[] xT) {
+        int base = p * cols * PANEL;
+        for (int t = 0; t < PANEL; t++) {
+            int from = (p * PANEL + t) * cols;
+            for (int k = 0; k < cols; k++) {
+                xT[base + k * PANEL + t] = x[from + k];
+            }
+        }
     }
 
     /**
@@ -58,11 +114,12 @@ final class BatchMatmul {
     /**
      * Rows {@code [r0, r0 + n)}, {@code n <= ROW_TILE}, for every activation row.
      *
-     * @param scratch (>= ROW_TILE * cols) the decoded weight rows, one after another
+     * @param scratch (>= {@link #scratchLength}) the decoded weight rows, one after another
      * @param vector  whether to take the Vector API path ({@link VectorSupport#ENABLED} in production)
+     * @param xT      {@code x} as {@link #transpose} writes it, every whole panel ({@link #panels})
      */
     static void rowTile(FloatTensor w, float[] x, float[] out, int batch, int rows, int cols, int r0, int n,
-                        float[] scratch, boolean vector) {
+                        float[] scratch, boolean vector, float[] xT) {
         w.dequantize((long) r0 * cols, scratch, 0, n * cols);
         if (!vector) {
             for (int i = 0; i < n; i++) {
@@ -72,28 +129,125 @@ final class BatchMatmul {
             }
             return;
         }
-        if (n == ROW_TILE) {
-            int b = 0;
-            if (WIDE_TILE) {
-                for (; b + 3 < batch; b += 4) {
-                    dot4x4(scratch, cols, x, b * cols, cols, out, b * rows + r0, rows);
+        int panels = panels(batch);
+        // The tile's sums for a panel gather after the decoded rows, row by row, then go to out token by
+        // token: written straight into out's columns, every store would land rows * 4 bytes from the
+        // last, one L1 set for all of them.
+        int sums = n * cols;
+        for (int p = 0; p < panels; p++) {
+            int i = 0;
+            for (; i + 4 <= n; i += 4) {
+                outer4(scratch, i * cols, cols, xT, p * cols * PANEL, scratch, sums + i * PANEL);
+            }
+            for (; i < n; i++) {
+                outer1(scratch, i * cols, cols, xT, p * cols * PANEL, scratch, sums + i * PANEL);
+            }
+            for (int t = 0; t < PANEL; t++) {
+                int o = (p * PANEL + t) * rows + r0;
+                for (i = 0; i < n; i++) {
+                    out[o + i] = scratch[sums + i * PANEL + t];
                 }
             }
-            for (; b + 1 < batch; b += 2) {
-                dot4x2(scratch, cols, x, b * cols, (b + 1) * cols, out, b * rows + r0, (b + 1) * rows + r0);
-            }
-            if (b < batch) {
-                for (int i = 0; i < n; i++) {
-                    out[b * rows + r0 + i] = dotVector(scratch, i * cols, x, b * cols, cols);
-                }
-            }
-            return;
         }
-        for (int i = 0; i < n; i++) {
-            for (int b = 0; b < batch; b++) {
+        int b0 = panels * PANEL;
+        // Four weight rows at a time against four (or two) activation rows: the activation rows stay
+        // in L1/L2 while every quad of the tile's decoded rows passes over them.
+        int quads = n / 4 * 4;
+        int b = b0;
+        if (WIDE_TILE) {
+            for (; b + 3 < batch; b += 4) {
+                for (int q = 0; q < quads; q += 4) {
+                    dot4x4(scratch, q * cols, cols, x, b * cols, cols, out, b * rows + r0 + q, rows);
+                }
+            }
+        }
+        for (; b + 1 < batch; b += 2) {
+            for (int q = 0; q < quads; q += 4) {
+                dot4x2(scratch, q * cols, cols, x, b * cols, (b + 1) * cols, out, b * rows + r0 + q, (b + 1) * rows + r0 + q);
+            }
+        }
+        if (b < batch) {
+            for (int i = 0; i < quads; i++) {
                 out[b * rows + r0 + i] = dotVector(scratch, i * cols, x, b * cols, cols);
             }
         }
+        for (int i = quads; i < n; i++) {
+            for (b = b0; b < batch; b++) {
+                out[b * rows + r0 + i] = dotVector(scratch, i * cols, x, b * cols, cols);
+            }
+        }
+    }
+
+    /**
+     * Four decoded weight rows (at {@code w0}, then every {@code cols}) against one panel of transposed
+     * activations at {@code x0}: per column, four vector loads and four broadcasts feed 16 independent
+     * FMA chains (more accumulators make C2 keep vectors in objects, several times slower). Row {@code i}'s
+     * sums for the panel's tokens go to {@code sums[to + i * PANEL..)}, token by token.
+     */
+    private static void outer4(float[] w, int w0, int cols, float[] xT, int x0, float[] sums, int to) {
+        int lanes = SPECIES.length();
+        FloatVector a0 = FloatVector.zero(SPECIES), b0 = a0, c0 = a0, d0 = a0;
+        FloatVector a1 = a0, b1 = a0, c1 = a0, d1 = a0;
+        FloatVector a2 = a0, b2 = a0, c2 = a0, d2 = a0;
+        FloatVector a3 = a0, b3 = a0, c3 = a0, d3 = a0;
+        int w1 = w0 + cols;
+        int w2 = w1 + cols;
+        int w3 = w2 + cols;
+        for (int k = 0; k < cols; k++) {
+            int at = x0 + k * PANEL;
+            FloatVector xa = FloatVector.fromArray(SPECIES, xT, at);
+            FloatVector xb = FloatVector.fromArray(SPECIES, xT, at + lanes);
+            FloatVector xc = FloatVector.fromArray(SPECIES, xT, at + 2 * lanes);
+            FloatVector xd = FloatVector.fromArray(SPECIES, xT, at + 3 * lanes);
+            FloatVector v = FloatVector.broadcast(SPECIES, w[w0 + k]);
+            a0 = v.fma(xa, a0);
+            b0 = v.fma(xb, b0);
+            c0 = v.fma(xc, c0);
+            d0 = v.fma(xd, d0);
+            v = FloatVector.broadcast(SPECIES, w[w1 + k]);
+            a1 = v.fma(xa, a1);
+            b1 = v.fma(xb, b1);
+            c1 = v.fma(xc, c1);
+            d1 = v.fma(xd, d1);
+            v = FloatVector.broadcast(SPECIES, w[w2 + k]);
+            a2 = v.fma(xa, a2);
+            b2 = v.fma(xb, b2);
+            c2 = v.fma(xc, c2);
+            d2 = v.fma(xd, d2);
+            v = FloatVector.broadcast(SPECIES, w[w3 + k]);
+            a3 = v.fma(xa, a3);
+            b3 = v.fma(xb, b3);
+            c3 = v.fma(xc, c3);
+            d3 = v.fma(xd, d3);
+        }
+        store(a0, b0, c0, d0, sums, to);
+        store(a1, b1, c1, d1, sums, to + PANEL);
+        store(a2, b2, c2, d2, sums, to + 2 * PANEL);
+        store(a3, b3, c3, d3, sums, to + 3 * PANEL);
+    }
+
+    /** {@link #outer4} for one weight row. */
+    private static void outer1(float[] w, int w0, int cols, float[] xT, int x0, float[] sums, int to) {
+        int lanes = SPECIES.length();
+        FloatVector a = FloatVector.zero(SPECIES), b = a, c = a, d = a;
+        for (int k = 0; k < cols; k++) {
+            int at = x0 + k * PANEL;
+            FloatVector v = FloatVector.broadcast(SPECIES, w[w0 + k]);
+            a = v.fma(FloatVector.fromArray(SPECIES, xT, at), a);
+            b = v.fma(FloatVector.fromArray(SPECIES, xT, at + lanes), b);
+            c = v.fma(FloatVector.fromArray(SPECIES, xT, at + 2 * lanes), c);
+            d = v.fma(FloatVector.fromArray(SPECIES, xT, at + 3 * lanes), d);
+        }
+        store(a, b, c, d, sums, to);
+    }
+
+    /** One weight row's sums for a panel (the lanes of a, b, c, d in token order) into {@code sums[at..at + PANEL)}. */
+    private static void store(FloatVector a, FloatVector b, FloatVector c, FloatVector d, float[] sums, int at) {
+        int lanes = SPECIES.length();
+        a.intoArray(sums, at);
+        b.intoArray(sums, at + lanes);
+        c.intoArray(sums, at + 2 * lanes);
+        d.intoArray(sums, at + 3 * lanes);
     }
 
     static float dotScalar(float[] w, int wOffset, float[] x, int xOffset, int n) {
@@ -130,7 +284,7 @@ final class BatchMatmul {
      * Four weight rows (at 0, cols, 2 cols, 3 cols of {@code w}) against activation rows at
      * {@code x0} and {@code x1}; results go to {@code out[o0 .. o0 + 4)} and {@code out[o1 .. o1 + 4)}.
      */
-    private static void dot4x2(float[] w, int cols, float[] x, int x0, int x1, float[] out, int o0, int o1) {
+    private static void dot4x2(float[] w, int w0, int cols, float[] x, int x0, int x1, float[] out, int o0, int o1) {
         int lanes = SPECIES.length();
         int upper = SPECIES.loopBound(cols);
         FloatVector a00 = FloatVector.zero(SPECIES);
@@ -141,14 +295,14 @@ final class BatchMatmul {
         FloatVector a11 = FloatVector.zero(SPECIES);
         FloatVector a21 = FloatVector.zero(SPECIES);
         FloatVector a31 = FloatVector.zero(SPECIES);
-        int w1 = cols;
-        int w2 = 2 * cols;
-        int w3 = 3 * cols;
+        int w1 = w0 + cols;
+        int w2 = w1 + cols;
+        int w3 = w2 + cols;
         int i = 0;
         for (; i < upper; i += lanes) {
             FloatVector xa = FloatVector.fromArray(SPECIES, x, x0 + i);
             FloatVector xb = FloatVector.fromArray(SPECIES, x, x1 + i);
-            FloatVector v0 = FloatVector.fromArray(SPECIES, w, i);
+            FloatVector v0 = FloatVector.fromArray(SPECIES, w, w0 + i);
             a00 = v0.fma(xa, a00);
             a01 = v0.fma(xb, a01);
             FloatVector v1 = FloatVector.fromArray(SPECIES, w, w1 + i);
@@ -172,8 +326,8 @@ final class BatchMatmul {
         for (; i < cols; i++) {
             float xa = x[x0 + i];
             float xb = x[x1 + i];
-            s00 += w[i] * xa;
-            s01 += w[i] * xb;
+            s00 += w[w0 + i] * xa;
+            s01 += w[w0 + i] * xb;
             s10 += w[w1 + i] * xa;
             s11 += w[w1 + i] * xb;
             s20 += w[w2 + i] * xa;
@@ -197,7 +351,7 @@ final class BatchMatmul {
      * {@code out[o0 + j * oStride .. + 4)}. 8 vector loads feed 16 independent FMA chains, twice the
      * arithmetic per load of {@link #dot4x2}.
      */
-    private static void dot4x4(float[] w, int cols, float[] x, int x0, int xStride, float[] out, int o0, int oStride) {
+    private static void dot4x4(float[] w, int w0, int cols, float[] x, int x0, int xStride, float[] out, int o0, int oStride) {
         int lanes = SPECIES.length();
         int upper = SPECIES.loopBound(cols);
         FloatVector a00 = FloatVector.zero(SPECIES), a01 = a00, a02 = a00, a03 = a00;
@@ -207,16 +361,16 @@ final class BatchMatmul {
         int x1 = x0 + xStride;
         int x2 = x1 + xStride;
         int x3 = x2 + xStride;
-        int w1 = cols;
-        int w2 = 2 * cols;
-        int w3 = 3 * cols;
+        int w1 = w0 + cols;
+        int w2 = w1 + cols;
+        int w3 = w2 + cols;
         int i = 0;
         for (; i < upper; i += lanes) {
             FloatVector xa = FloatVector.fromArray(SPECIES, x, x0 + i);
             FloatVector xb = FloatVector.fromArray(SPECIES, x, x1 + i);
             FloatVector xc = FloatVector.fromArray(SPECIES, x, x2 + i);
             FloatVector xd = FloatVector.fromArray(SPECIES, x, x3 + i);
-            FloatVector v = FloatVector.fromArray(SPECIES, w, i);
+            FloatVector v = FloatVector.fromArray(SPECIES, w, w0 + i);
             a00 = v.fma(xa, a00);
             a01 = v.fma(xb, a01);
             a02 = v.fma(xc, a02);
@@ -240,19 +394,19 @@ final class BatchMatmul {
         int o1 = o0 + oStride;
         int o2 = o1 + oStride;
         int o3 = o2 + oStride;
-        out[o0] = finish(a00, w, 0, x, x0, i, cols);
+        out[o0] = finish(a00, w, w0, x, x0, i, cols);
         out[o0 + 1] = finish(a10, w, w1, x, x0, i, cols);
         out[o0 + 2] = finish(a20, w, w2, x, x0, i, cols);
         out[o0 + 3] = finish(a30, w, w3, x, x0, i, cols);
-        out[o1] = finish(a01, w, 0, x, x1, i, cols);
+        out[o1] = finish(a01, w, w0, x, x1, i, cols);
         out[o1 + 1] = finish(a11, w, w1, x, x1, i, cols);
         out[o1 + 2] = finish(a21, w, w2, x, x1, i, cols);
         out[o1 + 3] = finish(a31, w, w3, x, x1, i, cols);
-        out[o2] = finish(a02, w, 0, x, x2, i, cols);
+        out[o2] = finish(a02, w, w0, x, x2, i, cols);
         out[o2 + 1] = finish(a12, w, w1, x, x2, i, cols);
         out[o2 + 2] = finish(a22, w, w2, x, x2, i, cols);
         out[o2 + 3] = finish(a32, w, w3, x, x2, i, cols);
-        out[o3] = finish(a03, w, 0, x, x3, i, cols);
+        out[o3] = finish(a03, w, w0, x, x3, i, cols);
         out[o3 + 1] = finish(a13, w, w1, x, x3, i, cols);
         out[o3 + 2] = finish(a23, w, w2, x, x3, i, cols);
         out[o3 + 3] = finish(a33, w, w3, x, x3, i, cols);

@@ -46,8 +46,10 @@ public final class CpuBackend implements Backend {
     private final MatvecJob matvecJob = new MatvecJob();
     // matmulSameInput's job, reused likewise.
     private final SharedJob sharedJob = new SharedJob();
-    // (threads, ROW_TILE * cols) each thread's decoded weight rows; grown to the widest matrix seen.
+    // (threads, BatchMatmul.scratchLength(cols)) each thread's decoded weight rows and a panel's sums; grown to the widest matrix seen.
     private final ThreadLocal<float[]> rowScratch = ThreadLocal.withInitial(() -> new float[0]);
+    // matmulBatch's activations in transposed panels (BatchMatmul.transpose); grown to the largest batch seen.
+    private float[] transposed = new float[0];
 
     public CpuBackend(int threads) {
         if (threads < 1) {
@@ -232,8 +234,9 @@ public final class CpuBackend implements Backend {
     }
 
     /**
-     * Rows are split into tiles of {@link BatchMatmul#ROW_TILE} across threads; each thread decodes
-     * its tile's weights once and dots them with every activation row.
+     * Rows are split into tiles ({@link BatchMatmul#tileRows}) across threads; each thread decodes
+     * its tile's weights once and multiplies them with every activation row. Where whole panels of
+     * tokens go to the outer-product kernel, the activations are first transposed, a panel per task.
      */
     @Override
     public void matmulBatch(FloatTensor w, float[] x, float[] out, int batch, int rows, int cols) {
@@ -245,8 +248,21 @@ public final class CpuBackend implements Backend {
         j.rows = rows;
         j.cols = cols;
         try {
-            parallelFor((rows + BatchMatmul.ROW_TILE - 1) / BatchMatmul.ROW_TILE, j);
+            if (BatchMatmul.panels(batch) > 0 && VectorSupport.ENABLED) {
+                int length = BatchMatmul.transposedLength(batch, cols);
+                if (transposed.length < length) {
+                    transposed = new float[length];
+                }
+                j.xT = transposed;
+                j.transposing = true;
+                parallelFor(BatchMatmul.panels(batch), j);
+                j.transposing = false;
+            }
+            j.tile = BatchMatmul.tileRows(rows, threads);
+            parallelFor((rows + j.tile - 1) / j.tile, j);
         } finally {
+            j.xT = null;
+            j.transposing = false;
             j.w = null;
             j.x = null;
             j.out = null;
@@ -257,20 +273,29 @@ public final class CpuBackend implements Backend {
         FloatTensor w;
         float[] x;
         float[] out;
+        // x transposed into panels (BatchMatmul.OUTER), and whether this pass writes them.
+        float[] xT;
+        boolean transposing;
+        // Rows per tile (BatchMatmul.tileRows).
+        int tile;
         int batch;
         int rows;
         int cols;
 
         @Override
-        public void run(int tile) {
-            int r0 = tile * BatchMatmul.ROW_TILE;
-            int n = Math.min(BatchMatmul.ROW_TILE, rows - r0);
+        public void run(int index) {
+            if (transposing) {
+                BatchMatmul.transpose(x, cols, index, xT);
+                return;
+            }
+            int r0 = index * this.tile;
+            int n = Math.min(this.tile, rows - r0);
             float[] scratch = rowScratch.get();
-            if (scratch.length < BatchMatmul.ROW_TILE * cols) {
-                scratch = new float[BatchMatmul.ROW_TILE * cols];
+            if (scratch.length < BatchMatmul.scratchLength(cols)) {
+                scratch = new float[BatchMatmul.scratchLength(cols)];
                 rowScratch.set(scratch);
             }
-            BatchMatmul.rowTile(w, x, out, batch, rows, cols, r0, n, scratch, VectorSupport.ENABLED);
+            BatchMatmul.rowTile(w, x, out, batch, rows, cols, r0, n, scratch, VectorSupport.ENABLED, xT);
         }
     }
 

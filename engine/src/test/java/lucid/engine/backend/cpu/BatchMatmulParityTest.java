@@ -44,10 +44,10 @@ class BatchMatmulParityTest {
         try (GgufFile file = GgufFile.open(SharedFixtures.file("golden/models/synth-llama-" + type + ".gguf"))) {
             var info = file.tensor("blk.0.ffn_down.weight").orElseThrow();
             int cols = (int) info.dim(0);
-            // 254 rows: 63 whole tiles of 4 and a remainder of 2.
+            // 254 rows: whole tiles of ROW_TILE (24) and a remainder of 14: groups of six and four rows and single rows.
             int rows = 254;
             FloatTensor w = FloatTensor.wrap(info.type(), file.tensorData(info), (long) rows * cols);
-            for (int batch : new int[] {1, 2, 7, 64}) {
+            for (int batch : new int[] {1, 2, 7, 64, 135}) {
                 check(w, rows, cols, batch);
             }
         }
@@ -80,10 +80,14 @@ class BatchMatmulParityTest {
         BatchMatmul.reference(w, x, reference, batch, rows, cols);
 
         float[] vector = new float[batch * rows];
-        float[] scratch = new float[BatchMatmul.ROW_TILE * cols];
+        float[] scratch = new float[BatchMatmul.scratchLength(cols)];
+        float[] xT = new float[BatchMatmul.transposedLength(batch, cols)];
+        for (int p = 0; p < BatchMatmul.panels(batch); p++) {
+            BatchMatmul.transpose(x, cols, p, xT);
+        }
         for (int r0 = 0; r0 < rows; r0 += BatchMatmul.ROW_TILE) {
             BatchMatmul.rowTile(w, x, vector, batch, rows, cols, r0, Math.min(BatchMatmul.ROW_TILE, rows - r0),
-                    scratch, true);
+                    scratch, true, xT);
         }
         float[] batched = new float[batch * rows];
         float[] separate = new float[batch * rows];
