@@ -35,8 +35,29 @@ public final class Main {
         if (archive != null) {
             archive.beforeWindow();
         }
+        String noDisplay = missingDisplay(System.getProperty("os.name", ""), System.getenv("DISPLAY"),
+                System.getenv("WAYLAND_DISPLAY"), System.getProperty("glass.platform"));
+        if (noDisplay != null) {
+            System.err.println(noDisplay);
+            System.exit(1);
+        }
         OpenFileEvents.listen();
         DesktopApp.launchWith(openedFile(args));
+    }
+
+    /**
+     * Why the window cannot open on this Linux session (neither X11 nor Wayland display, and not
+     * JavaFX's headless platform), as one line for the terminal; null where it can, or elsewhere.
+     * Without this check GTK fails inside JavaFX's launcher with a stack trace.
+     */
+    public static String missingDisplay(String osName, String display, String waylandDisplay, String glassPlatform) {
+        boolean linux = osName.toLowerCase(java.util.Locale.ROOT).contains("linux");
+        if (!linux || "headless".equalsIgnoreCase(glassPlatform)
+                || (display != null && !display.isBlank()) || (waylandDisplay != null && !waylandDisplay.isBlank())) {
+            return null;
+        }
+        return "lucid: cannot open the window: no display (neither DISPLAY nor WAYLAND_DISPLAY is set). "
+                + "Start it from a desktop session, or use a command in the terminal (lucid help).";
     }
 
     /**
