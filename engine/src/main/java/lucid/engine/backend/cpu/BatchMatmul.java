@@ -281,7 +281,7 @@ final class BatchMatmul {
     }
 
     /**
-     * Four weight rows (at 0, cols, 2 cols, 3 cols of {@code w}) against activation rows at
+     * Four weight rows (at {@code w0}, then every {@code cols} of {@code w}) against activation rows at
      * {@code x0} and {@code x1}; results go to {@code out[o0 .. o0 + 4)} and {@code out[o1 .. o1 + 4)}.
      */
     private static void dot4x2(float[] w, int w0, int cols, float[] x, int x0, int x1, float[] out, int o0, int o1) {
@@ -346,7 +346,7 @@ final class BatchMatmul {
     }
 
     /**
-     * Four weight rows (at 0, cols, 2 cols, 3 cols of {@code w}) against four activation rows
+     * Four weight rows (at {@code w0}, then every {@code cols} of {@code w}) against four activation rows
      * ({@code x0}, then every {@code xStride}); row {@code j}'s results go to
      * {@code out[o0 + j * oStride .. + 4)}. 8 vector loads feed 16 independent FMA chains, twice the
      * arithmetic per load of {@link #dot4x2}.
