@@ -77,17 +77,20 @@ public final class Attention {
         System.arraycopy(s.k, 0, keys, pos * kvDim, kvDim);
         System.arraycopy(s.v, 0, values, pos * kvDim, kvDim);
 
-        // The batched task with a batch of one query at pos: no closure allocated per layer.
-        BatchJob job = s.attentionJob;
-        job.set(this, s.q, keys, values, kvDim, s.scores, cache.capacity(), s.attnOut, headCount * headDim, pos);
-        job.range(0, 1);
+        // One task per KV head and slice of the visible positions (reused: no closure per layer).
+        ForwardObserver observer = s.observer;
+        boolean watched = observer != null && observer.wantsAttention(layer, pos);
+        int first = window > 0 ? Math.max(0, pos - window + 1) : 0;
+        DecodeJob job = s.decodeJob;
+        job.set(this, s.q, keys, values, kvDim, s.scores, cache.capacity(), s.attnOut, first, pos,
+                splits(backend.threads(), pos - first + 1));
         try {
-            backend.parallelFor(headCount, job);
+            backend.parallelFor(job.tasks(), job);
+            job.finish(watched);
         } finally {
             job.clear();
         }
-        ForwardObserver observer = s.observer;
-        if (observer != null && observer.wantsAttention(layer, pos)) {
+        if (watched) {
             for (int h = 0; h < headCount; h++) {
                 observer.onAttention(layer, h, pos, s.scores, h * cache.capacity());
             }
@@ -189,6 +192,167 @@ public final class Attention {
             scores[scoreOffset + t] *= inv;
         }
         weightedSum(scores, scoreOffset, first, pos, values, kvDim, kvOffset, out, outOffset, headDim);
+    }
+
+    /**
+     * Slices of the visible positions per KV head in a decode step: enough tasks (KV heads times
+     * slices) to split evenly over the threads, e.g. 3 KV heads on 2 threads take 2 slices each;
+     * one slice when the positions are too few for the split to matter.
+     */
+    int splits(int threads, int positions) {
+        if (threads <= 1) {
+            return 1;
+        }
+        int splits = threads / gcd(headCountKv, threads);
+        return Math.max(1, Math.min(splits, positions / MIN_SLICE));
+    }
+
+    // Fewer positions than this per slice: one task per KV head (the work is too small to balance).
+    private static final int MIN_SLICE = 32;
+
+    private static int gcd(int a, int b) {
+        while (b != 0) {
+            int r = a % b;
+            a = b;
+            b = r;
+        }
+        return a;
+    }
+
+    /**
+     * Attention of the query heads that share KV head {@code g}, over positions {@code lo..hi} (all
+     * visible ones, or a slice of them): each key and value row is read once for the whole group.
+     * For query head {@code h = g * group + j}, {@code scores[h * stride + t]} becomes
+     * {@code exp(s_t - m)} with m the largest score of the slice, {@code stats[so + 2j]} m and
+     * {@code stats[so + 2j + 1]} the sum of those exponentials, and {@code out[o + j * headDim ..]} the
+     * sum of the values weighted by them (not yet divided by the sum).
+     */
+    private void attendGroup(int g, float[] q, float[] keys, float[] values, int kvDim, int lo, int hi,
+                             float[] scores, int stride, float[] out, int o, float[] stats, int so) {
+        int group = headCount / headCountKv;
+        int h0 = g * group;
+        int kvOffset = g * headDim;
+        for (int t = lo; t <= hi; t++) {
+            int row = t * kvDim + kvOffset;
+            for (int j = 0; j < group; j++) {
+                int h = h0 + j;
+                float score = dot(q, h * headDim, keys, row, headDim) * scale;
+                if (softcap > 0f) {
+                    score = softcap * (float) Math.tanh(score / softcap);
+                }
+                scores[h * stride + t] = score;
+            }
+        }
+        int count = hi - lo + 1;
+        for (int j = 0; j < group; j++) {
+            int from = (h0 + j) * stride + lo;
+            float max = max(scores, from, count);
+            stats[so + 2 * j] = max;
+            stats[so + 2 * j + 1] = expShifted(scores, from, count, max);
+        }
+        weightedSumGroup(scores, h0 * stride, stride, group, lo, hi, values, kvDim, kvOffset, out, o, headDim, headDim);
+    }
+
+    /** The largest of {@code a[from .. from + n)}, n >= 1. */
+    static float max(float[] a, int from, int n) {
+        int i = 0;
+        float max = Float.NEGATIVE_INFINITY;
+        if (VectorSupport.ENABLED && n >= SPECIES.length()) {
+            int upper = SPECIES.loopBound(n);
+            FloatVector m = FloatVector.broadcast(SPECIES, Float.NEGATIVE_INFINITY);
+            for (; i < upper; i += SPECIES.length()) {
+                m = m.max(FloatVector.fromArray(SPECIES, a, from + i));
+            }
+            max = m.reduceLanes(VectorOperators.MAX);
+        }
+        for (; i < n; i++) {
+            max = Math.max(max, a[from + i]);
+        }
+        return max;
+    }
+
+    /**
+     * {@link #weightedSum} for {@code heads} rows of weights ({@code w[wo + j * wStride + t]}) against
+     * the same values, into {@code out[oo + j * outStride ..]}: two heads at a time share each loaded
+     * value vector, and their eight running sums keep the multiply-add units busy where one head's
+     * four would wait on each other.
+     */
+    static void weightedSumGroup(float[] w, int wo, int wStride, int heads, int first, int last, float[] v, int stride,
+                                 int vo, float[] out, int oo, int outStride, int n) {
+        int j = 0;
+        for (; j + 2 <= heads; j += 2) {
+            weightedSumPair(w, wo + j * wStride, wo + (j + 1) * wStride, first, last, v, stride, vo,
+                    out, oo + j * outStride, oo + (j + 1) * outStride, n);
+        }
+        if (j < heads) {
+            weightedSum(w, wo + j * wStride, first, last, v, stride, vo, out, oo + j * outStride, n);
+        }
+    }
+
+    private static void weightedSumPair(float[] w, int wa, int wb, int first, int last, float[] v, int stride, int vo,
+                                        float[] out, int oa, int ob, int n) {
+        int d = 0;
+        if (VectorSupport.ENABLED) {
+            int lanes = SPECIES.length();
+            int upper = SPECIES.loopBound(n);
+            for (; d + 4 * lanes <= upper; d += 4 * lanes) {
+                FloatVector a0 = FloatVector.zero(SPECIES);
+                FloatVector a1 = FloatVector.zero(SPECIES);
+                FloatVector a2 = FloatVector.zero(SPECIES);
+                FloatVector a3 = FloatVector.zero(SPECIES);
+                FloatVector b0 = FloatVector.zero(SPECIES);
+                FloatVector b1 = FloatVector.zero(SPECIES);
+                FloatVector b2 = FloatVector.zero(SPECIES);
+                FloatVector b3 = FloatVector.zero(SPECIES);
+                for (int t = first; t <= last; t++) {
+                    FloatVector x = FloatVector.broadcast(SPECIES, w[wa + t]);
+                    FloatVector y = FloatVector.broadcast(SPECIES, w[wb + t]);
+                    int row = t * stride + vo + d;
+                    FloatVector v0 = FloatVector.fromArray(SPECIES, v, row);
+                    FloatVector v1 = FloatVector.fromArray(SPECIES, v, row + lanes);
+                    FloatVector v2 = FloatVector.fromArray(SPECIES, v, row + 2 * lanes);
+                    FloatVector v3 = FloatVector.fromArray(SPECIES, v, row + 3 * lanes);
+                    a0 = v0.fma(x, a0);
+                    a1 = v1.fma(x, a1);
+                    a2 = v2.fma(x, a2);
+                    a3 = v3.fma(x, a3);
+                    b0 = v0.fma(y, b0);
+                    b1 = v1.fma(y, b1);
+                    b2 = v2.fma(y, b2);
+                    b3 = v3.fma(y, b3);
+                }
+                a0.intoArray(out, oa + d);
+                a1.intoArray(out, oa + d + lanes);
+                a2.intoArray(out, oa + d + 2 * lanes);
+                a3.intoArray(out, oa + d + 3 * lanes);
+                b0.intoArray(out, ob + d);
+                b1.intoArray(out, ob + d + lanes);
+                b2.intoArray(out, ob + d + 2 * lanes);
+                b3.intoArray(out, ob + d + 3 * lanes);
+            }
+            for (; d < upper; d += lanes) {
+                FloatVector a = FloatVector.zero(SPECIES);
+                FloatVector b = FloatVector.zero(SPECIES);
+                for (int t = first; t <= last; t++) {
+                    FloatVector vt = FloatVector.fromArray(SPECIES, v, t * stride + vo + d);
+                    a = vt.fma(FloatVector.broadcast(SPECIES, w[wa + t]), a);
+                    b = vt.fma(FloatVector.broadcast(SPECIES, w[wb + t]), b);
+                }
+                a.intoArray(out, oa + d);
+                b.intoArray(out, ob + d);
+            }
+        }
+        for (; d < n; d++) {
+            float a = 0f;
+            float b = 0f;
+            for (int t = first; t <= last; t++) {
+                float vt = v[t * stride + vo + d];
+                a += w[wa + t] * vt;
+                b += w[wb + t] * vt;
+            }
+            out[oa + d] = a;
+            out[ob + d] = b;
+        }
     }
 
     /**
@@ -335,6 +499,160 @@ public final class Attention {
                 int row = b * queryDim + h * headDim;
                 attention.attendHead(h, q, row, keys, values, kvDim, firstPos + b, scores, h * stride, out, row);
             }
+        }
+    }
+
+    /**
+     * A decode step's attention as a reusable task (held by {@link ForwardState}): task
+     * {@code g * splits + k} is KV head g's query group over the k-th slice of the visible positions
+     * ({@link #attendGroup}). With one slice, a task finishes its heads itself; with more, each slice
+     * leaves its weighted sum, largest score and sum of exponentials in {@code partial}, and
+     * {@link #finish} combines the slices on the calling thread: slice k counts with weight
+     * {@code exp(m_k - M) / sum_i exp(m_i - M) S_i}, M the largest m (the split softmax of
+     * "flash decoding").
+     */
+    static final class DecodeJob implements Backend.IntTask {
+        private Attention attention;
+        private float[] q;        // (queryDim)
+        private float[] keys;     // (capacity, kvDim)
+        private float[] values;   // (capacity, kvDim)
+        private int kvDim;
+        private float[] scores;   // (headCount, stride)
+        private int stride;
+        private float[] out;      // (queryDim)
+        private int first;
+        private int pos;
+        private int splits;
+        // (tasks * group, headDim): each slice's weighted sums, when splits > 1
+        private float[] partial = new float[0];
+        // (tasks * group, 2): each slice's largest score and sum of exponentials
+        private float[] stats = new float[0];
+
+        void set(Attention attention, float[] q, float[] keys, float[] values, int kvDim, float[] scores, int stride,
+                 float[] out, int first, int pos, int splits) {
+            this.attention = attention;
+            this.q = q;
+            this.keys = keys;
+            this.values = values;
+            this.kvDim = kvDim;
+            this.scores = scores;
+            this.stride = stride;
+            this.out = out;
+            this.first = first;
+            this.pos = pos;
+            this.splits = splits;
+            int rows = attention.headCount * splits;
+            if (stats.length < 2 * rows) {
+                stats = new float[2 * rows];
+            }
+            if (splits > 1 && partial.length < rows * attention.headDim) {
+                partial = new float[rows * attention.headDim];
+            }
+        }
+
+        int tasks() {
+            return attention.headCountKv * splits;
+        }
+
+        void clear() {
+            attention = null;
+            q = keys = values = scores = out = null;
+        }
+
+        // Positions first .. pos, cut into `splits` slices: slice k is [lo(k), lo(k + 1)).
+        private int lo(int k) {
+            return first + (int) ((long) k * (pos - first + 1) / splits);
+        }
+
+        @Override
+        public void run(int task) {
+            Attention a = attention;
+            int group = a.headCount / a.headCountKv;
+            int g = task / splits;
+            int k = task % splits;
+            int lo = lo(k);
+            int hi = lo(k + 1) - 1;
+            int so = 2 * task * group;
+            if (splits == 1) {
+                int o = g * group * a.headDim;
+                a.attendGroup(g, q, keys, values, kvDim, lo, hi, scores, stride, out, o, stats, so);
+                for (int j = 0; j < group; j++) {
+                    scale(out, o + j * a.headDim, a.headDim, 1f / stats[so + 2 * j + 1]);
+                }
+            } else {
+                a.attendGroup(g, q, keys, values, kvDim, lo, hi, scores, stride, partial, task * group * a.headDim,
+                        stats, so);
+            }
+        }
+
+        /**
+         * Combines the slices into {@code out} (when there are several) and, when {@code weights},
+         * turns {@code scores} into each head's softmax weights (0 before the window).
+         */
+        void finish(boolean weights) {
+            Attention a = attention;
+            int group = a.headCount / a.headCountKv;
+            int headDim = a.headDim;
+            for (int h = 0; h < a.headCount; h++) {
+                int g = h / group;
+                int j = h % group;
+                float max = Float.NEGATIVE_INFINITY;
+                for (int k = 0; k < splits; k++) {
+                    max = Math.max(max, stats[2 * ((g * splits + k) * group + j)]);
+                }
+                float total = 0f;
+                for (int k = 0; k < splits; k++) {
+                    int at = 2 * ((g * splits + k) * group + j);
+                    total += (float) Math.exp(stats[at] - max) * stats[at + 1];
+                }
+                for (int k = 0; k < splits; k++) {
+                    int row = (g * splits + k) * group + j;
+                    // This slice's exponentials times this factor are the head's softmax weights.
+                    float factor = splits == 1 ? 1f / stats[2 * row + 1]
+                            : (float) Math.exp(stats[2 * row] - max) / total;
+                    if (splits > 1) {
+                        if (k == 0) {
+                            Arrays.fill(out, h * headDim, (h + 1) * headDim, 0f);
+                        }
+                        addScaled(partial, row * headDim, out, h * headDim, headDim, factor);
+                    }
+                    if (weights) {
+                        scale(scores, h * stride + lo(k), lo(k + 1) - lo(k), factor);
+                    }
+                }
+                if (weights) {
+                    Arrays.fill(scores, h * stride, h * stride + first, 0f);
+                }
+            }
+        }
+    }
+
+    /** {@code a[from .. from + n) *= factor}. */
+    static void scale(float[] a, int from, int n, float factor) {
+        int i = 0;
+        if (VectorSupport.ENABLED) {
+            int upper = SPECIES.loopBound(n);
+            for (; i < upper; i += SPECIES.length()) {
+                FloatVector.fromArray(SPECIES, a, from + i).mul(factor).intoArray(a, from + i);
+            }
+        }
+        for (; i < n; i++) {
+            a[from + i] *= factor;
+        }
+    }
+
+    /** {@code out[oo + i] += factor * a[ao + i]} for {@code i < n}. */
+    static void addScaled(float[] a, int ao, float[] out, int oo, int n, float factor) {
+        int i = 0;
+        if (VectorSupport.ENABLED) {
+            int upper = SPECIES.loopBound(n);
+            for (; i < upper; i += SPECIES.length()) {
+                FloatVector.fromArray(SPECIES, a, ao + i).fma(FloatVector.broadcast(SPECIES, factor), FloatVector.fromArray(SPECIES, out, oo + i))
+                        .intoArray(out, oo + i);
+            }
+        }
+        for (; i < n; i++) {
+            out[oo + i] += factor * a[ao + i];
         }
     }
 }

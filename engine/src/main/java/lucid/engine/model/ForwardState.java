@@ -22,7 +22,7 @@ public final class ForwardState {
     final float[] moeOut;        // (dim) weighted sum of the chosen experts' outputs
     final float[] logits;   // (vocab)
     // The decode step's attention task, reused: a token allocates no closure per layer.
-    final Attention.BatchJob attentionJob = new Attention.BatchJob();
+    final Attention.DecodeJob decodeJob = new Attention.DecodeJob();
     /** Who watches this session's forward passes; null (the usual case) costs one branch per layer. */
     ForwardObserver observer;
 
