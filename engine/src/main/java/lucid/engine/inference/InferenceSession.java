@@ -42,7 +42,7 @@ public final class InferenceSession implements AutoCloseable {
         this.transformer = model.transformer();
         this.contextLength = contextLength;
         var c = transformer.config();
-        this.cache = new KvCache(c.blockCount(), contextLength, c.kvDim());
+        this.cache = new KvCache(c.blockCount(), contextLength, c.headCountKv(), c.headDim());
         this.state = new ForwardState(c, contextLength);
         this.batch = new BatchState(c, Math.min(BatchState.DEFAULT_CAPACITY, contextLength));
         this.tokens = new int[contextLength];

@@ -71,19 +71,14 @@ public final class Attention {
         rope.rotate(s.q, 0, headCount, cos, sin);
         rope.rotate(s.k, 0, headCountKv, cos, sin);
 
-        int kvDim = cache.kvDim();
-        float[] keys = cache.keys(layer);
-        float[] values = cache.values(layer);
-        System.arraycopy(s.k, 0, keys, pos * kvDim, kvDim);
-        System.arraycopy(s.v, 0, values, pos * kvDim, kvDim);
+        cache.put(layer, pos, s.k, 0, s.v, 0);
 
         // One task per KV head and slice of the visible positions (reused: no closure per layer).
         ForwardObserver observer = s.observer;
         boolean watched = observer != null && observer.wantsAttention(layer, pos);
         int first = window > 0 ? Math.max(0, pos - window + 1) : 0;
         DecodeJob job = s.decodeJob;
-        job.set(this, s.q, keys, values, kvDim, s.scores, cache.capacity(), s.attnOut, first, pos,
-                splits(backend.threads(), pos - first + 1));
+        job.set(this, s.q, cache, layer, s.scores, s.attnOut, first, pos, splits(backend.threads(), pos - first + 1));
         try {
             backend.parallelFor(job.tasks(), job);
             job.finish(watched);
@@ -92,7 +87,7 @@ public final class Attention {
         }
         if (watched) {
             for (int h = 0; h < headCount; h++) {
-                observer.onAttention(layer, h, pos, s.scores, h * cache.capacity());
+                observer.onAttention(layer, h, pos, s.scores, h * cache.paddedCapacity());
             }
         }
         w.output().apply(backend, s.attnOut, s.xb2);
@@ -127,15 +122,13 @@ public final class Attention {
             rope.rotate(bs.q, qRow, headCount, cos, sin, b * bs.ropeHalf);
             rope.rotate(bs.k, kRow, headCountKv, cos, sin, b * bs.ropeHalf);
         }
-        // Rows of the batch are consecutive positions, and so are rows of the cache.
-        float[] keys = cache.keys(layer);
-        float[] values = cache.values(layer);
-        System.arraycopy(bs.k, 0, keys, firstPos * kvDim, batch * kvDim);
-        System.arraycopy(bs.v, 0, values, firstPos * kvDim, batch * kvDim);
+        for (int b = 0; b < batch; b++) {
+            cache.put(layer, firstPos + b, bs.k, b * kvDim, bs.v, b * kvDim);
+        }
 
-        int stride = cache.capacity();
+        int stride = cache.paddedCapacity();
         BatchJob job = bs.attentionJob;
-        job.set(this, bs.q, keys, values, kvDim, s.scores, stride, bs.attnOut, queryDim, firstPos);
+        job.set(this, bs.q, cache, layer, s.scores, bs.attnOut, queryDim, firstPos);
         ForwardObserver observer = s.observer;
         boolean watched = false;
         for (int b = 0; observer != null && b < batch && !watched; b++) {
@@ -170,28 +163,132 @@ public final class Attention {
      * {@code out[outOffset .. outOffset + headDim)}; its weights stay in {@code scores[scoreOffset + t]}
      * for {@code t <= pos} (0 outside the window).
      */
-    private void attendHead(int h, float[] q, int qOffset, float[] keys, float[] values, int kvDim, int pos,
+    private void attendHead(int h, float[] q, int qOffset, KvCache cache, float[] keys, float[] values, int pos,
                             float[] scores, int scoreOffset, float[] out, int outOffset) {
-        int kvOffset = (h / (headCount / headCountKv)) * headDim;
+        int g = h / (headCount / headCountKv);
         // A key at distance >= window from the query is masked (llama.cpp's standard sliding window).
         int first = window > 0 ? Math.max(0, pos - window + 1) : 0;
-        float max = Float.NEGATIVE_INFINITY;
-        for (int t = first; t <= pos; t++) {
-            float score = dot(q, qOffset, keys, t * kvDim + kvOffset, headDim) * scale;
-            if (softcap > 0f) {
-                score = softcap * (float) Math.tanh(score / softcap);
-            }
-            scores[scoreOffset + t] = score;
-            max = Math.max(max, score);
-        }
-        float sum = expShifted(scores, scoreOffset + first, pos - first + 1, max);
-        float inv = 1f / sum;
+        scoreKeys(q, qOffset, 1, cache, keys, g, first, pos, scores, scoreOffset, 0);
+        int count = pos - first + 1;
+        float max = max(scores, scoreOffset + first, count);
+        float sum = expShifted(scores, scoreOffset + first, count, max);
         // Masked positions weigh exactly 0, so that anyone reading the weights sees a full row.
         Arrays.fill(scores, scoreOffset, scoreOffset + first, 0f);
-        for (int t = first; t <= pos; t++) {
-            scores[scoreOffset + t] *= inv;
+        scale(scores, scoreOffset + first, count, 1f / sum);
+        weightedSum(scores, scoreOffset, first, pos, values, headDim, cache.valueBase(g), out, outOffset, headDim);
+    }
+
+    /**
+     * Scores of {@code heads} query heads ({@code q[qo + j * headDim ..]}) against KV head g's keys at
+     * positions {@code lo..hi}: {@code softcap(scale * q . k_t)} into {@code s[so + j * sStride + t]}.
+     * With vectors, whole key blocks ({@link KvCache#BLOCK} positions) are scored, so entries of the
+     * blocks that hold lo and hi but lie outside lo..hi are written too: the caller owns them. The
+     * blocks go by four at a time, and every head of the group takes its turn on the same four
+     * blocks while they are in the L1 cache.
+     */
+    void scoreKeys(float[] q, int qo, int heads, KvCache cache, float[] keys, int g, int lo, int hi, float[] s, int so,
+                   int sStride) {
+        if (lo > hi) {
+            return;
         }
-        weightedSum(scores, scoreOffset, first, pos, values, kvDim, kvOffset, out, outOffset, headDim);
+        if (!VectorSupport.ENABLED) {
+            for (int t = lo; t <= hi; t++) {
+                int k = cache.keyIndex(g, t);
+                for (int j = 0; j < heads; j++) {
+                    float sum = 0f;
+                    for (int d = 0; d < headDim; d++) {
+                        sum += q[qo + j * headDim + d] * keys[k + d * KvCache.BLOCK];
+                    }
+                    s[so + j * sStride + t] = capped(sum * scale);
+                }
+            }
+            return;
+        }
+        int block = KvCache.BLOCK;
+        int step = block * headDim;
+        int b = lo / block;
+        int last = hi / block;
+        int kb = cache.keyIndex(g, b * block);
+        for (; b + 4 <= last + 1; b += 4, kb += 4 * step) {
+            for (int j = 0; j < heads; j++) {
+                scoreFour(q, qo + j * headDim, keys, kb, step, s, so + j * sStride + b * block);
+            }
+        }
+        for (; b <= last; b++, kb += step) {
+            for (int j = 0; j < heads; j++) {
+                scoreOne(q, qo + j * headDim, keys, kb, s, so + j * sStride + b * block);
+            }
+        }
+        if (softcap > 0f) {
+            int from = lo / block * block;
+            int to = (last + 1) * block;
+            for (int j = 0; j < heads; j++) {
+                for (int t = from; t < to; t++) {
+                    int at = so + j * sStride + t;
+                    s[at] = softcap * (float) Math.tanh(s[at] / softcap);
+                }
+            }
+        }
+    }
+
+    private float capped(float score) {
+        return softcap > 0f ? softcap * (float) Math.tanh(score / softcap) : score;
+    }
+
+    // Four key blocks starting at keys[kb], kb + step, ...: eight running sums (even and odd
+    // dimensions apart), so that the multiply-adds do not wait on each other.
+    private void scoreFour(float[] q, int qo, float[] keys, int kb, int step, float[] s, int at) {
+        int block = KvCache.BLOCK;
+        FloatVector a0 = FloatVector.zero(SPECIES);
+        FloatVector a1 = FloatVector.zero(SPECIES);
+        FloatVector a2 = FloatVector.zero(SPECIES);
+        FloatVector a3 = FloatVector.zero(SPECIES);
+        FloatVector b0 = FloatVector.zero(SPECIES);
+        FloatVector b1 = FloatVector.zero(SPECIES);
+        FloatVector b2 = FloatVector.zero(SPECIES);
+        FloatVector b3 = FloatVector.zero(SPECIES);
+        int d = 0;
+        for (; d + 2 <= headDim; d += 2) {
+            FloatVector x = FloatVector.broadcast(SPECIES, q[qo + d]);
+            FloatVector y = FloatVector.broadcast(SPECIES, q[qo + d + 1]);
+            int k = kb + d * block;
+            a0 = FloatVector.fromArray(SPECIES, keys, k).fma(x, a0);
+            a1 = FloatVector.fromArray(SPECIES, keys, k + step).fma(x, a1);
+            a2 = FloatVector.fromArray(SPECIES, keys, k + 2 * step).fma(x, a2);
+            a3 = FloatVector.fromArray(SPECIES, keys, k + 3 * step).fma(x, a3);
+            b0 = FloatVector.fromArray(SPECIES, keys, k + block).fma(y, b0);
+            b1 = FloatVector.fromArray(SPECIES, keys, k + block + step).fma(y, b1);
+            b2 = FloatVector.fromArray(SPECIES, keys, k + block + 2 * step).fma(y, b2);
+            b3 = FloatVector.fromArray(SPECIES, keys, k + block + 3 * step).fma(y, b3);
+        }
+        if (d < headDim) {
+            FloatVector x = FloatVector.broadcast(SPECIES, q[qo + d]);
+            int k = kb + d * block;
+            a0 = FloatVector.fromArray(SPECIES, keys, k).fma(x, a0);
+            a1 = FloatVector.fromArray(SPECIES, keys, k + step).fma(x, a1);
+            a2 = FloatVector.fromArray(SPECIES, keys, k + 2 * step).fma(x, a2);
+            a3 = FloatVector.fromArray(SPECIES, keys, k + 3 * step).fma(x, a3);
+        }
+        a0.add(b0).mul(scale).intoArray(s, at);
+        a1.add(b1).mul(scale).intoArray(s, at + block);
+        a2.add(b2).mul(scale).intoArray(s, at + 2 * block);
+        a3.add(b3).mul(scale).intoArray(s, at + 3 * block);
+    }
+
+    private void scoreOne(float[] q, int qo, float[] keys, int kb, float[] s, int at) {
+        int block = KvCache.BLOCK;
+        FloatVector a = FloatVector.zero(SPECIES);
+        FloatVector b = FloatVector.zero(SPECIES);
+        int d = 0;
+        for (; d + 2 <= headDim; d += 2) {
+            a = FloatVector.fromArray(SPECIES, keys, kb + d * block).fma(FloatVector.broadcast(SPECIES, q[qo + d]), a);
+            b = FloatVector.fromArray(SPECIES, keys, kb + (d + 1) * block)
+                    .fma(FloatVector.broadcast(SPECIES, q[qo + d + 1]), b);
+        }
+        if (d < headDim) {
+            a = FloatVector.fromArray(SPECIES, keys, kb + d * block).fma(FloatVector.broadcast(SPECIES, q[qo + d]), a);
+        }
+        a.add(b).mul(scale).intoArray(s, at);
     }
 
     /**
@@ -227,22 +324,20 @@ public final class Attention {
      * {@code stats[so + 2j + 1]} the sum of those exponentials, and {@code out[o + j * headDim ..]} the
      * sum of the values weighted by them (not yet divided by the sum).
      */
-    private void attendGroup(int g, float[] q, float[] keys, float[] values, int kvDim, int lo, int hi,
+    private void attendGroup(int g, float[] q, KvCache cache, float[] keys, float[] values, int lo, int hi,
                              float[] scores, int stride, float[] out, int o, float[] stats, int so) {
         int group = headCount / headCountKv;
         int h0 = g * group;
-        int kvOffset = g * headDim;
-        for (int t = lo; t <= hi; t++) {
-            int row = t * kvDim + kvOffset;
+        if (lo > hi) {
+            // An empty slice: it counts for nothing in the combination.
             for (int j = 0; j < group; j++) {
-                int h = h0 + j;
-                float score = dot(q, h * headDim, keys, row, headDim) * scale;
-                if (softcap > 0f) {
-                    score = softcap * (float) Math.tanh(score / softcap);
-                }
-                scores[h * stride + t] = score;
+                stats[so + 2 * j] = Float.NEGATIVE_INFINITY;
+                stats[so + 2 * j + 1] = 0f;
             }
+            Arrays.fill(out, o, o + group * headDim, 0f);
+            return;
         }
+        scoreKeys(q, h0 * headDim, group, cache, keys, g, lo, hi, scores, h0 * stride, stride);
         int count = hi - lo + 1;
         for (int j = 0; j < group; j++) {
             int from = (h0 + j) * stride + lo;
@@ -250,10 +345,11 @@ public final class Attention {
             stats[so + 2 * j] = max;
             stats[so + 2 * j + 1] = expShifted(scores, from, count, max);
         }
-        weightedSumGroup(scores, h0 * stride, stride, group, lo, hi, values, kvDim, kvOffset, out, o, headDim, headDim);
+        weightedSumGroup(scores, h0 * stride, stride, group, lo, hi, values, headDim, cache.valueBase(g), out, o,
+                headDim, headDim);
     }
 
-    /** The largest of {@code a[from .. from + n)}, n >= 1. */
+    /** The largest of {@code a[from .. from + n)}; -infinity when n = 0. */
     static float max(float[] a, int from, int n) {
         int i = 0;
         float max = Float.NEGATIVE_INFINITY;
@@ -403,28 +499,6 @@ public final class Attention {
     }
 
     /**
-     * {@code sum(a[ao + i] * b[bo + i])}: vector lanes then a scalar tail when the Vector API is on.
-     * A head is 64 to 256 wide, so this and {@link #weightedSum} are where a long prompt's attention
-     * spends its time; a one-accumulator scalar loop waits on each addition.
-     */
-    static float dot(float[] a, int ao, float[] b, int bo, int n) {
-        int i = 0;
-        float sum = 0f;
-        if (VectorSupport.ENABLED) {
-            int upper = SPECIES.loopBound(n);
-            FloatVector acc = FloatVector.zero(SPECIES);
-            for (; i < upper; i += SPECIES.length()) {
-                acc = FloatVector.fromArray(SPECIES, a, ao + i).fma(FloatVector.fromArray(SPECIES, b, bo + i), acc);
-            }
-            sum = acc.reduceLanes(VectorOperators.ADD);
-        }
-        for (; i < n; i++) {
-            sum += a[ao + i] * b[bo + i];
-        }
-        return sum;
-    }
-
-    /**
      * {@code a[from + i] = exp(a[from + i] - shift)} for {@code i < n}, returning their sum: a
      * softmax's exponentials, in vector lanes (the Vector API's exp, within an ulp or two of
      * {@link Math#exp}) when the Vector API is on.
@@ -457,9 +531,9 @@ public final class Attention {
     static final class BatchJob implements Backend.IntTask {
         private Attention attention;
         private float[] q;        // (batch, queryDim)
-        private float[] keys;     // (capacity, kvDim)
-        private float[] values;   // (capacity, kvDim)
-        private int kvDim;
+        private KvCache cache;
+        private float[] keys;
+        private float[] values;
         private float[] scores;   // (headCount, stride)
         private int stride;
         private float[] out;      // (batch, queryDim)
@@ -468,15 +542,15 @@ public final class Attention {
         private int from;
         private int to;
 
-        void set(Attention attention, float[] q, float[] keys, float[] values, int kvDim, float[] scores, int stride,
-                 float[] out, int queryDim, int firstPos) {
+        void set(Attention attention, float[] q, KvCache cache, int layer, float[] scores, float[] out, int queryDim,
+                 int firstPos) {
             this.attention = attention;
             this.q = q;
-            this.keys = keys;
-            this.values = values;
-            this.kvDim = kvDim;
+            this.cache = cache;
+            this.keys = cache.keys(layer);
+            this.values = cache.values(layer);
             this.scores = scores;
-            this.stride = stride;
+            this.stride = cache.paddedCapacity();
             this.out = out;
             this.queryDim = queryDim;
             this.firstPos = firstPos;
@@ -489,6 +563,7 @@ public final class Attention {
 
         void clear() {
             attention = null;
+            cache = null;
             q = keys = values = scores = out = null;
         }
 
@@ -497,7 +572,7 @@ public final class Attention {
             int headDim = attention.headDim;
             for (int b = from; b < to; b++) {
                 int row = b * queryDim + h * headDim;
-                attention.attendHead(h, q, row, keys, values, kvDim, firstPos + b, scores, h * stride, out, row);
+                attention.attendHead(h, q, row, cache, keys, values, firstPos + b, scores, h * stride, out, row);
             }
         }
     }
@@ -514,9 +589,9 @@ public final class Attention {
     static final class DecodeJob implements Backend.IntTask {
         private Attention attention;
         private float[] q;        // (queryDim)
-        private float[] keys;     // (capacity, kvDim)
-        private float[] values;   // (capacity, kvDim)
-        private int kvDim;
+        private KvCache cache;
+        private float[] keys;
+        private float[] values;
         private float[] scores;   // (headCount, stride)
         private int stride;
         private float[] out;      // (queryDim)
@@ -528,15 +603,15 @@ public final class Attention {
         // (tasks * group, 2): each slice's largest score and sum of exponentials
         private float[] stats = new float[0];
 
-        void set(Attention attention, float[] q, float[] keys, float[] values, int kvDim, float[] scores, int stride,
-                 float[] out, int first, int pos, int splits) {
+        void set(Attention attention, float[] q, KvCache cache, int layer, float[] scores, float[] out, int first,
+                 int pos, int splits) {
             this.attention = attention;
             this.q = q;
-            this.keys = keys;
-            this.values = values;
-            this.kvDim = kvDim;
+            this.cache = cache;
+            this.keys = cache.keys(layer);
+            this.values = cache.values(layer);
             this.scores = scores;
-            this.stride = stride;
+            this.stride = cache.paddedCapacity();
             this.out = out;
             this.first = first;
             this.pos = pos;
@@ -556,12 +631,22 @@ public final class Attention {
 
         void clear() {
             attention = null;
+            cache = null;
             q = keys = values = scores = out = null;
         }
 
-        // Positions first .. pos, cut into `splits` slices: slice k is [lo(k), lo(k + 1)).
+        // Positions first .. pos, cut into `splits` slices: slice k is [lo(k), lo(k + 1)). Inner
+        // boundaries fall on whole key blocks, so that no two slices score the same block (an
+        // inner slice may come out empty when there are few positions).
         private int lo(int k) {
-            return first + (int) ((long) k * (pos - first + 1) / splits);
+            if (k == 0) {
+                return first;
+            }
+            if (k == splits) {
+                return pos + 1;
+            }
+            int even = first + (int) ((long) k * (pos - first + 1) / splits);
+            return Math.max(first, even / KvCache.BLOCK * KvCache.BLOCK);
         }
 
         @Override
@@ -575,12 +660,12 @@ public final class Attention {
             int so = 2 * task * group;
             if (splits == 1) {
                 int o = g * group * a.headDim;
-                a.attendGroup(g, q, keys, values, kvDim, lo, hi, scores, stride, out, o, stats, so);
+                a.attendGroup(g, q, cache, keys, values, lo, hi, scores, stride, out, o, stats, so);
                 for (int j = 0; j < group; j++) {
                     scale(out, o + j * a.headDim, a.headDim, 1f / stats[so + 2 * j + 1]);
                 }
             } else {
-                a.attendGroup(g, q, keys, values, kvDim, lo, hi, scores, stride, partial, task * group * a.headDim,
+                a.attendGroup(g, q, cache, keys, values, lo, hi, scores, stride, partial, task * group * a.headDim,
                         stats, so);
             }
         }

@@ -11,7 +11,7 @@ public final class ForwardState {
     final float[] k;        // (kvDim)
     final float[] v;        // (kvDim)
     final float[] attnOut;  // (queryDim) heads' weighted values, before the output projection
-    final float[] scores;   // (headCount, contextLength) attention weights
+    final float[] scores;   // (headCount, KvCache.padded(contextLength)) attention weights
     final float[] hb;       // (maxFfn) gate activations
     final float[] hb2;      // (maxFfn) up activations
     final float[][] ropeCos; // (ropeTables, ropeDims / 2): one table per distinct RoPE (Gemma 3 has two)
@@ -34,7 +34,7 @@ public final class ForwardState {
         k = new float[c.kvDim()];
         v = new float[c.kvDim()];
         attnOut = new float[c.queryDim()];
-        scores = new float[c.headCount() * contextLength];
+        scores = new float[c.headCount() * KvCache.padded(contextLength)];
         hb = new float[c.maxFeedForwardLength()];
         hb2 = new float[c.maxFeedForwardLength()];
         int half = Math.max(1, c.ropeDimensions() / 2);
@@ -61,7 +61,7 @@ public final class ForwardState {
     public static long bytesFor(ModelConfig c, int contextLength) {
         ExpertConfig e = c.experts();
         long floats = 3L * c.embeddingLength() + 2L * c.queryDim() + 2L * c.kvDim()
-                + (long) c.headCount() * contextLength + 2L * c.maxFeedForwardLength()
+                + (long) c.headCount() * KvCache.padded(contextLength) + 2L * c.maxFeedForwardLength()
                 + 2L * c.ropeTableCount() * Math.max(1, c.ropeDimensions() / 2)
                 + Math.max(1, e.count()) + 2L * e.used() + (e.isEnabled() ? c.embeddingLength() : 0) + c.vocabSize();
         return 4L * floats;

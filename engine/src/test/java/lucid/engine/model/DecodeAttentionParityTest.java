@@ -54,7 +54,7 @@ class DecodeAttentionParityTest {
     void slicesAndGroupsMatchSoftmaxAttention() {
         int[][] shapes = {{4, 2, 64}, {9, 3, 64}, {6, 1, 72}, {8, 8, 32}, {12, 2, 128}, {3, 3, 6}};
         SplittableRandom random = new SplittableRandom(5);
-        int capacity = 400;
+        int capacity = 401;
         for (int[] shape : shapes) {
             int heads = shape[0];
             int kvHeads = shape[1];
@@ -105,11 +105,16 @@ class DecodeAttentionParityTest {
     private static void check(Attention attention, Backend backend, float[] q, float[] keys, float[] values, int kvDim,
                               int capacity, int heads, int headDim, int first, int pos, int splits,
                               double[][] expected, double[][] weights, String where) {
-        float[] scores = new float[heads * capacity];
+        KvCache cache = new KvCache(1, capacity, kvDim / headDim, headDim);
+        for (int t = 0; t < capacity; t++) {
+            cache.put(0, t, keys, t * kvDim, values, t * kvDim);
+        }
+        int stride = cache.paddedCapacity();
+        float[] scores = new float[heads * stride];
         java.util.Arrays.fill(scores, Float.NaN);
         float[] out = new float[heads * headDim];
         Attention.DecodeJob job = new Attention.DecodeJob();
-        job.set(attention, q, keys, values, kvDim, scores, capacity, out, first, pos, splits);
+        job.set(attention, q, cache, 0, scores, out, first, pos, splits);
         backend.parallelFor(job.tasks(), job);
         job.finish(true);
         job.clear();
@@ -125,9 +130,9 @@ class DecodeAttentionParityTest {
                         where + ": head " + h + " dim " + d + ": " + out[h * headDim + d] + " vs " + expected[h][d]);
             }
             for (int t = 0; t <= pos; t++) {
-                double error = Math.abs(scores[h * capacity + t] - weights[h][t]);
+                double error = Math.abs(scores[h * stride + t] - weights[h][t]);
                 assertTrue(error <= 1e-5 * weights[h][t] + 1e-7,
-                        where + ": weight of head " + h + " at " + t + ": " + scores[h * capacity + t] + " vs "
+                        where + ": weight of head " + h + " at " + t + ": " + scores[h * stride + t] + " vs "
                                 + weights[h][t]);
             }
         }
