@@ -64,6 +64,24 @@ public interface Backend extends AutoCloseable {
         }
     }
 
+    /**
+     * {@link #matmulBatch} for two or three matrices that read the same activations {@code x} (batch,
+     * cols): {@code out0 = x w0^T}, {@code out1 = x w1^T} and, unless {@code w2} is null,
+     * {@code out2 = x w2^T}. A backend may prepare {@code x} once for all of them and run them as one
+     * job.
+     *
+     * <p>This default runs them one after another.
+     */
+    default void matmulBatchSameInput(float[] x, int batch, int cols, FloatTensor w0, float[] out0, int rows0,
+                                      FloatTensor w1, float[] out1, int rows1, FloatTensor w2, float[] out2,
+                                      int rows2) {
+        matmulBatch(w0, x, out0, batch, rows0, cols);
+        matmulBatch(w1, x, out1, batch, rows1, cols);
+        if (w2 != null) {
+            matmulBatch(w2, x, out2, batch, rows2, cols);
+        }
+    }
+
     /** Runs {@code body.run(i)} for {@code i < count} across the backend's threads; returns when all are done. */
     void parallelFor(int count, IntTask body);
 

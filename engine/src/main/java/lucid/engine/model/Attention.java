@@ -103,9 +103,7 @@ public final class Attention {
                              int batch) {
         int queryDim = headCount * headDim;
         int kvDim = cache.kvDim();
-        w.query().applyBatch(backend, bs.xb, bs.q, batch);
-        w.key().applyBatch(backend, bs.xb, bs.k, batch);
-        w.value().applyBatch(backend, bs.xb, bs.v, batch);
+        Linear.applyBatchSameInput(backend, bs.xb, batch, w.query(), bs.q, w.key(), bs.k, w.value(), bs.v);
         float[] cos = bs.ropeCos[ropeTable];
         float[] sin = bs.ropeSin[ropeTable];
         for (int b = 0; b < batch; b++) {

@@ -96,8 +96,7 @@ public final class GatedFeedForward implements FeedForward {
     /** Buffers are packed at this MLP's own width: {@code bs.hb} is (batch, ffn) here, whatever maxFfn is. */
     @Override
     public void forwardBatch(Backend backend, ForwardState s, BatchState bs, int batch) {
-        gate.applyBatch(backend, bs.xb, bs.hb, batch);
-        up.applyBatch(backend, bs.xb, bs.hb2, batch);
+        Linear.applyBatchSameInput(backend, bs.xb, batch, gate, bs.hb, up, bs.hb2, null, null);
         // exp/tanh per hidden unit and token is a tenth of a chunk's time on one thread: spread it.
         ActivationJob job = bs.activationJob;
         job.set(activation, bs.hb, bs.hb2, up.rows());

@@ -98,6 +98,30 @@ public record Linear(String name, FloatTensor weight, int rows, int cols, float[
      */
     public void applyBatch(Backend backend, float[] in, float[] out, int batch) {
         backend.matmulBatch(weight, in, out, batch, rows, cols);
+        addBatchBias(out, batch);
+    }
+
+    /**
+     * {@link #applyBatch} for products that read the same batch of inputs (a layer's query, key and
+     * value; or gate and up), handed to the backend together ({@link Backend#matmulBatchSameInput}):
+     * it prepares the input once for all of them, and its threads meet once.
+     */
+    public static void applyBatchSameInput(Backend backend, float[] in, int batch, Linear a, float[] outA, Linear b,
+                                           float[] outB, Linear c, float[] outC) {
+        if (a.cols != b.cols || (c != null && c.cols != a.cols)) {
+            throw new IllegalArgumentException("products of one input need the same width: " + a.name + " "
+                    + a.cols + ", " + b.name + " " + b.cols + (c == null ? "" : ", " + c.name + " " + c.cols));
+        }
+        backend.matmulBatchSameInput(in, batch, a.cols, a.weight, outA, a.rows, b.weight, outB, b.rows,
+                c == null ? null : c.weight, outC, c == null ? 0 : c.rows);
+        a.addBatchBias(outA, batch);
+        b.addBatchBias(outB, batch);
+        if (c != null) {
+            c.addBatchBias(outC, batch);
+        }
+    }
+
+    private void addBatchBias(float[] out, int batch) {
         if (bias != null) {
             for (int b = 0; b < batch; b++) {
                 int o = b * rows;

@@ -55,6 +55,9 @@ public final class CpuBackend implements Backend {
     private final MatvecJob matvecJob = new MatvecJob();
     // matmulSameInput's job, reused likewise.
     private final SharedJob sharedJob = new SharedJob();
+    // matmulBatchSameInput's job and the transpose pass, reused likewise.
+    private final SharedBatchJob sharedBatchJob = new SharedBatchJob();
+    private final TransposeJob transposeJob = new TransposeJob();
     // (threads, BatchMatmul.scratchLength(cols)) each thread's decoded weight rows and a panel's sums; grown to the widest matrix seen.
     private final ThreadLocal<float[]> rowScratch = ThreadLocal.withInitial(() -> new float[0]);
     // matmulBatch's activations in transposed panels (BatchMatmul.transpose); grown to the largest batch seen.
@@ -252,41 +255,138 @@ public final class CpuBackend implements Backend {
     @Override
     public void matmulBatch(FloatTensor w, float[] x, float[] out, int batch, int rows, int cols) {
         BatchJob j = batchJob;
-        j.w = w;
-        j.x = x;
-        j.out = out;
-        j.batch = batch;
-        j.rows = rows;
-        j.cols = cols;
         try {
-            if (BatchMatmul.panels(batch) > 0 && VectorSupport.ENABLED) {
-                int length = BatchMatmul.transposedLength(batch, cols);
-                if (transposed.length < length) {
-                    transposed = new float[length];
-                }
-                j.xT = transposed;
-                j.transposing = true;
-                parallelFor(BatchMatmul.panels(batch), j);
-                j.transposing = false;
-            }
+            j.xT = transposeForPanels(x, batch, cols);
+            j.w = w;
+            j.x = x;
+            j.out = out;
+            j.batch = batch;
+            j.rows = rows;
+            j.cols = cols;
             j.tile = BatchMatmul.tileRows(rows, threads);
             parallelFor((rows + j.tile - 1) / j.tile, j);
         } finally {
             j.xT = null;
-            j.transposing = false;
             j.w = null;
             j.x = null;
             j.out = null;
         }
     }
 
+    /**
+     * The batched products of one input as one job: the activations are transposed once for all of
+     * them, and the tiles of every matrix are shared out together, so the threads meet once.
+     */
+    @Override
+    public void matmulBatchSameInput(float[] x, int batch, int cols, FloatTensor w0, float[] out0, int rows0,
+                                     FloatTensor w1, float[] out1, int rows1, FloatTensor w2, float[] out2,
+                                     int rows2) {
+        if (!SAME_INPUT_JOB) {
+            Backend.super.matmulBatchSameInput(x, batch, cols, w0, out0, rows0, w1, out1, rows1, w2, out2, rows2);
+            return;
+        }
+        SharedBatchJob j = sharedBatchJob;
+        try {
+            j.xT = transposeForPanels(x, batch, cols);
+            j.x = x;
+            j.batch = batch;
+            j.cols = cols;
+            j.w[0] = w0;
+            j.w[1] = w1;
+            j.w[2] = w2;
+            j.out[0] = out0;
+            j.out[1] = out1;
+            j.out[2] = out2;
+            j.rows[0] = rows0;
+            j.rows[1] = rows1;
+            j.rows[2] = w2 == null ? 0 : rows2;
+            j.first[0] = 0;
+            for (int m = 0; m < 3; m++) {
+                j.tile[m] = BatchMatmul.tileRows(Math.max(1, j.rows[m]), threads);
+                j.first[m + 1] = j.first[m] + (j.rows[m] + j.tile[m] - 1) / j.tile[m];
+            }
+            parallelFor(j.first[3], j);
+        } finally {
+            j.xT = null;
+            j.x = null;
+            java.util.Arrays.fill(j.w, null);
+            java.util.Arrays.fill(j.out, null);
+        }
+    }
+
+    /**
+     * Where whole panels of tokens go to the outer-product kernel ({@link BatchMatmul#OUTER}), the
+     * activations transposed into panels (a parallel pass, a panel per task); else null.
+     */
+    private float[] transposeForPanels(float[] x, int batch, int cols) {
+        if (BatchMatmul.panels(batch) == 0 || !VectorSupport.ENABLED) {
+            return null;
+        }
+        int length = BatchMatmul.transposedLength(batch, cols);
+        if (transposed.length < length) {
+            transposed = new float[length];
+        }
+        TransposeJob j = transposeJob;
+        j.x = x;
+        j.cols = cols;
+        j.xT = transposed;
+        try {
+            parallelFor(BatchMatmul.panels(batch), j);
+        } finally {
+            j.x = null;
+            j.xT = null;
+        }
+        return transposed;
+    }
+
+    private static final class TransposeJob implements IntTask {
+        float[] x;
+        float[] xT;
+        int cols;
+
+        @Override
+        public void run(int panel) {
+            BatchMatmul.transpose(x, cols, panel, xT);
+        }
+    }
+
+    private final class SharedBatchJob implements IntTask {
+        final FloatTensor[] w = new FloatTensor[3];
+        final float[][] out = new float[3][];
+        final int[] rows = new int[3];
+        final int[] tile = new int[3];
+        // Matrix m's tiles are the task indices first[m] .. first[m + 1] - 1.
+        final int[] first = new int[4];
+        float[] x;
+        float[] xT;
+        int batch;
+        int cols;
+
+        @Override
+        public void run(int index) {
+            int m = index < first[1] ? 0 : index < first[2] ? 1 : 2;
+            int r0 = (index - first[m]) * tile[m];
+            int n = Math.min(tile[m], rows[m] - r0);
+            BatchMatmul.rowTile(w[m], x, out[m], batch, rows[m], cols, r0, n, scratch(cols), VectorSupport.ENABLED, xT);
+        }
+    }
+
+    // This thread's decoded weight rows and a panel's sums (BatchMatmul.scratchLength), grown as needed.
+    private float[] scratch(int cols) {
+        float[] scratch = rowScratch.get();
+        if (scratch.length < BatchMatmul.scratchLength(cols)) {
+            scratch = new float[BatchMatmul.scratchLength(cols)];
+            rowScratch.set(scratch);
+        }
+        return scratch;
+    }
+
     private final class BatchJob implements IntTask {
         FloatTensor w;
         float[] x;
         float[] out;
-        // x transposed into panels (BatchMatmul.OUTER), and whether this pass writes them.
+        // x transposed into panels (BatchMatmul.OUTER), or null.
         float[] xT;
-        boolean transposing;
         // Rows per tile (BatchMatmul.tileRows).
         int tile;
         int batch;
@@ -295,18 +395,9 @@ public final class CpuBackend implements Backend {
 
         @Override
         public void run(int index) {
-            if (transposing) {
-                BatchMatmul.transpose(x, cols, index, xT);
-                return;
-            }
             int r0 = index * this.tile;
             int n = Math.min(this.tile, rows - r0);
-            float[] scratch = rowScratch.get();
-            if (scratch.length < BatchMatmul.scratchLength(cols)) {
-                scratch = new float[BatchMatmul.scratchLength(cols)];
-                rowScratch.set(scratch);
-            }
-            BatchMatmul.rowTile(w, x, out, batch, rows, cols, r0, n, scratch, VectorSupport.ENABLED, xT);
+            BatchMatmul.rowTile(w, x, out, batch, rows, cols, r0, n, scratch(cols), VectorSupport.ENABLED, xT);
         }
     }
 

@@ -16,6 +16,9 @@ import lucid.engine.tensor.FloatTensor;
  * and up) as one job, against the same products run one at a time with {@link CpuBackend#matmul}:
  * each row is still one kernel call on the same input, so the outputs are equal bit for bit. Mixed
  * weight types cover a job where one matrix takes 8-bit activations (Q4_0) and another floats.
+ * Likewise {@link CpuBackend#matmulBatchSameInput} against {@link CpuBackend#matmulBatch} one matrix
+ * at a time, for batches with and without whole panels of the outer-product kernel: the same tiles
+ * run the same kernels on the same transposed input, so again bit for bit.
  */
 class SameInputProductsTest {
 
@@ -58,6 +61,56 @@ class SameInputProductsTest {
                         w[2], got[2], types.length == 3 ? rows[2] : 0);
                 for (int m = 0; m < types.length; m++) {
                     assertArrayEquals(want[m], java.util.Arrays.copyOf(got[m], rows[m]), "product " + m + " (" + types[m] + ")");
+                }
+            }
+        } finally {
+            for (GgufFile f : files) {
+                if (f != null) {
+                    f.close();
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "{0} + {1} + {2}, {3} threads, batch {4}")
+    @CsvSource({
+        "q4_0, q4_0, q4_0, 2, 64",
+        "q8_0, q4_0, f16, 3, 135",
+        "f32, q5_0, , 2, 7",
+        "q4_0, f32, , 1, 70",
+        "q4_0, q8_0, q4_1, 4, 1",
+    })
+    void oneBatchedJobEqualsSeparateProducts(String a, String b, String c, int threads, int batch) throws IOException {
+        String[] types = c == null ? new String[] {a, b} : new String[] {a, b, c};
+        int[] rows = {150, 46, 46};
+        GgufFile[] files = new GgufFile[types.length];
+        FloatTensor[] w = new FloatTensor[3];
+        int cols = 0;
+        try {
+            for (int m = 0; m < types.length; m++) {
+                files[m] = GgufFile.open(SharedFixtures.file("golden/models/synth-llama-" + types[m] + ".gguf"));
+                var info = files[m].tensor("blk.0.ffn_down.weight").orElseThrow();
+                cols = (int) info.dim(0);
+                w[m] = FloatTensor.wrap(info.type(), files[m].tensorData(info), (long) rows[m] * cols);
+            }
+            float[] x = new float[batch * cols];
+            java.util.SplittableRandom random = new java.util.SplittableRandom(12);
+            for (int i = 0; i < x.length; i++) {
+                x[i] = (float) random.nextGaussian();
+            }
+            try (CpuBackend backend = new CpuBackend(threads)) {
+                float[][] want = new float[3][];
+                float[][] got = new float[3][];
+                for (int m = 0; m < types.length; m++) {
+                    want[m] = new float[batch * rows[m]];
+                    got[m] = new float[batch * rows[m] + 3];
+                    backend.matmulBatch(w[m], x, want[m], batch, rows[m], cols);
+                }
+                backend.matmulBatchSameInput(x, batch, cols, w[0], got[0], rows[0], w[1], got[1], rows[1],
+                        w[2], got[2], types.length == 3 ? rows[2] : 0);
+                for (int m = 0; m < types.length; m++) {
+                    assertArrayEquals(want[m], java.util.Arrays.copyOf(got[m], batch * rows[m]),
+                            "product " + m + " (" + types[m] + ")");
                 }
             }
         } finally {
