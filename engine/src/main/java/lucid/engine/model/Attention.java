@@ -673,6 +673,9 @@ public final class Attention {
          * turns {@code scores} into each head's softmax weights (0 before the window).
          */
         void finish(boolean weights) {
+            if (splits == 1 && !weights) {
+                return; // each task has already divided its heads' sums
+            }
             Attention a = attention;
             int group = a.headCount / a.headCountKv;
             int headDim = a.headDim;

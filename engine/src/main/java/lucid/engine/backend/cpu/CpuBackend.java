@@ -137,15 +137,7 @@ public final class CpuBackend implements Backend {
         }
         SharedJob j = sharedJob;
         int count = w2 == null ? 2 : 3;
-        j.w[0] = w0;
-        j.w[1] = w1;
-        j.w[2] = w2;
-        j.out[0] = out0;
-        j.out[1] = out1;
-        j.out[2] = out2;
-        j.rows[0] = rows0;
-        j.rows[1] = rows1;
-        j.rows[2] = w2 == null ? 0 : rows2;
+        j.set(w0, out0, rows0, w1, out1, rows1, w2, out2, rows2);
         j.x = x;
         j.xOffset = xOffset;
         j.cols = cols;
@@ -169,8 +161,7 @@ public final class CpuBackend implements Backend {
         try {
             parallelFor(j.first[3], j);
         } finally {
-            java.util.Arrays.fill(j.w, null);
-            java.util.Arrays.fill(j.out, null);
+            j.clearProducts();
             j.x = null;
         }
     }
@@ -178,20 +169,48 @@ public final class CpuBackend implements Backend {
     /** {@code lucid.fuse=off} runs products of one input one after another, as before: for measuring. */
     private static final boolean SAME_INPUT_JOB = !"off".equals(System.getProperty("lucid.fuse"));
 
-    private final class SharedJob implements IntTask {
+    /**
+     * Two or three products of one input, their tasks numbered one matrix after another: matrix m
+     * owns task indices {@code first[m] .. first[m + 1] - 1}.
+     */
+    private abstract static class Products implements IntTask {
         final FloatTensor[] w = new FloatTensor[3];
         final float[][] out = new float[3][];
         final int[] rows = new int[3];
-        final boolean[] int8 = new boolean[3];
-        // Matrix m owns ranges first[m] .. first[m + 1] - 1.
         final int[] first = new int[4];
+
+        void set(FloatTensor w0, float[] out0, int rows0, FloatTensor w1, float[] out1, int rows1, FloatTensor w2,
+                 float[] out2, int rows2) {
+            w[0] = w0;
+            w[1] = w1;
+            w[2] = w2;
+            out[0] = out0;
+            out[1] = out1;
+            out[2] = out2;
+            rows[0] = rows0;
+            rows[1] = rows1;
+            rows[2] = w2 == null ? 0 : rows2;
+        }
+
+        int matrix(int index) {
+            return index < first[1] ? 0 : index < first[2] ? 1 : 2;
+        }
+
+        void clearProducts() {
+            java.util.Arrays.fill(w, null);
+            java.util.Arrays.fill(out, null);
+        }
+    }
+
+    private final class SharedJob extends Products {
+        final boolean[] int8 = new boolean[3];
         float[] x;
         int xOffset;
         int cols;
 
         @Override
         public void run(int range) {
-            int m = range < first[1] ? 0 : range < first[2] ? 1 : 2;
+            int m = matrix(range);
             int ranges = first[m + 1] - first[m];
             int local = range - first[m];
             int r0 = (int) ((long) local * rows[m] / ranges);
@@ -291,15 +310,7 @@ public final class CpuBackend implements Backend {
             j.x = x;
             j.batch = batch;
             j.cols = cols;
-            j.w[0] = w0;
-            j.w[1] = w1;
-            j.w[2] = w2;
-            j.out[0] = out0;
-            j.out[1] = out1;
-            j.out[2] = out2;
-            j.rows[0] = rows0;
-            j.rows[1] = rows1;
-            j.rows[2] = w2 == null ? 0 : rows2;
+            j.set(w0, out0, rows0, w1, out1, rows1, w2, out2, rows2);
             j.first[0] = 0;
             for (int m = 0; m < 3; m++) {
                 j.tile[m] = BatchMatmul.tileRows(Math.max(1, j.rows[m]), threads);
@@ -309,8 +320,7 @@ public final class CpuBackend implements Backend {
         } finally {
             j.xT = null;
             j.x = null;
-            java.util.Arrays.fill(j.w, null);
-            java.util.Arrays.fill(j.out, null);
+            j.clearProducts();
         }
     }
 
@@ -350,13 +360,9 @@ public final class CpuBackend implements Backend {
         }
     }
 
-    private final class SharedBatchJob implements IntTask {
-        final FloatTensor[] w = new FloatTensor[3];
-        final float[][] out = new float[3][];
-        final int[] rows = new int[3];
+    private final class SharedBatchJob extends Products {
+        // Rows per tile of each matrix (BatchMatmul.tileRows).
         final int[] tile = new int[3];
-        // Matrix m's tiles are the task indices first[m] .. first[m + 1] - 1.
-        final int[] first = new int[4];
         float[] x;
         float[] xT;
         int batch;
@@ -364,7 +370,7 @@ public final class CpuBackend implements Backend {
 
         @Override
         public void run(int index) {
-            int m = index < first[1] ? 0 : index < first[2] ? 1 : 2;
+            int m = matrix(index);
             int r0 = (index - first[m]) * tile[m];
             int n = Math.min(tile[m], rows[m] - r0);
             BatchMatmul.rowTile(w[m], x, out[m], batch, rows[m], cols, r0, n, scratch(cols), VectorSupport.ENABLED, xT);

@@ -22,6 +22,29 @@ import lucid.engine.tensor.FloatTensor;
  */
 class SameInputProductsTest {
 
+    // Rows of different counts (the query is wider than key and value), none a multiple of 16.
+    private static final int[] ROWS = {150, 46, 46};
+
+    // The first ROWS[m] rows of blk.0.ffn_down of the synthetic llama file of types[m]; returns the width.
+    private static int open(String[] types, GgufFile[] files, FloatTensor[] w) throws IOException {
+        int cols = 0;
+        for (int m = 0; m < types.length; m++) {
+            files[m] = GgufFile.open(SharedFixtures.file("golden/models/synth-llama-" + types[m] + ".gguf"));
+            var info = files[m].tensor("blk.0.ffn_down.weight").orElseThrow();
+            cols = (int) info.dim(0);
+            w[m] = FloatTensor.wrap(info.type(), files[m].tensorData(info), (long) ROWS[m] * cols);
+        }
+        return cols;
+    }
+
+    private static void close(GgufFile[] files) throws IOException {
+        for (GgufFile f : files) {
+            if (f != null) {
+                f.close();
+            }
+        }
+    }
+
     @ParameterizedTest(name = "{0} + {1} + {2}, {3} threads")
     @CsvSource({
         "q4_0, q4_0, q4_0, 2",
@@ -32,18 +55,10 @@ class SameInputProductsTest {
     })
     void oneJobEqualsSeparateProducts(String a, String b, String c, int threads) throws IOException {
         String[] types = c == null ? new String[] {a, b} : new String[] {a, b, c};
-        // Rows of different counts (the query is wider than key and value), none a multiple of 16.
-        int[] rows = {150, 46, 46};
         GgufFile[] files = new GgufFile[types.length];
         FloatTensor[] w = new FloatTensor[3];
-        int cols = 0;
         try {
-            for (int m = 0; m < types.length; m++) {
-                files[m] = GgufFile.open(SharedFixtures.file("golden/models/synth-llama-" + types[m] + ".gguf"));
-                var info = files[m].tensor("blk.0.ffn_down.weight").orElseThrow();
-                cols = (int) info.dim(0);
-                w[m] = FloatTensor.wrap(info.type(), files[m].tensorData(info), (long) rows[m] * cols);
-            }
+            int cols = open(types, files, w);
             float[] x = new float[cols + 5];
             java.util.SplittableRandom random = new java.util.SplittableRandom(11);
             for (int i = 0; i < x.length; i++) {
@@ -53,22 +68,18 @@ class SameInputProductsTest {
                 float[][] want = new float[3][];
                 float[][] got = new float[3][];
                 for (int m = 0; m < types.length; m++) {
-                    want[m] = new float[rows[m]];
-                    got[m] = new float[rows[m] + 3]; // longer than the product, as the model's buffers are
-                    backend.matmul(w[m], x, 5, want[m], 0, rows[m], cols);
+                    want[m] = new float[ROWS[m]];
+                    got[m] = new float[ROWS[m] + 3]; // longer than the product, as the model's buffers are
+                    backend.matmul(w[m], x, 5, want[m], 0, ROWS[m], cols);
                 }
-                backend.matmulSameInput(x, 5, cols, w[0], got[0], rows[0], w[1], got[1], rows[1],
-                        w[2], got[2], types.length == 3 ? rows[2] : 0);
+                backend.matmulSameInput(x, 5, cols, w[0], got[0], ROWS[0], w[1], got[1], ROWS[1],
+                        w[2], got[2], types.length == 3 ? ROWS[2] : 0);
                 for (int m = 0; m < types.length; m++) {
-                    assertArrayEquals(want[m], java.util.Arrays.copyOf(got[m], rows[m]), "product " + m + " (" + types[m] + ")");
+                    assertArrayEquals(want[m], java.util.Arrays.copyOf(got[m], ROWS[m]), "product " + m + " (" + types[m] + ")");
                 }
             }
         } finally {
-            for (GgufFile f : files) {
-                if (f != null) {
-                    f.close();
-                }
-            }
+            close(files);
         }
     }
 
@@ -82,17 +93,10 @@ class SameInputProductsTest {
     })
     void oneBatchedJobEqualsSeparateProducts(String a, String b, String c, int threads, int batch) throws IOException {
         String[] types = c == null ? new String[] {a, b} : new String[] {a, b, c};
-        int[] rows = {150, 46, 46};
         GgufFile[] files = new GgufFile[types.length];
         FloatTensor[] w = new FloatTensor[3];
-        int cols = 0;
         try {
-            for (int m = 0; m < types.length; m++) {
-                files[m] = GgufFile.open(SharedFixtures.file("golden/models/synth-llama-" + types[m] + ".gguf"));
-                var info = files[m].tensor("blk.0.ffn_down.weight").orElseThrow();
-                cols = (int) info.dim(0);
-                w[m] = FloatTensor.wrap(info.type(), files[m].tensorData(info), (long) rows[m] * cols);
-            }
+            int cols = open(types, files, w);
             float[] x = new float[batch * cols];
             java.util.SplittableRandom random = new java.util.SplittableRandom(12);
             for (int i = 0; i < x.length; i++) {
@@ -102,23 +106,19 @@ class SameInputProductsTest {
                 float[][] want = new float[3][];
                 float[][] got = new float[3][];
                 for (int m = 0; m < types.length; m++) {
-                    want[m] = new float[batch * rows[m]];
-                    got[m] = new float[batch * rows[m] + 3];
-                    backend.matmulBatch(w[m], x, want[m], batch, rows[m], cols);
+                    want[m] = new float[batch * ROWS[m]];
+                    got[m] = new float[batch * ROWS[m] + 3];
+                    backend.matmulBatch(w[m], x, want[m], batch, ROWS[m], cols);
                 }
-                backend.matmulBatchSameInput(x, batch, cols, w[0], got[0], rows[0], w[1], got[1], rows[1],
-                        w[2], got[2], types.length == 3 ? rows[2] : 0);
+                backend.matmulBatchSameInput(x, batch, cols, w[0], got[0], ROWS[0], w[1], got[1], ROWS[1],
+                        w[2], got[2], types.length == 3 ? ROWS[2] : 0);
                 for (int m = 0; m < types.length; m++) {
-                    assertArrayEquals(want[m], java.util.Arrays.copyOf(got[m], batch * rows[m]),
+                    assertArrayEquals(want[m], java.util.Arrays.copyOf(got[m], batch * ROWS[m]),
                             "product " + m + " (" + types[m] + ")");
                 }
             }
         } finally {
-            for (GgufFile f : files) {
-                if (f != null) {
-                    f.close();
-                }
-            }
+            close(files);
         }
     }
 }
