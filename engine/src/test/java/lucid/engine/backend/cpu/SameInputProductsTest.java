@@ -37,6 +37,15 @@ class SameInputProductsTest {
         return cols;
     }
 
+    private static float[] gaussian(int n, long seed) {
+        java.util.SplittableRandom random = new java.util.SplittableRandom(seed);
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = (float) random.nextGaussian();
+        }
+        return x;
+    }
+
     private static void close(GgufFile[] files) throws IOException {
         for (GgufFile f : files) {
             if (f != null) {
@@ -59,11 +68,7 @@ class SameInputProductsTest {
         FloatTensor[] w = new FloatTensor[3];
         try {
             int cols = open(types, files, w);
-            float[] x = new float[cols + 5];
-            java.util.SplittableRandom random = new java.util.SplittableRandom(11);
-            for (int i = 0; i < x.length; i++) {
-                x[i] = (float) random.nextGaussian();
-            }
+            float[] x = gaussian(cols + 5, 11);
             try (CpuBackend backend = new CpuBackend(threads)) {
                 float[][] want = new float[3][];
                 float[][] got = new float[3][];
@@ -97,11 +102,7 @@ class SameInputProductsTest {
         FloatTensor[] w = new FloatTensor[3];
         try {
             int cols = open(types, files, w);
-            float[] x = new float[batch * cols];
-            java.util.SplittableRandom random = new java.util.SplittableRandom(12);
-            for (int i = 0; i < x.length; i++) {
-                x[i] = (float) random.nextGaussian();
-            }
+            float[] x = gaussian(batch * cols, 12);
             try (CpuBackend backend = new CpuBackend(threads)) {
                 float[][] want = new float[3][];
                 float[][] got = new float[3][];
