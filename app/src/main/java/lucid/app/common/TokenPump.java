@@ -4,6 +4,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 
 /**
  * Carries streamed text from a worker to the UI thread in at most {@link #MAX_RATE} pulses a second.
@@ -18,9 +19,10 @@ public final class TokenPump {
     private final Executor uiThread;
     private final ScheduledExecutorService timer;
     private final Consumer<String> sink;
+    private final LongSupplier clock;
     private final StringBuilder pending = new StringBuilder();
     private boolean scheduled;
-    private long lastPulse = System.nanoTime() - INTERVAL_NANOS;
+    private long lastPulse;
 
     /**
      * @param uiThread runs pulses on the UI thread ({@code Platform::runLater})
@@ -28,9 +30,20 @@ public final class TokenPump {
      * @param sink     receives the text of one pulse, on the UI thread
      */
     public TokenPump(Executor uiThread, ScheduledExecutorService timer, Consumer<String> sink) {
+        this(uiThread, timer, System::nanoTime, sink);
+    }
+
+    /**
+     * As above, with the clock the pump reads to space its pulses. It must tick as
+     * {@link System#nanoTime} does, because the timer's delays are measured on that clock.
+     */
+    public TokenPump(Executor uiThread, ScheduledExecutorService timer, LongSupplier clock,
+            Consumer<String> sink) {
         this.uiThread = uiThread;
         this.timer = timer;
+        this.clock = clock;
         this.sink = sink;
+        this.lastPulse = clock.getAsLong() - INTERVAL_NANOS;
     }
 
     /** From any thread. */
@@ -45,7 +58,7 @@ public final class TokenPump {
                 return;
             }
             scheduled = true;
-            delay = Math.max(0, lastPulse + INTERVAL_NANOS - System.nanoTime());
+            delay = Math.max(0, lastPulse + INTERVAL_NANOS - clock.getAsLong());
         }
         if (delay == 0) {
             uiThread.execute(this::pulse);
@@ -68,7 +81,7 @@ public final class TokenPump {
             text = pending.toString();
             pending.setLength(0);
             scheduled = false;
-            lastPulse = System.nanoTime();
+            lastPulse = clock.getAsLong();
         }
         if (!text.isEmpty()) {
             sink.accept(text);
