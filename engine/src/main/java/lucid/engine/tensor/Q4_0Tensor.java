@@ -46,6 +46,7 @@ public final class Q4_0Tensor extends FloatTensor {
     private static final VectorSpecies<Byte> NIBBLE_BYTES = ByteVector.SPECIES_PREFERRED.withShape(
             VectorShape.forBitSize(Math.max(64, NIBBLE_SHORTS.vectorBitSize() / 2)));
     private static final int NIBBLE_PARTS = Math.max(1, NIBBLE_SHORTS.length() / INTS.length());
+    private static final boolean ONE_NIBBLE_VECTOR = NIBBLE_SHORTS.length() == 16 && NIBBLE_PARTS == 1;
 
     Q4_0Tensor(MemorySegment data, long size) {
         super(data, size);
@@ -136,30 +137,45 @@ public final class Q4_0Tensor extends FloatTensor {
     float dotQ8Vector(long offset, Q8Activations a, int aOffset, int n) {
         short[] xw = a.wide;
         float[] xd = a.d;
+        short[] bias = a.nibbleBias;
         FloatVector acc = FloatVector.zero(FLOATS);
         long block = offset / BLOCK_WEIGHTS * BLOCK_BYTES;
         int xb = aOffset / BLOCK_WEIGHTS;
         for (int i = 0; i < n; i += BLOCK_WEIGHTS, block += BLOCK_BYTES, xb++) {
-            IntVector blockSum = IntVector.zero(INTS);
-            for (int k = 0; k < 16; k += NIBBLE_SHORTS.length()) {
-                ShortVector packed = (ShortVector) ByteVector.fromMemorySegment(NIBBLE_BYTES, data, block + QS + k,
-                        ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2S, NIBBLE_SHORTS, 0);
-                // Nibbles split in short lanes (x86 has short shifts, not byte ones); -8..7 times
-                // -127..127, two products summed: at most 2032, so the short lanes cannot overflow.
-                ShortVector low = packed.and((short) 0x0F).sub((short) 8);
-                ShortVector high = packed.lanewise(VectorOperators.ASHR, 4).and((short) 0x0F).sub((short) 8);
-                int j = aOffset + i + k;
-                ShortVector xl = ShortVector.fromArray(NIBBLE_SHORTS, xw, j);
-                ShortVector xh = ShortVector.fromArray(NIBBLE_SHORTS, xw, j + 16);
-                ShortVector p = low.mul(xl).add(high.mul(xh));
-                for (int part = 0; part < NIBBLE_PARTS; part++) {
-                    blockSum = blockSum.add(p.convertShape(VectorOperators.S2I, INTS, part));
+            int j = aOffset + i;
+            IntVector blockSum;
+            if (ONE_NIBBLE_VECTOR) { // 16 short lanes widen to one int vector (AVX-512); no zero to add to
+                blockSum = (IntVector) nibbleProducts(block, xw, j, bias, xb * 16)
+                        .convertShape(VectorOperators.S2I, INTS, 0);
+            } else {
+                blockSum = IntVector.zero(INTS);
+                for (int k = 0; k < 16; k += NIBBLE_SHORTS.length()) {
+                    ShortVector p = nibbleProducts(block + k, xw, j + k, bias, xb * 16 + k);
+                    for (int part = 0; part < NIBBLE_PARTS; part++) {
+                        blockSum = blockSum.add(p.convertShape(VectorOperators.S2I, INTS, part));
+                    }
                 }
             }
             FloatVector f = (FloatVector) blockSum.convert(VectorOperators.I2F, 0);
             acc = f.fma(FloatVector.broadcast(FLOATS, f16At(block) * xd[xb]), acc);
         }
         return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    /**
+     * Products of the stored nibbles at {@code block + QS} (weight + 8, so 0..15) with the
+     * activations {@code xw[j..]} (low nibbles) and {@code xw[j + 16..]} (high nibbles), two summed,
+     * plus the activations' {@code -8 · (x[j] + x[j + 16])}: at most 3810 + 2032 in magnitude, so
+     * short lanes cannot overflow. Multiplying the stored nibbles saves taking 8 off each of them.
+     */
+    private ShortVector nibbleProducts(long block, short[] xw, int j, short[] bias, int biasAt) {
+        ShortVector packed = (ShortVector) ByteVector.fromMemorySegment(NIBBLE_BYTES, data, block + QS,
+                ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.ZERO_EXTEND_B2S, NIBBLE_SHORTS, 0);
+        ShortVector low = packed.and((short) 0x0F);
+        ShortVector high = packed.lanewise(VectorOperators.LSHR, 4);
+        return low.mul(ShortVector.fromArray(NIBBLE_SHORTS, xw, j))
+                .add(high.mul(ShortVector.fromArray(NIBBLE_SHORTS, xw, j + 16)))
+                .add(ShortVector.fromArray(NIBBLE_SHORTS, bias, biasAt));
     }
 
     @Override

@@ -14,7 +14,10 @@ import jdk.incubator.vector.VectorSpecies;
  * values {@code round(x / d)} (half away from zero), so {@code x[i] ≈ qs[i] · d[i / 32]}.
  *
  * <p>It also keeps each block's {@code d · Σ qs}, the term a weight type with a per-block minimum
- * (Q4_K) multiplies by that minimum. One instance is filled per matrix product and reused: it
+ * (Q4_K) multiplies by that minimum, and for each pair of activations {@code j} and {@code j + 16} of
+ * a block {@code -8 · (qs[j] + qs[j + 16])}: a Q4_0 byte holds the nibbles of weights {@code j} and
+ * {@code j + 16} stored as weight + 8, so its kernel multiplies the stored nibbles and adds this term
+ * instead of taking 8 off every nibble. One instance is filled per matrix product and reused: it
  * grows to the longest vector seen and allocates nothing after that.
  *
  * <p>Not thread-safe while being filled; many threads may read it once {@link #quantize} returned.
@@ -36,6 +39,8 @@ public final class Q8Activations {
     short[] wide = new short[0];
     float[] d = new float[0];
     float[] sum = new float[0];
+    // -8 · (qs[j] + qs[j + 16]) for j = 0..15 of each block: 16 shorts a block.
+    short[] nibbleBias = new short[0];
     private int length;
 
     /** How many activations the last {@link #quantize} took. */
@@ -54,6 +59,7 @@ public final class Q8Activations {
             wide = new short[n];
             d = new float[n / BLOCK];
             sum = new float[n / BLOCK];
+            nibbleBias = new short[n / 2];
         }
         length = n;
         for (int b = 0; b < n / BLOCK; b++) {
@@ -101,6 +107,7 @@ public final class Q8Activations {
             }
             d[b] = scale;
             sum[b] = scale * total;
+            fillNibbleBias(b);
             return;
         }
         for (int j = 0; j < BLOCK; j++) {
@@ -113,5 +120,13 @@ public final class Q8Activations {
         }
         d[b] = scale;
         sum[b] = scale * total;
+        fillNibbleBias(b);
+    }
+
+    private void fillNibbleBias(int b) {
+        int at = b * BLOCK;
+        for (int j = 0; j < BLOCK / 2; j++) {
+            nibbleBias[b * (BLOCK / 2) + j] = (short) (-8 * (qs[at + j] + qs[at + j + BLOCK / 2]));
+        }
     }
 }
