@@ -163,6 +163,7 @@ class CliTest {
             assertTrue(json.get(field).asDouble() > 0, field + " in " + r.out());
         }
         assertEquals(2, json.get("threads").asInt());
+        assertEquals("fast", json.get("precision").asText());
         assertEquals(1 - json.get("tg_tps_probe").asDouble() / json.get("tg_tps").asDouble(),
                 json.get("probe_overhead").asDouble(), 1e-9);
         assertTrue(json.get("tg_tps_min").asDouble() <= json.get("tg_tps").asDouble()
@@ -180,6 +181,14 @@ class CliTest {
         double promptCeiling = json.get("compute_gflops").asDouble() * 1e9 / flops;
         assertEquals(promptCeiling, json.get("pp_ceiling_tps").asDouble(), promptCeiling * 1e-6);
         assertEquals(json.get("pp_tps").asDouble() / promptCeiling, json.get("pp_ceiling_fraction").asDouble(), 1e-6);
+    }
+
+    @Test
+    void benchSaysWhichProductsItMeasured() throws IOException {
+        Run r = lucid("bench", "--model", stories(), "-p", "4", "-n", "4", "--reps", "1", "--bandwidth-mib", "0",
+                "--threads", "1", "--exact");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("products:          exact (float activations)"), r.out());
     }
 
     @Test

@@ -2,6 +2,7 @@ package lucid.app.cli;
 
 import java.util.List;
 
+import lucid.engine.backend.ProductPrecision;
 import lucid.engine.inference.Engine;
 import lucid.engine.inference.LoadedModel;
 import lucid.engine.lab.Benchmark;
@@ -24,7 +25,7 @@ final class BenchCommand implements Command {
 
     @Override
     public List<Option> options() {
-        return List.of(CommonOptions.MODEL, CommonOptions.THREADS,
+        return List.of(CommonOptions.MODEL, CommonOptions.THREADS, CommonOptions.EXACT,
                 Option.value("prompt-tokens", "N", "prompt length for prompt processing (default 128)").withShortName("p"),
                 Option.value("gen-tokens", "N", "tokens generated per repetition (default 64)").withShortName("n"),
                 Option.value("reps", "N", "repetitions; medians are reported (default 3)"),
@@ -55,7 +56,7 @@ final class BenchCommand implements Command {
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }
-        try (Engine engine = Engine.create(CommonOptions.threads(args));
+        try (Engine engine = CommonOptions.engine(args);
              LoadedModel model = engine.load(args.existingFile("model"))) {
             CommonOptions.warnAbout(model.tokenizer(), ctx.err());
             Benchmark.Result r = Benchmark.run(model, settings);
@@ -63,6 +64,7 @@ final class BenchCommand implements Command {
                 ctx.out().println(new Json().beginObject()
                         .field("model", model.path().getFileName().toString())
                         .field("threads", r.threads())
+                        .field("precision", engine.backend().precision().name().toLowerCase(java.util.Locale.ROOT))
                         .field("prompt_tokens", r.promptTokens())
                         .field("gen_tokens", r.generateTokens())
                         .field("reps", r.repetitions())
@@ -87,6 +89,9 @@ final class BenchCommand implements Command {
                 out.printf("model:             %s (%s weights read per token)%n", model.path().getFileName(),
                         CommonOptions.humanBytes(r.bytesPerToken()));
                 out.printf("threads:           %d%n", r.threads());
+                out.printf("products:          %s%n", engine.backend().precision() == ProductPrecision.FAST
+                        ? "fast (8-bit activations where the integer kernel is faster)"
+                        : "exact (float activations)");
                 out.printf("load:              %.1f ms%n", r.loadMillis());
                 out.printf("prompt (pp%d):     %.1f tokens/s (median of %d)%n", r.promptTokens(), r.promptTps(),
                         r.repetitions());

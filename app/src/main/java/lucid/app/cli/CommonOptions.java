@@ -2,6 +2,7 @@ package lucid.app.cli;
 
 import java.nio.charset.StandardCharsets;
 
+import lucid.engine.backend.ProductPrecision;
 import lucid.engine.inference.Engine;
 
 /** Options and small helpers several commands share. */
@@ -11,6 +12,8 @@ final class CommonOptions {
 
     static final Option MODEL = Option.required("model", "FILE", "GGUF model file");
     static final Option THREADS = Option.value("threads", "N", "worker threads (default: one per physical core)");
+    static final Option EXACT = Option.flag("exact",
+            "float activations in every product: slower, equal to a run on dequantized weights");
     static final Option JSON = Option.flag("json", "print JSON instead of text");
     static final Option PROMPT = Option.required("prompt", "TEXT", "prompt text");
 
@@ -22,7 +25,11 @@ final class CommonOptions {
         return n;
     }
 
-    /** A token's bytes as text; a piece that is part of a multi-byte character shows as U+FFFD. */
+    /** An engine with the --threads and --exact the user gave. */
+    static Engine engine(ParsedArgs args) {
+        return Engine.create(threads(args), args.flag("exact") ? ProductPrecision.EXACT : ProductPrecision.FAST);
+    }
+
     /**
      * Says on stderr what the tokenizer could not do as the model's own would (an unknown
      * pre-tokenizer, say): the ids, and so everything after them, may then differ from llama.cpp's.
@@ -33,6 +40,7 @@ final class CommonOptions {
         }
     }
 
+    /** A token's bytes as text; a piece that is part of a multi-byte character shows as U+FFFD. */
     static String pieceText(byte[] piece) {
         return new String(piece, StandardCharsets.UTF_8);
     }

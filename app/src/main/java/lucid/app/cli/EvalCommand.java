@@ -29,13 +29,13 @@ final class EvalCommand implements Command {
     @Override
     public List<Option> options() {
         return List.of(CommonOptions.MODEL, Option.required("suite", "FILE.yaml", "the suite to run"),
-                CommonOptions.THREADS, CommonOptions.JSON);
+                CommonOptions.THREADS, CommonOptions.EXACT, CommonOptions.JSON);
     }
 
     @Override
     public int run(ParsedArgs args, CliContext ctx) throws Exception {
         PromptSuite suite = SuiteYaml.read(args.existingFile("suite"));
-        try (Engine engine = Engine.create(CommonOptions.threads(args));
+        try (Engine engine = CommonOptions.engine(args);
              LoadedModel model = engine.load(args.existingFile("model"))) {
             CommonOptions.warnAbout(model.tokenizer(), ctx.err());
             boolean json = args.flag("json");

@@ -43,7 +43,7 @@ final class GenerateCommand implements Command {
                 Option.value("stop", "STR", "stop when the text produces STR (repeatable); STR is not printed"),
                 Option.value("ctx", "N", "context length (default: the model's, at most 4096)"),
                 Option.flag("no-bos", "do not add the BOS token in front of the prompt"),
-                CommonOptions.THREADS);
+                CommonOptions.THREADS, CommonOptions.EXACT);
     }
 
     @Override
@@ -66,7 +66,7 @@ final class GenerateCommand implements Command {
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }
-        try (Engine engine = Engine.create(CommonOptions.threads(args));
+        try (Engine engine = CommonOptions.engine(args);
              LoadedModel model = engine.load(args.existingFile("model"))) {
             CommonOptions.warnAbout(model.tokenizer(), ctx.err());
             int ctxLen = args.integer("ctx", Math.min(4096, model.config().contextLength()));

@@ -24,13 +24,13 @@ final class LogitsCommand implements Command {
 
     @Override
     public List<Option> options() {
-        return List.of(CommonOptions.MODEL, CommonOptions.PROMPT, CommonOptions.THREADS,
+        return List.of(CommonOptions.MODEL, CommonOptions.PROMPT, CommonOptions.THREADS, CommonOptions.EXACT,
                 Option.flag("json", "JSON output (the only format)"));
     }
 
     @Override
     public int run(ParsedArgs args, CliContext ctx) throws Exception {
-        try (Engine engine = Engine.create(CommonOptions.threads(args));
+        try (Engine engine = CommonOptions.engine(args);
              LoadedModel model = engine.load(args.existingFile("model"))) {
             CommonOptions.warnAbout(model.tokenizer(), ctx.err());
             int[] tokens = model.tokenizer().encode(args.string("prompt", ""), true, false);

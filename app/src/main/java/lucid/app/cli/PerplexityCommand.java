@@ -24,14 +24,14 @@ final class PerplexityCommand implements Command {
     @Override
     public List<Option> options() {
         return List.of(CommonOptions.MODEL, Option.required("file", "TEXT_FILE", "UTF-8 text to score"),
-                Option.value("ctx", "N", "chunk length in tokens (default 512)"), CommonOptions.THREADS);
+                Option.value("ctx", "N", "chunk length in tokens (default 512)"), CommonOptions.THREADS, CommonOptions.EXACT);
     }
 
     @Override
     public int run(ParsedArgs args, CliContext ctx) throws Exception {
         String text = Files.readString(args.existingFile("file"), StandardCharsets.UTF_8);
         int n = args.integer("ctx", 512);
-        try (Engine engine = Engine.create(CommonOptions.threads(args));
+        try (Engine engine = CommonOptions.engine(args);
              LoadedModel model = engine.load(args.existingFile("model"))) {
             CommonOptions.warnAbout(model.tokenizer(), ctx.err());
             long start = System.nanoTime();

@@ -23,6 +23,9 @@ public interface Backend extends AutoCloseable {
     /** Number of threads the backend spreads work over. */
     int threads();
 
+    /** What the backend's products may round (chosen when it was opened). */
+    ProductPrecision precision();
+
     boolean supports(Op op, GgmlType weightType);
 
     /**
@@ -102,7 +105,8 @@ public interface Backend extends AutoCloseable {
 
         boolean isAvailable();
 
-        Backend open(int threads);
+        /** A backend with {@code threads} threads, rounding activations as {@code precision} allows. */
+        Backend open(int threads, ProductPrecision precision);
     }
 
     /** All providers on the module or class path that say they are available, best first. */
@@ -120,10 +124,15 @@ public interface Backend extends AutoCloseable {
      * @throws IllegalArgumentException when no available backend has that name
      */
     static Backend open(String name, int threads) {
+        return open(name, threads, ProductPrecision.FAST);
+    }
+
+    /** As {@link #open(String, int)}, with the precision of the backend's products. */
+    static Backend open(String name, int threads, ProductPrecision precision) {
         List<Provider> providers = availableProviders();
         for (Provider p : providers) {
             if (name == null || p.name().equalsIgnoreCase(name)) {
-                return p.open(threads);
+                return p.open(threads, precision);
             }
         }
         throw new IllegalArgumentException("no backend named '" + name + "' is available (available: "

@@ -5,6 +5,7 @@ import java.nio.file.Path;
 
 import lucid.engine.backend.Backend;
 import lucid.engine.backend.CpuTopology;
+import lucid.engine.backend.ProductPrecision;
 import lucid.engine.gguf.GgufFile;
 import lucid.engine.model.Architecture;
 import lucid.engine.model.Architectures;
@@ -30,9 +31,14 @@ public final class Engine implements AutoCloseable {
         this.backend = backend;
     }
 
-    /** An engine on the best available backend with {@code threads} threads. */
+    /** An engine on the best available backend with {@code threads} threads and {@link ProductPrecision#FAST} products. */
     public static Engine create(int threads) {
-        return new Engine(Backend.open(null, threads));
+        return create(threads, ProductPrecision.FAST);
+    }
+
+    /** An engine on the best available backend with {@code threads} threads, its products as {@code precision} says. */
+    public static Engine create(int threads, ProductPrecision precision) {
+        return new Engine(Backend.open(null, threads, precision));
     }
 
     /** Threads to use when the user does not say: one per physical core (see {@link CpuTopology}). */

@@ -210,7 +210,8 @@ public final class Q4_KTensor extends FloatTensor {
         return true;
     }
 
-    // Integer path in decode: measured 1 to 11% slower than the float kernel (JMH Q8DotBenchmark, docs/PERFORMANCE.md).
+    // Integer path in decode: as fast as the float kernel, not faster (Q8DotInterleaved, docs/PERFORMANCE.md),
+    // and it rounds the activations to 8 bits, so decode keeps the float kernel.
     @Override
     public boolean prefersQ8(int cols) {
         return false;
@@ -224,44 +225,59 @@ public final class Q4_KTensor extends FloatTensor {
         short[] xw = a.wide;
         float[] xd = a.d;
         float[] xsum = a.sum;
-        FloatVector acc = FloatVector.zero(FLOATS);
+        // Two accumulators: the low and high sub-blocks' products add up in independent chains.
+        FloatVector accLow = FloatVector.zero(FLOATS);
+        FloatVector accHigh = FloatVector.zero(FLOATS);
         float mins = 0f;
         long block = offset / BLOCK_WEIGHTS * BLOCK_BYTES;
         for (int i = 0; i < n; i += BLOCK_WEIGHTS, block += BLOCK_BYTES) {
             float d = f16At(block);
             long packing = PackedScales.lowWordK4(data, block + SCALES);
             int packingHigh = PackedScales.highWordK4(data, block + SCALES);
+            long scales = PackedScales.scalesK4(packing, packingHigh);
+            long ms = PackedScales.minsK4(packing, packingHigh);
+            int xb0 = (aOffset + i) / 32;
             float blockMins = 0f;
-            for (int run = 0; run < 4; run++) {
-                IntVector sumLow = IntVector.zero(INTS);
-                IntVector sumHigh = IntVector.zero(INTS);
-                int j = aOffset + i + run * 64;
-                for (int k = 0; k < 32; k += SHORTS.length()) {
-                    ShortVector packed = (ShortVector) ByteVector.fromMemorySegment(HALF_BYTES, data,
-                            block + QS + run * 32 + k, ByteOrder.LITTLE_ENDIAN)
-                            .convertShape(VectorOperators.B2S, SHORTS, 0);
-                    // 0..15 times -127..127 fits a short.
-                    ShortVector ql = packed.and((short) 0x0F);
-                    ShortVector qh = packed.lanewise(VectorOperators.ASHR, 4).and((short) 0x0F);
-                    ShortVector pl = ql.mul(ShortVector.fromArray(SHORTS, xw, j + k));
-                    ShortVector ph = qh.mul(ShortVector.fromArray(SHORTS, xw, j + 32 + k));
-                    for (int part = 0; part < VectorSupport.PRODUCT_PARTS; part++) {
-                        sumLow = sumLow.add(pl.convertShape(VectorOperators.S2I, INTS, part));
-                        sumHigh = sumHigh.add(ph.convertShape(VectorOperators.S2I, INTS, part));
-                    }
-                }
-                int sub = 2 * run;
-                int xb = j / 32;
-                acc = ((FloatVector) sumLow.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(FLOATS,
-                        d * PackedScales.scaleK4(packing, packingHigh, sub) * xd[xb]), acc);
-                acc = ((FloatVector) sumHigh.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(FLOATS,
-                        d * PackedScales.scaleK4(packing, packingHigh, sub + 1) * xd[xb + 1]), acc);
-                blockMins += PackedScales.minK4(packing, packingHigh, sub) * xsum[xb]
-                        + PackedScales.minK4(packing, packingHigh, sub + 1) * xsum[xb + 1];
+            for (int sub = 0; sub < 8; sub++) {
+                blockMins += (int) (ms >>> (8 * sub) & 0xFF) * xsum[xb0 + sub];
             }
             mins += f16At(block + DMIN) * blockMins;
+            for (int run = 0; run < 4; run++) {
+                int j = aOffset + i + run * 64;
+                long at = block + QS + run * 32;
+                // Low nibbles times the run's first 32 activations, high nibbles times the next 32,
+                // summed in short lanes over the whole sub-block: 0..15 times -127..127 is at most
+                // 1905, and a lane sums 32 / lanes of them (2 to 8), so shorts cannot overflow.
+                ShortVector packed = nibbles(at);
+                ShortVector pl = packed.and((short) 0x0F).mul(ShortVector.fromArray(SHORTS, xw, j));
+                ShortVector ph = packed.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(SHORTS, xw, j + 32));
+                for (int k = SHORTS.length(); k < 32; k += SHORTS.length()) {
+                    packed = nibbles(at + k);
+                    pl = pl.add(packed.and((short) 0x0F).mul(ShortVector.fromArray(SHORTS, xw, j + k)));
+                    ph = ph.add(packed.lanewise(VectorOperators.LSHR, 4)
+                            .mul(ShortVector.fromArray(SHORTS, xw, j + 32 + k)));
+                }
+                IntVector sumLow = (IntVector) pl.convertShape(VectorOperators.S2I, INTS, 0);
+                IntVector sumHigh = (IntVector) ph.convertShape(VectorOperators.S2I, INTS, 0);
+                for (int part = 1; part < VectorSupport.PRODUCT_PARTS; part++) {
+                    sumLow = sumLow.add(pl.convertShape(VectorOperators.S2I, INTS, part));
+                    sumHigh = sumHigh.add(ph.convertShape(VectorOperators.S2I, INTS, part));
+                }
+                int shift = 16 * run;
+                int xb = xb0 + 2 * run;
+                accLow = ((FloatVector) sumLow.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(FLOATS,
+                        d * (int) (scales >>> shift & 0xFF) * xd[xb]), accLow);
+                accHigh = ((FloatVector) sumHigh.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(FLOATS,
+                        d * (int) (scales >>> (shift + 8) & 0xFF) * xd[xb + 1]), accHigh);
+            }
         }
-        return acc.reduceLanes(VectorOperators.ADD) - mins;
+        return accLow.add(accHigh).reduceLanes(VectorOperators.ADD) - mins;
+    }
+
+    /** The packed bytes at {@code at}, zero-extended to short lanes (each holds two nibbles). */
+    private ShortVector nibbles(long at) {
+        return (ShortVector) ByteVector.fromMemorySegment(HALF_BYTES, data, at, ByteOrder.LITTLE_ENDIAN)
+                .convertShape(VectorOperators.ZERO_EXTEND_B2S, SHORTS, 0);
     }
 
     @Override

@@ -1,10 +1,12 @@
 package lucid.engine.backend.cpu;
 
+import java.util.Objects;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.locks.LockSupport;
 
 import lucid.engine.backend.Backend;
+import lucid.engine.backend.ProductPrecision;
 import lucid.engine.tensor.FloatTensor;
 import lucid.engine.tensor.GgmlType;
 import lucid.engine.tensor.Q8Activations;
@@ -52,6 +54,7 @@ public final class CpuBackend implements Backend {
     // from one thread at a time (parallelFor's own job fields assume the same).
     private final BatchJob batchJob = new BatchJob();
     // matmul's job, reused for the same reason: a decode step runs several products per layer.
+    private final ProductPrecision precision;
     private final MatvecJob matvecJob = new MatvecJob();
     // matmulSameInput's job, reused likewise.
     private final SharedJob sharedJob = new SharedJob();
@@ -63,7 +66,13 @@ public final class CpuBackend implements Backend {
     // matmulBatch's activations in transposed panels (BatchMatmul.transpose); grown to the largest batch seen.
     private float[] transposed = new float[0];
 
+    /** {@link ProductPrecision#FAST} products on {@code threads} threads. */
     public CpuBackend(int threads) {
+        this(threads, ProductPrecision.FAST);
+    }
+
+    public CpuBackend(int threads, ProductPrecision precision) {
+        this.precision = Objects.requireNonNull(precision, "precision");
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be >= 1, got " + threads);
         }
@@ -223,9 +232,18 @@ public final class CpuBackend implements Backend {
         }
     }
 
-    /** Whether a product with {@code w} takes 8-bit activations (see {@link #INT8_MODE}). */
-    private static boolean int8(FloatTensor w, int cols) {
-        return INT8 && w.hasQ8Dot() && (INT8_FORCED || w.prefersQ8(cols)) && cols % Q8Activations.BLOCK == 0;
+    /**
+     * Whether a product with {@code w} takes 8-bit activations: with {@link ProductPrecision#FAST}, for
+     * the types whose integer kernel is the faster (see also {@link #INT8_MODE}).
+     */
+    private boolean int8(FloatTensor w, int cols) {
+        return precision == ProductPrecision.FAST && INT8 && w.hasQ8Dot() && (INT8_FORCED || w.prefersQ8(cols))
+                && cols % Q8Activations.BLOCK == 0;
+    }
+
+    @Override
+    public ProductPrecision precision() {
+        return precision;
     }
 
     /** Row ranges per thread in a matrix-vector product: enough for faster threads to take more. */
@@ -233,7 +251,8 @@ public final class CpuBackend implements Backend {
 
     /**
      * {@code lucid.int8} = {@code auto} (default: the integer kernels where measured faster),
-     * {@code on} (wherever a type has one) or {@code off} (float kernels only): for measuring.
+     * {@code on} (wherever a type has one) or {@code off} (float kernels only): for measuring. Only
+     * a {@link ProductPrecision#FAST} backend uses integer kernels at all.
      */
     private static final String INT8_MODE = System.getProperty("lucid.int8", "auto");
     private static final boolean INT8 = !"off".equals(INT8_MODE);
@@ -589,8 +608,8 @@ public final class CpuBackend implements Backend {
         }
 
         @Override
-        public Backend open(int threads) {
-            return new CpuBackend(threads);
+        public Backend open(int threads, ProductPrecision precision) {
+            return new CpuBackend(threads, precision);
         }
     }
 }
