@@ -13,10 +13,12 @@ import lucid.app.chat.ConversationExport;
 import lucid.app.chat.ConversationListViewModel;
 import lucid.app.chat.ConversationStore;
 import lucid.app.models.ModelViewModel;
+import lucid.app.settings.AppSettings;
 import lucid.app.settings.DataDirectory;
 import lucid.app.settings.Messages;
 import lucid.app.settings.SettingsRepository;
 import lucid.app.settings.SettingsViewModel;
+import lucid.engine.backend.ProductPrecision;
 import lucid.engine.inference.Engine;
 
 /**
@@ -46,12 +48,18 @@ public final class AppContext implements AutoCloseable {
         dataDir = DataDirectory.resolve(options.dataDir());
         store = new ConversationStore(dataDir);
         settings = new SettingsViewModel(new SettingsRepository(store), new Messages("en"));
-        engine = Engine.create(Engine.defaultThreads());
+        engine = Engine.create(Engine.defaultThreads(), precision(settings.get()));
+        // Applies from the next matrix product on, also in the middle of a reply.
+        settings.settingsProperty().subscribe(s -> engine.backend().setPrecision(precision(s)));
         models = new ModelViewModel(engine, loader, Platform::runLater, settings::addRecent);
         conversations = new ConversationListViewModel(store);
         chat = new ChatViewModel(store, conversations, models.chatEngineProperty(), generation, Platform::runLater,
                 timer);
         export = new ConversationExport(store);
+    }
+
+    private static ProductPrecision precision(AppSettings s) {
+        return s.exactProducts() ? ProductPrecision.EXACT : ProductPrecision.FAST;
     }
 
     private static ExecutorService daemonExecutor(String name) {
@@ -73,6 +81,11 @@ public final class AppContext implements AutoCloseable {
 
     public ConversationStore store() {
         return store;
+    }
+
+    /** The engine models load onto; its backend's precision follows the settings. */
+    public Engine engine() {
+        return engine;
     }
 
     public SettingsViewModel settings() {

@@ -10,9 +10,11 @@ import java.util.List;
  * @param fontSize     base font size in points
  * @param modelsFolder a folder scanned for GGUF files, or "" for none
  * @param recentModels most recent first
+ * @param exactProducts float activations in every matrix product (slower; results equal a run on
+ *                      dequantized weights) instead of the engine's fast 8-bit ones where those are faster
  */
 public record AppSettings(String language, Theme theme, double fontSize, String modelsFolder,
-                          List<String> recentModels) {
+                          List<String> recentModels, boolean exactProducts) {
 
     public static final int MAX_RECENT = 10;
 
@@ -25,23 +27,27 @@ public record AppSettings(String language, Theme theme, double fontSize, String 
     }
 
     public static AppSettings defaults() {
-        return new AppSettings("en", Theme.PRIMER_LIGHT, 13, "", List.of());
+        return new AppSettings("en", Theme.PRIMER_LIGHT, 13, "", List.of(), false);
     }
 
     public AppSettings withLanguage(String value) {
-        return new AppSettings(value, theme, fontSize, modelsFolder, recentModels);
+        return new AppSettings(value, theme, fontSize, modelsFolder, recentModels, exactProducts);
     }
 
     public AppSettings withTheme(Theme value) {
-        return new AppSettings(language, value, fontSize, modelsFolder, recentModels);
+        return new AppSettings(language, value, fontSize, modelsFolder, recentModels, exactProducts);
     }
 
     public AppSettings withFontSize(double value) {
-        return new AppSettings(language, theme, value, modelsFolder, recentModels);
+        return new AppSettings(language, theme, value, modelsFolder, recentModels, exactProducts);
     }
 
     public AppSettings withModelsFolder(String value) {
-        return new AppSettings(language, theme, fontSize, value, recentModels);
+        return new AppSettings(language, theme, fontSize, value, recentModels, exactProducts);
+    }
+
+    public AppSettings withExactProducts(boolean value) {
+        return new AppSettings(language, theme, fontSize, modelsFolder, recentModels, value);
     }
 
     /** Puts {@code path} first in the recent list. */
@@ -50,6 +56,6 @@ public record AppSettings(String language, Theme theme, double fontSize, String 
         list.remove(path);
         list.addFirst(path);
         return new AppSettings(language, theme, fontSize, modelsFolder,
-                list.subList(0, Math.min(MAX_RECENT, list.size())));
+                list.subList(0, Math.min(MAX_RECENT, list.size())), exactProducts);
     }
 }

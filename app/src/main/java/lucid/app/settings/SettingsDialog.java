@@ -5,6 +5,7 @@ import java.util.List;
 
 import javafx.scene.control.Button;
 import javafx.scene.control.ButtonType;
+import javafx.scene.control.CheckBox;
 import javafx.scene.control.ComboBox;
 import javafx.scene.control.Dialog;
 import javafx.scene.control.Label;
@@ -16,7 +17,9 @@ import javafx.stage.DirectoryChooser;
 import javafx.stage.Window;
 import javafx.util.StringConverter;
 
-/** Language, theme, font size and models folder. Changes apply at once, so the user sees them. */
+import atlantafx.base.theme.Styles;
+
+/** Language, theme, font size, models folder and arithmetic. Changes apply at once, so the user sees them. */
 public final class SettingsDialog {
 
     /** The languages with a bundle, by tag, each named in its own language. */
@@ -67,6 +70,15 @@ public final class SettingsDialog {
                 vm.setModelsFolder(dir.getAbsolutePath());
             }
         });
+        CheckBox exact = new CheckBox(m.get("settings.exact"));
+        exact.setId("settings-exact");
+        exact.setSelected(vm.get().exactProducts());
+        exact.selectedProperty().subscribe(v -> vm.setExactProducts(v));
+        Label exactHelp = new Label(m.get("settings.exact.help"));
+        exactHelp.setId("settings-exact-help");
+        exactHelp.getStyleClass().add(Styles.TEXT_MUTED);
+        exactHelp.setWrapText(true);
+        exactHelp.setMaxWidth(420);
         GridPane g = new GridPane();
         g.setHgap(10);
         g.setVgap(8);
@@ -74,6 +86,8 @@ public final class SettingsDialog {
         g.addRow(1, new Label(m.get("settings.theme")), theme);
         g.addRow(2, new Label(m.get("settings.fontsize")), font);
         g.addRow(3, new Label(m.get("settings.models")), new HBox(6, folder, browse));
+        g.addRow(4, new Label(m.get("settings.arithmetic")), exact);
+        g.add(exactHelp, 1, 5);
         d.getDialogPane().setContent(g);
         d.getDialogPane().getButtonTypes().add(ButtonType.CLOSE);
         d.showAndWait();

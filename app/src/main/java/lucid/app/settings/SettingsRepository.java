@@ -9,7 +9,8 @@ import lucid.app.chat.Preset;
 /** Reads and writes {@link AppSettings} and the user's presets in the database's settings table. */
 public final class SettingsRepository {
 
-    private static final String APP = "app";
+    /** The settings-table key of {@link AppSettings}. */
+    public static final String APP = "app";
     private static final String PRESETS = "presets";
     private final ConversationStore store;
 

@@ -57,6 +57,10 @@ public final class SettingsViewModel {
         settings.set(settings.get().withModelsFolder(folder));
     }
 
+    public void setExactProducts(boolean exact) {
+        settings.set(settings.get().withExactProducts(exact));
+    }
+
     public void addRecent(Path model) {
         settings.set(settings.get().withRecent(model.toAbsolutePath().toString()));
     }

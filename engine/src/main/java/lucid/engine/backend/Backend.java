@@ -23,8 +23,14 @@ public interface Backend extends AutoCloseable {
     /** Number of threads the backend spreads work over. */
     int threads();
 
-    /** What the backend's products may round (chosen when it was opened). */
+    /** What the backend's products may round: as opened, or as last set. */
     ProductPrecision precision();
+
+    /**
+     * Changes what the products may round, from the next product on (any thread may call it; a
+     * product already running finishes as it started).
+     */
+    void setPrecision(ProductPrecision precision);
 
     boolean supports(Op op, GgmlType weightType);
 

@@ -1,7 +1,9 @@
 package lucid.tests.chat;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -30,7 +32,7 @@ class SettingsAndPresetsTest {
             SettingsRepository repo = new SettingsRepository(store);
             assertEquals(AppSettings.defaults(), repo.load());
             repo.save(AppSettings.defaults().withLanguage("zh-CN").withTheme(Theme.NORD_DARK).withFontSize(16)
-                    .withRecent("/a.gguf").withRecent("/b.gguf").withRecent("/a.gguf"));
+                    .withRecent("/a.gguf").withRecent("/b.gguf").withRecent("/a.gguf").withExactProducts(true));
             ConversationSettings mine = ConversationSettings.defaults().withSystemPrompt("Be terse.")
                     .withSampling(0.3f, 10, 0.8f, 0.1f, 1.2f, 7, 64, List.of("END"), "mine");
             repo.saveUserPreset(Preset.from("Terse", mine));
@@ -42,12 +44,26 @@ class SettingsAndPresetsTest {
             assertEquals(Theme.NORD_DARK, s.theme());
             assertEquals(16, s.fontSize());
             assertEquals(List.of("/a.gguf", "/b.gguf"), s.recentModels(), "most recent first, no duplicates");
+            assertTrue(s.exactProducts());
             Preset terse = repo.userPresets().getFirst();
             ConversationSettings applied = terse.applyTo(ConversationSettings.defaults());
             assertEquals(0.3f, applied.temperature());
             assertEquals(10, applied.topK());
             assertEquals("Be terse.", applied.systemPrompt());
             assertEquals("Terse", applied.preset());
+        }
+    }
+
+    @Test
+    void settingsSavedBeforeExactArithmeticExistedStillLoad() {
+        try (ConversationStore store = new ConversationStore(dir)) {
+            store.putSetting(SettingsRepository.APP, "{\"language\":\"zh-CN\",\"theme\":\"NORD_DARK\",\"fontSize\":15.0,"
+                    + "\"modelsFolder\":\"\",\"recentModels\":[\"/a.gguf\"]}");
+            AppSettings s = new SettingsRepository(store).load();
+            assertEquals("zh-CN", s.language(), "the user's choices are kept");
+            assertEquals(Theme.NORD_DARK, s.theme());
+            assertEquals(List.of("/a.gguf"), s.recentModels());
+            assertFalse(s.exactProducts(), "the new setting starts at its default");
         }
     }
 

@@ -39,6 +39,7 @@ import lucid.app.chat.Conversation;
 import lucid.app.chat.MarkdownEditor;
 import lucid.app.chat.MessageItem;
 import lucid.app.chat.Role;
+import lucid.engine.backend.ProductPrecision;
 import lucid.engine.gguf.SharedFixtures;
 import lucid.engine.inference.StopReason;
 
@@ -171,6 +172,14 @@ class ChatWindowTest {
         robot.clickOn((Node) robot.lookup("#settings-theme").query());
         robot.clickOn(labeled("Nord dark", "Nord 深色"));
         waitFor(5, () -> String.valueOf(Application.getUserAgentStylesheet()).contains("nord-dark"));
+        // Exact arithmetic: the engine's products switch at once, and back.
+        assertEquals(ProductPrecision.FAST, ctx.engine().backend().precision(), "fast by default");
+        robot.clickOn("#settings-exact");
+        waitFor(5, () -> ctx.engine().backend().precision() == ProductPrecision.EXACT);
+        assertTrue(ctx.settings().get().exactProducts(), "saved");
+        assertTrue(robot.lookup("#settings-exact-help").queryLabeled().getText().contains("llama.cpp"));
+        robot.clickOn("#settings-exact");
+        waitFor(5, () -> ctx.engine().backend().precision() == ProductPrecision.FAST);
         robot.type(KeyCode.ESCAPE);
         waitFor(5, () -> robot.lookup("#settings-language").tryQuery().isEmpty());
         assertEquals("zh-CN", ctx.settings().get().language(), "saved");

@@ -54,7 +54,8 @@ public final class CpuBackend implements Backend {
     // from one thread at a time (parallelFor's own job fields assume the same).
     private final BatchJob batchJob = new BatchJob();
     // matmul's job, reused for the same reason: a decode step runs several products per layer.
-    private final ProductPrecision precision;
+    // Read once per product (matmul, matmulSameInput), so a change applies from the next product.
+    private volatile ProductPrecision precision;
     private final MatvecJob matvecJob = new MatvecJob();
     // matmulSameInput's job, reused likewise.
     private final SharedJob sharedJob = new SharedJob();
@@ -244,6 +245,11 @@ public final class CpuBackend implements Backend {
     @Override
     public ProductPrecision precision() {
         return precision;
+    }
+
+    @Override
+    public void setPrecision(ProductPrecision precision) {
+        this.precision = Objects.requireNonNull(precision, "precision");
     }
 
     /** Row ranges per thread in a matrix-vector product: enough for faster threads to take more. */
