@@ -247,7 +247,8 @@ public final class Q4_KTensor extends FloatTensor {
                 long at = block + QS + run * 32;
                 // Low nibbles times the run's first 32 activations, high nibbles times the next 32,
                 // summed in short lanes over the whole sub-block: 0..15 times -127..127 is at most
-                // 1905, and a lane sums 32 / lanes of them (2 to 8), so shorts cannot overflow.
+                // 1905, and a lane sums 32 / lanes of them (2 at 256 and 512 bits, 4 at 128), so shorts
+                // cannot overflow.
                 ShortVector packed = nibbles(at);
                 ShortVector pl = packed.and((short) 0x0F).mul(ShortVector.fromArray(SHORTS, xw, j));
                 ShortVector ph = packed.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(SHORTS, xw, j + 32));

@@ -50,12 +50,12 @@ public final class CpuBackend implements Backend {
     private volatile Throwable failure;
     private volatile Thread caller;
 
+    // Read once per product (matmul, matmulSameInput), so a change applies from the next product.
+    private volatile ProductPrecision precision;
     // matmulBatch's job, reused so that a batched product allocates nothing: callers use a backend
     // from one thread at a time (parallelFor's own job fields assume the same).
     private final BatchJob batchJob = new BatchJob();
     // matmul's job, reused for the same reason: a decode step runs several products per layer.
-    // Read once per product (matmul, matmulSameInput), so a change applies from the next product.
-    private volatile ProductPrecision precision;
     private final MatvecJob matvecJob = new MatvecJob();
     // matmulSameInput's job, reused likewise.
     private final SharedJob sharedJob = new SharedJob();
