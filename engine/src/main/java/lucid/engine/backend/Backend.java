@@ -11,7 +11,9 @@ import lucid.engine.tensor.GgmlType;
  * The kernels that model blocks call. Implementations are found by {@link ServiceLoader} through
  * {@link Provider}; the model asks {@link #supports} and never names a backend.
  *
- * <p>A backend owns its worker threads; {@link #close} stops them.
+ * <p>A backend owns its worker threads; {@link #close} stops them. Any thread may call its
+ * operations; calls from different threads must not corrupt each other (they may run one after
+ * the other).
  */
 public interface Backend extends AutoCloseable {
 

@@ -23,6 +23,11 @@ import lucid.engine.tensor.VectorSupport;
  * dealt alternately from one shared counter start a new stream at every chunk (smollm-135m decode
  * on 2 threads: 12% faster, docs/PERFORMANCE.md). The calling thread works too (as thread 0) and
  * then waits for the others.
+ *
+ * <p>Several threads may use one backend (the app's generation beside its lab captures or its
+ * warm-up): each operation holds the backend's monitor from start to end, because the job in
+ * progress, the cursors and the quantized activations are shared. Operations from two threads then
+ * take turns, one product or attention pass at a time (`ConcurrentSessionsTest`).
  */
 public final class CpuBackend implements Backend {
 
@@ -110,7 +115,7 @@ public final class CpuBackend implements Backend {
      * {@code x} once and every range runs {@link FloatTensor#matvecQ8}.
      */
     @Override
-    public void matmul(FloatTensor w, float[] x, int xOffset, float[] out, int outOffset, int rows, int cols) {
+    public synchronized void matmul(FloatTensor w, float[] x, int xOffset, float[] out, int outOffset, int rows, int cols) {
         MatvecJob j = matvecJob;
         boolean int8 = int8(w, cols);
         if (int8) {
@@ -139,7 +144,7 @@ public final class CpuBackend implements Backend {
      * rows, and the input is quantized once for every matrix whose type prefers 8-bit activations.
      */
     @Override
-    public void matmulSameInput(float[] x, int xOffset, int cols, FloatTensor w0, float[] out0, int rows0,
+    public synchronized void matmulSameInput(float[] x, int xOffset, int cols, FloatTensor w0, float[] out0, int rows0,
                                 FloatTensor w1, float[] out1, int rows1, FloatTensor w2, float[] out2, int rows2) {
         if (!SAME_INPUT_JOB) {
             Backend.super.matmulSameInput(x, xOffset, cols, w0, out0, rows0, w1, out1, rows1, w2, out2, rows2);
@@ -297,7 +302,7 @@ public final class CpuBackend implements Backend {
      * tokens go to the outer-product kernel, the activations are first transposed, a panel per task.
      */
     @Override
-    public void matmulBatch(FloatTensor w, float[] x, float[] out, int batch, int rows, int cols) {
+    public synchronized void matmulBatch(FloatTensor w, float[] x, float[] out, int batch, int rows, int cols) {
         BatchJob j = batchJob;
         try {
             j.xT = transposeForPanels(x, batch, cols);
@@ -322,7 +327,7 @@ public final class CpuBackend implements Backend {
      * them, and the tiles of every matrix are shared out together, so the threads meet once.
      */
     @Override
-    public void matmulBatchSameInput(float[] x, int batch, int cols, FloatTensor w0, float[] out0, int rows0,
+    public synchronized void matmulBatchSameInput(float[] x, int batch, int cols, FloatTensor w0, float[] out0, int rows0,
                                      FloatTensor w1, float[] out1, int rows1, FloatTensor w2, float[] out2,
                                      int rows2) {
         if (!SAME_INPUT_JOB) {
@@ -433,7 +438,7 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void parallelFor(int count, IntTask body) {
+    public synchronized void parallelFor(int count, IntTask body) {
         if (count <= 0) {
             return;
         }
