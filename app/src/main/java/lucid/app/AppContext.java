@@ -51,7 +51,7 @@ public final class AppContext implements AutoCloseable {
         engine = Engine.create(Engine.defaultThreads(), precision(settings.get()));
         // Applies from the next matrix product on, also in the middle of a reply.
         settings.settingsProperty().subscribe(s -> engine.backend().setPrecision(precision(s)));
-        models = new ModelViewModel(engine, loader, Platform::runLater, settings::addRecent);
+        models = new ModelViewModel(engine, loader, Platform::runLater, settings::addRecent, generation);
         conversations = new ConversationListViewModel(store);
         chat = new ChatViewModel(store, conversations, models.chatEngineProperty(), generation, Platform::runLater,
                 timer);

@@ -10,6 +10,7 @@ import lucid.engine.inference.GenerationResult;
 import lucid.engine.inference.Generator;
 import lucid.engine.inference.InferenceSession;
 import lucid.engine.inference.LoadedModel;
+import lucid.engine.inference.Warmup;
 import lucid.engine.inspect.Distribution;
 import lucid.engine.inspect.TokenProbability;
 import lucid.engine.sampling.SamplingParams;
@@ -24,6 +25,7 @@ public final class ChatEngine implements AutoCloseable {
     private final LoadedModel model;
     private final PromptFormat format;
     private InferenceSession session;
+    private volatile InferenceSession warming;
     private volatile boolean cancelRequested;
 
     public ChatEngine(LoadedModel model, PromptFormat format) {
@@ -208,6 +210,30 @@ public final class ChatEngine implements AutoCloseable {
         }
     }
 
+    /**
+     * Runs {@link Warmup} on a session of its own, so that the first reply does not wait for the JIT
+     * to compile the kernels. A generation asked for meanwhile waits for it (a few seconds at most on
+     * a fresh JVM); {@link #cancel} stops it, and leaves the cancel standing for a generation already
+     * waiting, as it would for any. Returns whether it ran to the end.
+     */
+    public synchronized boolean warmUp() {
+        if (cancelRequested) {
+            return false;
+        }
+        try (InferenceSession s = model.newSession(Warmup.contextLength())) {
+            warming = s;
+            if (cancelRequested) {
+                return false;
+            }
+            Warmup.run(s);
+            return true;
+        } catch (java.util.concurrent.CancellationException e) {
+            return false;
+        } finally {
+            warming = null;
+        }
+    }
+
     /** Tokens of the last prompt that were served from the cache; for tests and stats. */
     public int cachedTokens() {
         return session == null ? 0 : session.position();
@@ -219,6 +245,10 @@ public final class ChatEngine implements AutoCloseable {
         InferenceSession s = session;
         if (s != null) {
             s.cancel();
+        }
+        InferenceSession w = warming;
+        if (w != null) {
+            w.cancel();
         }
     }
 

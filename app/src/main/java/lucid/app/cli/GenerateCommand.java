@@ -8,6 +8,7 @@ import lucid.engine.inference.GenerationResult;
 import lucid.engine.inference.Generator;
 import lucid.engine.inference.InferenceSession;
 import lucid.engine.inference.LoadedModel;
+import lucid.engine.inference.Warmup;
 import lucid.engine.sampling.SamplingParams;
 
 /**
@@ -43,6 +44,8 @@ final class GenerateCommand implements Command {
                 Option.value("stop", "STR", "stop when the text produces STR (repeatable); STR is not printed"),
                 Option.value("ctx", "N", "context length (default: the model's, at most 4096)"),
                 Option.flag("no-bos", "do not add the BOS token in front of the prompt"),
+                Option.flag("warm-up", "before the prompt, run a throwaway one so the JIT compiles the kernels, as the"
+                        + " app does after loading a model (its time goes to stderr; for measuring)"),
                 CommonOptions.THREADS, CommonOptions.EXACT);
     }
 
@@ -80,6 +83,13 @@ final class GenerateCommand implements Command {
             if (prompt.length >= Math.min(ctxLen, model.config().contextLength())) {
                 throw new UsageException("the prompt has " + prompt.length + " tokens, which leaves no room in a context of "
                         + Math.min(ctxLen, model.config().contextLength()) + "; raise --ctx or shorten it");
+            }
+            if (args.flag("warm-up")) {
+                long start = System.nanoTime();
+                try (InferenceSession warm = model.newSession(Warmup.contextLength())) {
+                    Warmup.run(warm);
+                }
+                ctx.err().printf("[warm-up: %.0f ms]%n", (System.nanoTime() - start) / 1e6);
             }
             GenerationResult result;
             try (InferenceSession session = model.newSession(ctxLen)) {

@@ -38,6 +38,7 @@ public final class ModelViewModel {
     private final Executor loader;
     private final Executor fx;
     private final Consumer<Path> onLoaded;
+    private final Executor warmUp;
     private final ReadOnlyObjectWrapper<ChatEngine> chatEngine = new ReadOnlyObjectWrapper<>(this, "chatEngine");
     private final ObjectProperty<ModelInfo> info = new SimpleObjectProperty<>(this, "info");
     private final BooleanProperty loading = new SimpleBooleanProperty(this, "loading");
@@ -51,10 +52,20 @@ public final class ModelViewModel {
      * @param onLoaded told the path of every model that loaded (the recent list)
      */
     public ModelViewModel(Engine engine, Executor loader, Executor fx, Consumer<Path> onLoaded) {
+        this(engine, loader, fx, onLoaded, null);
+    }
+
+    /**
+     * @param onLoaded told the path of every model that loaded (the recent list)
+     * @param warmUp   where a newly loaded model runs {@link ChatEngine#warmUp} (the executor replies
+     *                 run on, so that a first message queues behind it), or null for no warm-up
+     */
+    public ModelViewModel(Engine engine, Executor loader, Executor fx, Consumer<Path> onLoaded, Executor warmUp) {
         this.engine = engine;
         this.loader = loader;
         this.fx = fx;
         this.onLoaded = onLoaded;
+        this.warmUp = warmUp;
     }
 
     public ReadOnlyObjectProperty<ChatEngine> chatEngineProperty() {
@@ -141,6 +152,9 @@ public final class ModelViewModel {
                 loading.set(false);
                 loadingPath.set(null);
                 onLoaded.accept(path);
+                if (warmUp != null) {
+                    warmUp.execute(ready::warmUp);
+                }
                 if (old != null) {
                     old.cancel();
                     loader.execute(old::close); // waits for a generation still finishing on it

@@ -1,6 +1,7 @@
 package lucid.tests.chat;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -52,6 +53,30 @@ class ChatEngineTest {
                     GenerationResult expected = fresh.generate(p2.tokens(), greedy, 512, null);
                     assertEquals(expected.text(), r2.text(), "reusing the cache changes nothing in the reply");
                 }
+            }
+        }
+    }
+
+    @Test
+    void warmUpLeavesTheConversationAloneAndCancelStopsIt() throws Exception {
+        try (Engine engine = Engine.create(2)) {
+            LoadedModel model = engine.load(SharedFixtures.file("models/stories260k.gguf"));
+            try (ChatEngine chat = new ChatEngine(model, PromptFormats.forModel(model))) {
+                SamplingParams greedy = SamplingParams.greedy().withMaxTokens(20);
+                int[] prompt = chat.prompt(List.of(new Turn(Role.USER, "Once upon a time")), 512, 20, false).tokens();
+                GenerationResult before = chat.generate(prompt, greedy, 512, null);
+                assertTrue(chat.warmUp(), "ran to the end");
+                int[] cachedFrom = {-1};
+                GenerationResult after = chat.generate(prompt, greedy, 512, e -> {
+                    if (e instanceof GenerationEvent.PromptProcessed p) {
+                        cachedFrom[0] = p.tokens();
+                    }
+                });
+                assertEquals(before.text(), after.text(), "the warm-up's throwaway session changed nothing");
+                assertEquals(1, cachedFrom[0], "the conversation's cache survived the warm-up (only the last token again)");
+
+                chat.cancel(); // as unloading the model does
+                assertFalse(chat.warmUp(), "a cancelled warm-up does not run");
             }
         }
     }
