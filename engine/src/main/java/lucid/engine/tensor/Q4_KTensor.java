@@ -146,22 +146,17 @@ public final class Q4_KTensor extends FloatTensor {
             }
             mins += f16At(block + DMIN) * blockMins;
             for (int run = 0; run < 4; run++) {
-                FloatVector qxLow = FloatVector.zero(FLOATS);
-                FloatVector qxHigh = FloatVector.zero(FLOATS);
-                for (int k = 0; k < 32; k += BYTES.length()) {
-                    ByteVector packed = ByteVector.fromMemorySegment(BYTES, data, block + QS + run * 32 + k,
-                            ByteOrder.LITTLE_ENDIAN);
-                    for (int part = 0; part < VectorSupport.BYTE_PARTS; part++) {
-                        // The nibbles are split in int lanes: x86 has no byte shift, so one widening
-                        // first makes each shift and mask a single instruction.
-                        IntVector q = (IntVector) packed.convertShape(VectorOperators.B2I, INTS, part);
-                        FloatVector lowQ = (FloatVector) q.and(0x0F).convert(VectorOperators.I2F, 0);
-                        FloatVector highQ = (FloatVector) q.lanewise(VectorOperators.LSHR, 4).and(0x0F)
-                                .convert(VectorOperators.I2F, 0);
-                        int j = xOffset + i + run * 64 + k + part * FLOATS.length();
-                        qxLow = lowQ.fma(FloatVector.fromArray(FLOATS, x, j), qxLow);
-                        qxHigh = highQ.fma(FloatVector.fromArray(FLOATS, x, j + 32), qxHigh);
-                    }
+                long at = block + QS + run * 32;
+                int j = xOffset + i + run * 64;
+                // The first step's products start the sums (no zero vector to add them to: 5 to 6%
+                // faster, Q8DotInterleaved); each step is one float vector of the sub-block's 32.
+                IntVector q = quants(at, 0);
+                FloatVector qxLow = lowNibbles(q).mul(FloatVector.fromArray(FLOATS, x, j));
+                FloatVector qxHigh = highNibbles(q).mul(FloatVector.fromArray(FLOATS, x, j + 32));
+                for (int step = FLOATS.length(); step < 32; step += FLOATS.length()) {
+                    q = quants(at, step);
+                    qxLow = lowNibbles(q).fma(FloatVector.fromArray(FLOATS, x, j + step), qxLow);
+                    qxHigh = highNibbles(q).fma(FloatVector.fromArray(FLOATS, x, j + 32 + step), qxHigh);
                 }
                 int shift = 16 * run;
                 accLow = qxLow.fma(FloatVector.broadcast(FLOATS, d * (int) (scales >>> shift & 0xFF)), accLow);
@@ -273,6 +268,25 @@ public final class Q4_KTensor extends FloatTensor {
             }
         }
         return accLow.add(accHigh).reduceLanes(VectorOperators.ADD) - mins;
+    }
+
+    /**
+     * The packed bytes {@code at + from ..} for one float vector, in int lanes: the nibbles are split
+     * there because x86 has no byte shift, so one widening first makes each shift and mask one
+     * instruction.
+     */
+    private IntVector quants(long at, int from) {
+        int load = from / BYTES.length() * BYTES.length();
+        return (IntVector) ByteVector.fromMemorySegment(BYTES, data, at + load, ByteOrder.LITTLE_ENDIAN)
+                .convertShape(VectorOperators.B2I, INTS, (from - load) / FLOATS.length());
+    }
+
+    private static FloatVector lowNibbles(IntVector q) {
+        return (FloatVector) q.and(0x0F).convert(VectorOperators.I2F, 0);
+    }
+
+    private static FloatVector highNibbles(IntVector q) {
+        return (FloatVector) q.lanewise(VectorOperators.LSHR, 4).and(0x0F).convert(VectorOperators.I2F, 0);
     }
 
     /** The packed bytes at {@code at}, zero-extended to short lanes (each holds two nibbles). */
