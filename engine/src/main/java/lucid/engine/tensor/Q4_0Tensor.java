@@ -10,7 +10,6 @@ import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
-import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -38,15 +37,10 @@ public final class Q4_0Tensor extends FloatTensor {
 
     private static final VectorSpecies<Float> FLOATS = VectorSupport.FLOAT_SPECIES;
     private static final VectorSpecies<Byte> BYTES = VectorSupport.BYTE_SPECIES;
-    private static final VectorSpecies<Integer> INTS = VectorSupport.INT_SPECIES;
-    // The integer path reads the 16 bytes of nibbles as shorts: 16 lanes at most (256 bits), else half
-    // the float width; the products then widen to int lanes in one or two parts.
-    private static final VectorSpecies<Short> NIBBLE_SHORTS = ShortVector.SPECIES_PREFERRED.withShape(
-            VectorShape.forBitSize(Math.min(256, Math.max(64, VectorSupport.FLOAT_SPECIES.vectorBitSize()))));
-    private static final VectorSpecies<Byte> NIBBLE_BYTES = ByteVector.SPECIES_PREFERRED.withShape(
-            VectorShape.forBitSize(Math.max(64, NIBBLE_SHORTS.vectorBitSize() / 2)));
-    private static final int NIBBLE_PARTS = Math.max(1, NIBBLE_SHORTS.length() / INTS.length());
-    private static final boolean ONE_NIBBLE_VECTOR = NIBBLE_SHORTS.length() == 16 && NIBBLE_PARTS == 1;
+    // The integer path reads the 16 bytes of nibbles as shorts: 16 lanes at most (256 bits), else the
+    // float width, in one or two steps.
+    private static final VectorSpecies<Short> NIBBLE_SHORTS = VectorSupport.PRODUCT_SHORT_SPECIES;
+    private static final VectorSpecies<Byte> NIBBLE_BYTES = VectorSupport.PRODUCT_BYTE_SPECIES;
 
     Q4_0Tensor(MemorySegment data, long size) {
         super(data, size);
@@ -143,19 +137,12 @@ public final class Q4_0Tensor extends FloatTensor {
         int xb = aOffset / BLOCK_WEIGHTS;
         for (int i = 0; i < n; i += BLOCK_WEIGHTS, block += BLOCK_BYTES, xb++) {
             int j = aOffset + i;
-            IntVector blockSum;
-            if (ONE_NIBBLE_VECTOR) { // 16 short lanes widen to one int vector (AVX-512); no zero to add to
-                blockSum = (IntVector) nibbleProducts(block, xw, j, bias, xb * 16)
-                        .convertShape(VectorOperators.S2I, INTS, 0);
-            } else {
-                blockSum = IntVector.zero(INTS);
-                for (int k = 0; k < 16; k += NIBBLE_SHORTS.length()) {
-                    ShortVector p = nibbleProducts(block + k, xw, j + k, bias, xb * 16 + k);
-                    for (int part = 0; part < NIBBLE_PARTS; part++) {
-                        blockSum = blockSum.add(p.convertShape(VectorOperators.S2I, INTS, part));
-                    }
-                }
+            // One or two steps of 16 or 8 nibble pairs; two steps' products still fit a short (2 · 5842).
+            ShortVector p = nibbleProducts(block, xw, j, bias, xb * 16);
+            for (int k = NIBBLE_SHORTS.length(); k < 16; k += NIBBLE_SHORTS.length()) {
+                p = p.add(nibbleProducts(block + k, xw, j + k, bias, xb * 16 + k));
             }
+            IntVector blockSum = VectorSupport.widenSum(p);
             FloatVector f = (FloatVector) blockSum.convert(VectorOperators.I2F, 0);
             acc = f.fma(FloatVector.broadcast(FLOATS, f16At(block) * xd[xb]), acc);
         }

@@ -253,12 +253,8 @@ public final class Q4_KTensor extends FloatTensor {
                     ph = ph.add(packed.lanewise(VectorOperators.LSHR, 4)
                             .mul(ShortVector.fromArray(SHORTS, xw, j + 32 + k)));
                 }
-                IntVector sumLow = (IntVector) pl.convertShape(VectorOperators.S2I, INTS, 0);
-                IntVector sumHigh = (IntVector) ph.convertShape(VectorOperators.S2I, INTS, 0);
-                for (int part = 1; part < VectorSupport.PRODUCT_PARTS; part++) {
-                    sumLow = sumLow.add(pl.convertShape(VectorOperators.S2I, INTS, part));
-                    sumHigh = sumHigh.add(ph.convertShape(VectorOperators.S2I, INTS, part));
-                }
+                IntVector sumLow = VectorSupport.widenSum(pl);
+                IntVector sumHigh = VectorSupport.widenSum(ph);
                 int shift = 16 * run;
                 int xb = xb0 + 2 * run;
                 accLow = ((FloatVector) sumLow.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(FLOATS,

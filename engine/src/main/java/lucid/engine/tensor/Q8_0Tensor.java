@@ -36,9 +36,6 @@ public final class Q8_0Tensor extends FloatTensor {
     private static final VectorSpecies<Byte> BYTES = VectorSupport.BYTE_SPECIES;
     private static final VectorSpecies<Short> SHORTS = VectorSupport.PRODUCT_SHORT_SPECIES;
     private static final VectorSpecies<Byte> HALF_BYTES = VectorSupport.PRODUCT_BYTE_SPECIES;
-    private static final VectorSpecies<Integer> INTS = VectorSupport.INT_SPECIES;
-    private static final boolean ONE_PRODUCT_PAIR =
-            2 * SHORTS.length() == BLOCK_WEIGHTS && VectorSupport.PRODUCT_PARTS == 1;
 
     Q8_0Tensor(MemorySegment data, long size) {
         super(data, size);
@@ -129,17 +126,11 @@ public final class Q8_0Tensor extends FloatTensor {
         int xb = aOffset / BLOCK_WEIGHTS;
         for (int i = 0; i < n; i += BLOCK_WEIGHTS, block += BLOCK_BYTES, xb++) {
             int j = aOffset + i;
-            IntVector blockSum;
-            if (ONE_PRODUCT_PAIR) { // the block is one pair of short vectors widening to one int vector (AVX-512)
-                blockSum = (IntVector) productPair(block + QS, xw, j).convertShape(VectorOperators.S2I, INTS, 0);
-            } else {
-                blockSum = IntVector.zero(INTS);
-                for (int k = 0; k < BLOCK_WEIGHTS; k += 2 * SHORTS.length()) {
-                    ShortVector p = productPair(block + QS + k, xw, j + k);
-                    for (int part = 0; part < VectorSupport.PRODUCT_PARTS; part++) {
-                        blockSum = blockSum.add(p.convertShape(VectorOperators.S2I, INTS, part));
-                    }
-                }
+            // One pair of short vectors per block at 256 and 512 bits, two at 128; pairs widen apart
+            // (two of them could overflow a short).
+            IntVector blockSum = VectorSupport.widenSum(productPair(block + QS, xw, j));
+            for (int k = 2 * SHORTS.length(); k < BLOCK_WEIGHTS; k += 2 * SHORTS.length()) {
+                blockSum = blockSum.add(VectorSupport.widenSum(productPair(block + QS + k, xw, j + k)));
             }
             FloatVector f = (FloatVector) blockSum.convert(VectorOperators.I2F, 0);
             acc = f.fma(FloatVector.broadcast(FLOATS, f16At(block) * xd[xb]), acc);

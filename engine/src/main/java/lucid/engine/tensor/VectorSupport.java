@@ -94,6 +94,19 @@ public final class VectorSupport {
     /** Int vectors widened from one {@link #PRODUCT_SHORT_SPECIES} vector: 1 at 512 bits, else 2. */
     static final int PRODUCT_PARTS = Math.max(1, PRODUCT_SHORT_SPECIES.length() / FLOAT_LANES);
 
+    /**
+     * A {@link #PRODUCT_SHORT_SPECIES} vector's lanes widened to int lanes, the {@link #PRODUCT_PARTS}
+     * parts added: what the integer kernels take for a block's sum. The first part starts the sum, so
+     * no zero vector is added to (C2 keeps that addition, which cost the Q4_0 kernel 15%).
+     */
+    static IntVector widenSum(ShortVector products) {
+        IntVector sum = (IntVector) products.convertShape(VectorOperators.S2I, INT_SPECIES, 0);
+        for (int part = 1; part < PRODUCT_PARTS; part++) {
+            sum = sum.add(products.convertShape(VectorOperators.S2I, INT_SPECIES, part));
+        }
+        return sum;
+    }
+
     /** Lane indices 0, 1, 2, ... as ints: shift counts that give each lane its own bit of a bit field. */
     static final IntVector LANE_INDEX = IntVector.zero(INT_SPECIES).addIndex(1);
 
