@@ -107,7 +107,10 @@ public final class Q8Activations {
             }
             d[b] = scale;
             sum[b] = scale * total;
-            fillNibbleBias(b);
+            for (int j = 0; j < BLOCK / 2; j += SHORTS.length()) {
+                ShortVector.fromArray(SHORTS, wide, at + j).add(ShortVector.fromArray(SHORTS, wide, at + j + BLOCK / 2))
+                        .mul((short) -8).intoArray(nibbleBias, b * (BLOCK / 2) + j);
+            }
             return;
         }
         for (int j = 0; j < BLOCK; j++) {
