@@ -25,7 +25,7 @@ public final class ChatEngine implements AutoCloseable {
     private final LoadedModel model;
     private final PromptFormat format;
     private InferenceSession session;
-    private volatile InferenceSession warming;
+    private volatile Warmup warming;
     private volatile boolean cancelRequested;
 
     public ChatEngine(LoadedModel model, PromptFormat format) {
@@ -217,18 +217,10 @@ public final class ChatEngine implements AutoCloseable {
      * waiting, as it would for any. Returns whether it ran to the end.
      */
     public synchronized boolean warmUp() {
-        if (cancelRequested) {
-            return false;
-        }
-        try (InferenceSession s = model.newSession(Warmup.contextLength())) {
-            warming = s;
-            if (cancelRequested) {
-                return false;
-            }
-            Warmup.run(s);
-            return true;
-        } catch (java.util.concurrent.CancellationException e) {
-            return false;
+        Warmup w = new Warmup(model);
+        warming = w;
+        try {
+            return !cancelRequested && w.run();
         } finally {
             warming = null;
         }
@@ -246,7 +238,7 @@ public final class ChatEngine implements AutoCloseable {
         if (s != null) {
             s.cancel();
         }
-        InferenceSession w = warming;
+        Warmup w = warming;
         if (w != null) {
             w.cancel();
         }

@@ -86,9 +86,7 @@ final class GenerateCommand implements Command {
             }
             if (args.flag("warm-up")) {
                 long start = System.nanoTime();
-                try (InferenceSession warm = model.newSession(Warmup.contextLength())) {
-                    Warmup.run(warm);
-                }
+                new Warmup(model).run();
                 ctx.err().printf("[warm-up: %.0f ms]%n", (System.nanoTime() - start) / 1e6);
             }
             GenerationResult result;

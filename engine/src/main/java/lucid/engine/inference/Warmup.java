@@ -6,7 +6,8 @@ package lucid.engine.inference;
  * run in the interpreter or in C1, many times slower: in a fresh JVM a 20-token prompt took 1.2 s on a
  * smollm-135m Q4_0 file whose warmed prefill needs about 30 ms (docs/PERFORMANCE.md). The app runs
  * this while the user reads the loaded model's details and types; the tokens are arbitrary ids, and
- * nothing of the session outlives the call.
+ * nothing of its session outlives {@link #run}. A model with a context shorter than
+ * {@code PROMPT_TOKENS + STEPS} gets a proportionally shorter run.
  */
 public final class Warmup {
 
@@ -16,33 +17,50 @@ public final class Warmup {
     /** Decode steps after the prompt: the matrix-vector kernels and decode attention. */
     public static final int STEPS = 24;
 
-    private Warmup() {
-    }
+    private final LoadedModel model;
+    private volatile boolean cancelled;
+    private volatile InferenceSession session;
 
-    /** Positions a session needs for {@link #run}. */
-    public static int contextLength() {
-        return PROMPT_TOKENS + STEPS;
+    /** A warm-up of {@code model}; nothing runs until {@link #run}. */
+    public Warmup(LoadedModel model) {
+        this.model = model;
     }
 
     /**
-     * Runs the prompt and the steps on {@code session}, which must be empty. {@link InferenceSession#cancel}
-     * from another thread stops it with a {@link java.util.concurrent.CancellationException}; a session
-     * shorter than {@link #contextLength()} gets a proportionally shorter run.
+     * Runs the prompt and the steps in a session of its own, closed before it returns. Returns
+     * whether it ran to the end: false when {@link #cancel} came first or stopped it.
      */
-    public static void run(InferenceSession session) {
-        if (session.position() != 0) {
-            throw new IllegalStateException("warm-up needs an empty session, this one holds " + session.position() + " tokens");
+    public boolean run() {
+        try (InferenceSession s = model.newSession(PROMPT_TOKENS + STEPS)) {
+            session = s;
+            if (cancelled) {
+                return false;
+            }
+            int vocab = model.config().vocabSize();
+            int prompt = Math.max(1, Math.min(PROMPT_TOKENS, s.contextLength() / 2));
+            int steps = Math.min(STEPS, s.contextLength() - prompt);
+            int[] tokens = new int[prompt];
+            for (int i = 0; i < prompt; i++) {
+                tokens[i] = (int) ((i * 7919L + 1) % vocab); // spread over the embedding rows
+            }
+            s.prefill(tokens);
+            for (int i = 0; i < steps; i++) {
+                s.step((int) ((i * 104_729L + 3) % vocab));
+            }
+            return true;
+        } catch (java.util.concurrent.CancellationException e) {
+            return false;
+        } finally {
+            session = null;
         }
-        int vocab = session.model().config().vocabSize();
-        int prompt = Math.max(1, Math.min(PROMPT_TOKENS, session.contextLength() / 2));
-        int steps = Math.min(STEPS, session.contextLength() - prompt);
-        int[] tokens = new int[prompt];
-        for (int i = 0; i < prompt; i++) {
-            tokens[i] = (int) ((i * 7919L + 1) % vocab); // spread over the embedding rows
-        }
-        session.prefill(tokens);
-        for (int i = 0; i < steps; i++) {
-            session.step((int) ((i * 104_729L + 3) % vocab));
+    }
+
+    /** Stops a running warm-up, or one about to run; safe from any thread. */
+    public void cancel() {
+        cancelled = true;
+        InferenceSession s = session;
+        if (s != null) {
+            s.cancel();
         }
     }
 }
