@@ -48,8 +48,9 @@ public final class AppContext implements AutoCloseable {
         dataDir = DataDirectory.resolve(options.dataDir());
         store = new ConversationStore(dataDir);
         settings = new SettingsViewModel(new SettingsRepository(store), new Messages("en"));
-        engine = Engine.create(Engine.defaultThreads(), precision(settings.get()));
-        // Applies from the next matrix product on, also in the middle of a reply.
+        engine = Engine.create(Engine.defaultThreads());
+        // Called at once with the saved settings, then on each change: the precision applies from the
+        // next matrix product on, also in the middle of a reply.
         settings.settingsProperty().subscribe(s -> engine.backend().setPrecision(precision(s)));
         models = new ModelViewModel(engine, loader, Platform::runLater, settings::addRecent, generation);
         conversations = new ConversationListViewModel(store);

@@ -57,8 +57,8 @@ public final class CpuBackend implements Backend {
 
     // Read once per product (matmul, matmulSameInput), so a change applies from the next product.
     private volatile ProductPrecision precision;
-    // matmulBatch's job, reused so that a batched product allocates nothing: callers use a backend
-    // from one thread at a time (parallelFor's own job fields assume the same).
+    // matmulBatch's job, reused so that a batched product allocates nothing: each operation holds the
+    // backend's monitor, so one job is in progress at a time (parallelFor's own job fields rely on it too).
     private final BatchJob batchJob = new BatchJob();
     // matmul's job, reused for the same reason: a decode step runs several products per layer.
     private final MatvecJob matvecJob = new MatvecJob();
