@@ -110,15 +110,15 @@ public final class InferenceSession implements AutoCloseable {
         for (int from = 0; from < prompt.length; from += batch.capacity()) {
             checkCancelled();
             int n = Math.min(batch.capacity(), prompt.length - from);
-            transformer.forwardBatch(backend, state, batch, cache, prompt, from, n, position);
-            System.arraycopy(prompt, from, tokens, position, n);
-            int first = position;
-            position += n;
             if (sink != null) {
-                transformer.projectBatch(backend, state, batch, n, first, rowSink);
-            } else if (from + n == prompt.length) {
-                transformer.projectBatchRow(backend, state, batch, n - 1);
+                transformer.forwardBatch(backend, state, batch, cache, prompt, from, n, position);
+                transformer.projectBatch(backend, state, batch, n, position, rowSink);
+            } else {
+                transformer.forwardPrompt(backend, state, batch, cache, prompt, from, n, position,
+                        from + n == prompt.length);
             }
+            System.arraycopy(prompt, from, tokens, position, n);
+            position += n;
         }
         return state.logits().clone();
     }

@@ -72,7 +72,14 @@ public final class Attention {
         rope.rotate(s.k, 0, headCountKv, cos, sin);
 
         cache.put(layer, pos, s.k, 0, s.v, 0);
+        attendOne(backend, s, cache, layer, pos);
+    }
 
+    /**
+     * The query in {@code s.q} (rotated) at {@code pos}, whose key and value are already cached,
+     * attends over the cache; its projected output goes to {@code s.xb2}.
+     */
+    private void attendOne(Backend backend, ForwardState s, KvCache cache, int layer, int pos) {
         // One task per KV head and slice of the visible positions (reused: no closure per layer).
         ForwardObserver observer = s.observer;
         boolean watched = observer != null && observer.wantsAttention(layer, pos);
@@ -101,6 +108,29 @@ public final class Attention {
      */
     public void forwardBatch(Backend backend, ForwardState s, BatchState bs, KvCache cache, int layer, int firstPos,
                              int batch) {
+        cacheBatch(backend, bs, cache, layer, firstPos, batch);
+        attendBatch(backend, s, bs, cache, layer, firstPos, batch);
+        w.output().applyBatch(backend, bs.attnOut, bs.xb2, batch);
+    }
+
+    /**
+     * A prompt's last block when nothing watches and only the last token's output is wanted (what
+     * llama.cpp also does): every token's key and value go to the cache, but only the last token
+     * attends, as a decode step would, leaving its projected output in {@code s.xb2}. With
+     * {@code last} false (a chunk before the prompt's last) no token attends at all.
+     */
+    public void forwardBatchLast(Backend backend, ForwardState s, BatchState bs, KvCache cache, int layer,
+                                 int firstPos, int batch, boolean last) {
+        cacheBatch(backend, bs, cache, layer, firstPos, batch);
+        if (last) {
+            int queryDim = headCount * headDim;
+            System.arraycopy(bs.q, (batch - 1) * queryDim, s.q, 0, queryDim);
+            attendOne(backend, s, cache, layer, firstPos + batch - 1);
+        }
+    }
+
+    // Queries (rotated) into bs.q; keys and values of every row into the cache.
+    private void cacheBatch(Backend backend, BatchState bs, KvCache cache, int layer, int firstPos, int batch) {
         int queryDim = headCount * headDim;
         int kvDim = cache.kvDim();
         Linear.applyBatchSameInput(backend, bs.xb, batch, w.query(), bs.q, w.key(), bs.k, w.value(), bs.v);
@@ -123,7 +153,12 @@ public final class Attention {
         for (int b = 0; b < batch; b++) {
             cache.put(layer, firstPos + b, bs.k, b * kvDim, bs.v, b * kvDim);
         }
+    }
 
+    // Every row's query attends (causally) into bs.attnOut.
+    private void attendBatch(Backend backend, ForwardState s, BatchState bs, KvCache cache, int layer, int firstPos,
+                             int batch) {
+        int queryDim = headCount * headDim;
         int stride = cache.paddedCapacity();
         BatchJob job = bs.attentionJob;
         job.set(this, bs.q, cache, layer, s.scores, bs.attnOut, queryDim, firstPos);
@@ -153,7 +188,6 @@ public final class Attention {
         } finally {
             job.clear();
         }
-        w.output().applyBatch(backend, bs.attnOut, bs.xb2, batch);
     }
 
     /**

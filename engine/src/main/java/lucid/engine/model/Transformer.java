@@ -84,6 +84,50 @@ public final class Transformer {
         if (layers < 1 || layers > blocks.length) {
             throw new IllegalArgumentException("layers " + layers + ": the model has 1.." + blocks.length);
         }
+        embedBatch(s, bs, tokens, from, batch, firstPos);
+        int dim = config.embeddingLength();
+        ForwardObserver observer = s.observer;
+        for (int l = 0; l < layers; l++) {
+            blocks[l].forwardBatch(backend, s, bs, cache, firstPos, batch);
+            for (int b = 0; observer != null && b < batch; b++) {
+                if (observer.wantsResidual(l, firstPos + b)) {
+                    System.arraycopy(bs.x, b * dim, s.x, 0, dim);
+                    observer.onResidual(l, firstPos + b, s.x);
+                }
+            }
+        }
+    }
+
+    /**
+     * A chunk of a prompt of which only the last token's logits are wanted, and only when
+     * {@code logits} is set (the prompt's last chunk): as {@link #forwardBatch} followed by
+     * {@link #projectBatchRow} for the last row, but the last block attends and runs its feed-forward
+     * for that one token only, and for none in an earlier chunk; the other tokens' keys and values
+     * are cached all the same. Their outputs of the last block feed nothing, so llama.cpp skips them
+     * too. With an observer attached every row runs every block, for the observer to see.
+     */
+    public void forwardPrompt(Backend backend, ForwardState s, BatchState bs, KvCache cache, int[] tokens, int from,
+                              int batch, int firstPos, boolean logits) {
+        if (s.observer != null) {
+            forwardBatch(backend, s, bs, cache, tokens, from, batch, firstPos);
+            if (logits) {
+                projectBatchRow(backend, s, bs, batch - 1);
+            }
+            return;
+        }
+        embedBatch(s, bs, tokens, from, batch, firstPos);
+        int lastBlock = blocks.length - 1;
+        for (int l = 0; l < lastBlock; l++) {
+            blocks[l].forwardBatch(backend, s, bs, cache, firstPos, batch);
+        }
+        blocks[lastBlock].forwardBatchLast(backend, s, bs, cache, firstPos, batch, logits);
+        if (logits) {
+            project(backend, s.x, s.xb, s.logits);
+        }
+    }
+
+    // The tokens' embeddings into the rows of bs.x, and their RoPE angles into bs's tables.
+    private void embedBatch(ForwardState s, BatchState bs, int[] tokens, int from, int batch, int firstPos) {
         if (batch < 1 || batch > bs.capacity()) {
             throw new IllegalArgumentException("batch of " + batch + " tokens, the state holds 1.." + bs.capacity());
         }
@@ -105,16 +149,6 @@ public final class Transformer {
                 ropes[t].angles(firstPos + b, s.ropeCos[t], s.ropeSin[t]);
                 System.arraycopy(s.ropeCos[t], 0, bs.ropeCos[t], b * half, s.ropeCos[t].length);
                 System.arraycopy(s.ropeSin[t], 0, bs.ropeSin[t], b * half, s.ropeSin[t].length);
-            }
-        }
-        ForwardObserver observer = s.observer;
-        for (int l = 0; l < layers; l++) {
-            blocks[l].forwardBatch(backend, s, bs, cache, firstPos, batch);
-            for (int b = 0; observer != null && b < batch; b++) {
-                if (observer.wantsResidual(l, firstPos + b)) {
-                    System.arraycopy(bs.x, b * dim, s.x, 0, dim);
-                    observer.onResidual(l, firstPos + b, s.x);
-                }
             }
         }
     }

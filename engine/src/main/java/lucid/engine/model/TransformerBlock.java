@@ -24,6 +24,11 @@ public final class TransformerBlock {
     public void forward(Backend backend, ForwardState s, KvCache cache, int pos) {
         norms.attention().apply(s.xb, s.x);
         attention.forward(backend, s, cache, layer, pos);
+        finish(backend, s);
+    }
+
+    // The rest of the block for one token whose attention output is in s.xb2 and residual in s.x.
+    private void finish(Backend backend, ForwardState s) {
         if (norms.postAttention() != null) {
             norms.postAttention().apply(s.xb2, s.xb2);
         }
@@ -54,6 +59,23 @@ public final class TransformerBlock {
             normRows(norms.postFeedForward(), bs.xb2, bs.xb2, batch, dim);
         }
         addInPlace(bs.x, bs.xb2, batch * dim);
+    }
+
+    /**
+     * A prompt's last block when nothing watches it and only the last token's output is wanted: every
+     * row's key and value are cached, and, when {@code last}, the last token alone goes on through
+     * attention and the feed-forward as a decode step ({@link Attention#forwardBatchLast}), leaving its
+     * output in {@code s.x}. Rows of {@code bs} are not updated.
+     */
+    public void forwardBatchLast(Backend backend, ForwardState s, BatchState bs, KvCache cache, int firstPos,
+                                 int batch, boolean last) {
+        int dim = norms.attention().dim();
+        normRows(norms.attention(), bs.xb, bs.x, batch, dim);
+        attention.forwardBatchLast(backend, s, bs, cache, layer, firstPos, batch, last);
+        if (last) {
+            System.arraycopy(bs.x, (batch - 1) * dim, s.x, 0, dim);
+            finish(backend, s);
+        }
     }
 
     private static void normRows(RmsNorm norm, float[] out, float[] x, int batch, int dim) {

@@ -81,6 +81,8 @@ class BatchedPrefillTest {
             int[] second = randomTokens(2 * BatchState.DEFAULT_CAPACITY + 17, vocab, 2);
             List<float[]> batched = new ArrayList<>();
             List<float[]> stepped = new ArrayList<>();
+            int[] third = randomTokens(3, vocab, 3);
+            List<float[]> continued = new ArrayList<>();
             try (InferenceSession s = model.newSession(512)) {
                 s.prefill(first, (pos, logits) -> batched.add(logits.clone()));
                 float[] last = s.prefill(second, (pos, logits) -> {
@@ -97,15 +99,23 @@ class BatchedPrefillTest {
                 for (int t : second) {
                     stepped.add(s.step(t).clone());
                 }
+                for (int t : third) {
+                    continued.add(s.step(t).clone());
+                }
             }
             assertEquals(stepped.size(), batched.size());
             for (int p = 0; p < stepped.size(); p++) {
                 assertClose(stepped.get(p), batched.get(p), stem + " position " + p);
             }
-            // Without a sink only the last row is projected; it is the same.
+            // Without a sink the last block runs only the last token past its keys and values
+            // (Transformer.forwardPrompt): its logits are the same, and so are the steps after it,
+            // which read the last block's cache of every chunk.
             try (InferenceSession s = model.newSession(512)) {
                 s.prefill(first);
                 assertClose(stepped.getLast(), s.prefill(second), stem + " last logits");
+                for (int i = 0; i < third.length; i++) {
+                    assertClose(continued.get(i), s.step(third[i]), stem + " step " + i + " after the prompt");
+                }
             }
         }
     }
