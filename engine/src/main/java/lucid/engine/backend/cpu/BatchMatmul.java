@@ -86,13 +86,22 @@ final class BatchMatmul {
      */
     static void transpose(float[] x, int cols, int p, float[] xT) {
         int base = p * cols * PANEL;
-        for (int t = 0; t < PANEL; t++) {
-            int from = (p * PANEL + t) * cols;
-            for (int k = 0; k < cols; k++) {
-                xT[base + k * PANEL + t] = x[from + k];
+        // A band of columns at a time: its PANEL-float rows of xT (16 KB) stay in L1 while every
+        // token writes its lane of them. Whole rows at once, each written one float per token, left
+        // the lines for cols of 576 or more to fall out of L1 between a token and the next.
+        for (int k0 = 0; k0 < cols; k0 += TRANSPOSE_BAND) {
+            int k1 = Math.min(cols, k0 + TRANSPOSE_BAND);
+            for (int t = 0; t < PANEL; t++) {
+                int from = (p * PANEL + t) * cols;
+                for (int k = k0; k < k1; k++) {
+                    xT[base + k * PANEL + t] = x[from + k];
+                }
             }
         }
     }
+
+    /** Columns per band of {@link #transpose}. */
+    private static final int TRANSPOSE_BAND = 64;
 
     /**
      * Scalar reference: each weight row decoded with {@link FloatTensor#dequantize}, each dot summed
