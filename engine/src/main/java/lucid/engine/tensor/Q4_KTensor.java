@@ -109,7 +109,8 @@ public final class Q4_KTensor extends FloatTensor {
     // Each thread's Σx per 32 activations, grown to the longest row seen.
     private static final ThreadLocal<float[]> SUMS = ThreadLocal.withInitial(() -> new float[0]);
 
-    // Σx per 32 activations, then (EIGHT_LANES) a super-block's eight d · scale at [n / 32, n / 32 + 8).
+    // Σx per 32 activations, then (EIGHT_LANES) a super-block's eight d · scale at [n / 32, n / 32 + 8);
+    // the integer kernel's row scales at [0, n / 32).
     private static float[] sumScratch(int n) {
         float[] sums = SUMS.get();
         if (sums.length < n / 32 + 8) {
@@ -231,9 +232,11 @@ public final class Q4_KTensor extends FloatTensor {
 
     @Override
     void rowsQ8Vector(int rowStart, int rowEnd, int cols, Q8Activations a, float[] out, int outOffset) {
-        float[] scratch = sumScratch(0);
+        float[] scratch = sumScratch(cols);
         for (int r = rowStart; r < rowEnd; r++) {
-            out[outOffset + r - rowStart] = dotQ8Vector((long) r * cols, a, 0, cols, scratch);
+            long offset = (long) r * cols;
+            float mins = rowScales(offset, cols, a, 0, scratch);
+            out[outOffset + r - rowStart] = dotQ8Scaled(offset, a, 0, cols, scratch) - mins;
         }
     }
 
@@ -252,64 +255,93 @@ public final class Q4_KTensor extends FloatTensor {
 
     // Per sub-block s against activation block b: a·Σ(q·qx)·dx − bmin·(dx·Σqx), with Σ(q·qx) exact in
     // int and dx·Σqx kept by Q8Activations.
+    //
+    // Each row goes twice through its super-blocks: rowScales reads d, dmin and the packed scales
+    // and returns the minimums' term, then dotQ8Scaled sums q·qx against the scales it wrote. In one
+    // method, the kernel passed the node count at which C2 stops inlining (NodeCountInliningCutoff, a
+    // constant in a product JVM; every Vector API call inlines a few hundred nodes before they fold)
+    // at 256 bits, where a sub-block takes more steps: its last widening was left a call on boxed
+    // vectors, and the kernel ran at 1.6 GB/s in cache instead of 3.5 (Q8DotInterleaved, AVX2). The
+    // float kernel stays in one method: split the same way, it made AVX2 decode about 12% slower.
 
     @Override
     float dotQ8Vector(long offset, Q8Activations a, int aOffset, int n) {
-        return dotQ8Vector(offset, a, aOffset, n, sumScratch(0));
+        float[] scratch = sumScratch(n);
+        float mins = rowScales(offset, n, a, aOffset / 32, scratch);
+        return dotQ8Scaled(offset, a, aOffset, n, scratch) - mins;
     }
 
-    /** {@link #dotQ8Vector(long, Q8Activations, int, int)} with {@code scratch[0..8)} for a super-block's scales. */
-    private float dotQ8Vector(long offset, Q8Activations a, int aOffset, int n, float[] scratch) {
-        short[] xw = a.wide;
+    /**
+     * Writes {@code d · sc · dx} of each sub-block of the {@code n} weights from {@code offset} to
+     * {@code scales[sub]} ({@code d · sc} is exact, then one rounding, as in the scalar kernel), and
+     * returns {@code Σ dmin · m · (dx · Σqx)} over the sub-blocks, the activations' blocks from
+     * {@code xb}.
+     */
+    private float rowScales(long offset, int n, Q8Activations a, int xb, float[] scales) {
         float[] xd = a.d;
         float[] xsum = a.sum;
+        long block = offset / BLOCK_WEIGHTS * BLOCK_BYTES;
+        if (EIGHT_LANES) {
+            FloatVector mins = FloatVector.zero(EIGHT_FLOATS);
+            for (int sub = 0; sub < n / 32; sub += 8, block += BLOCK_BYTES) {
+                long low = PackedScales.lowWordK4(data, block + SCALES);
+                int high = PackedScales.highWordK4(data, block + SCALES);
+                eight(PackedScales.scalesK4(low, high)).mul(f16At(block))
+                        .mul(FloatVector.fromArray(EIGHT_FLOATS, xd, xb + sub)).intoArray(scales, sub);
+                mins = addMins(PackedScales.minsK4(low, high), xsum, xb + sub, f16At(block + DMIN), mins);
+            }
+            return mins.reduceLanes(VectorOperators.ADD);
+        }
+        float mins = 0f;
+        for (int sub = 0; sub < n / 32; sub += 8, block += BLOCK_BYTES) {
+            long low = PackedScales.lowWordK4(data, block + SCALES);
+            int high = PackedScales.highWordK4(data, block + SCALES);
+            float d = f16At(block);
+            float blockMins = 0f;
+            for (int j = 0; j < 8; j++) {
+                scales[sub + j] = d * PackedScales.scaleK4(low, high, j) * xd[xb + sub + j];
+                blockMins += PackedScales.minK4(low, high, j) * xsum[xb + sub + j];
+            }
+            mins += f16At(block + DMIN) * blockMins;
+        }
+        return mins;
+    }
+
+    /**
+     * Σ over the sub-blocks of {@code scales[sub] · Σ(q·qx)}: the row's products against the
+     * 8-bit activations without the minimums, given the scales (times the activations' block scales)
+     * that {@link #rowScales} wrote.
+     */
+    private float dotQ8Scaled(long offset, Q8Activations a, int aOffset, int n, float[] scales) {
+        short[] xw = a.wide;
         // Two accumulators: the low and high sub-blocks' products add up in independent chains.
         FloatVector accLow = FloatVector.zero(FLOATS);
         FloatVector accHigh = FloatVector.zero(FLOATS);
-        // The minimums' term: eight lanes (EIGHT_LANES) or lane 0 alone.
-        FloatVector minSums = FloatVector.zero(EIGHT_FLOATS);
         long block = offset / BLOCK_WEIGHTS * BLOCK_BYTES;
-        for (int i = 0; i < n; i += BLOCK_WEIGHTS, block += BLOCK_BYTES) {
-            float d = f16At(block);
-            long packing = PackedScales.lowWordK4(data, block + SCALES);
-            int packingHigh = PackedScales.highWordK4(data, block + SCALES);
-            long scales = PackedScales.scalesK4(packing, packingHigh);
-            long ms = PackedScales.minsK4(packing, packingHigh);
-            int xb0 = (aOffset + i) / 32;
-            minSums = addMins(ms, xsum, xb0, f16At(block + DMIN), minSums);
-            if (EIGHT_LANES) {
-                // d · scale · dx of the eight sub-blocks in one vector, each read back as a broadcast.
-                eight(scales).mul(d).mul(FloatVector.fromArray(EIGHT_FLOATS, xd, xb0)).intoArray(scratch, 0);
-            }
+        for (int i = 0, sub = 0; i < n; i += BLOCK_WEIGHTS, block += BLOCK_BYTES, sub += 8) {
             for (int run = 0; run < 4; run++) {
                 int j = aOffset + i + run * 64;
-                long at = block + QS + run * 32;
+                long q0 = block + QS + run * 32;
                 // Low nibbles times the run's first 32 activations, high nibbles times the next 32,
                 // summed in short lanes over the whole sub-block: 0..15 times -127..127 is at most
                 // 1905, and a lane sums 32 / lanes of them (2 at 256 and 512 bits, 4 at 128), so shorts
                 // cannot overflow.
-                ShortVector packed = nibbles(at);
+                ShortVector packed = nibbles(q0);
                 ShortVector pl = packed.and((short) 0x0F).mul(ShortVector.fromArray(SHORTS, xw, j));
                 ShortVector ph = packed.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(SHORTS, xw, j + 32));
                 for (int k = SHORTS.length(); k < 32; k += SHORTS.length()) {
-                    packed = nibbles(at + k);
+                    packed = nibbles(q0 + k);
                     pl = pl.add(packed.and((short) 0x0F).mul(ShortVector.fromArray(SHORTS, xw, j + k)));
                     ph = ph.add(packed.lanewise(VectorOperators.LSHR, 4)
                             .mul(ShortVector.fromArray(SHORTS, xw, j + 32 + k)));
                 }
-                IntVector sumLow = VectorSupport.widenSum(pl);
-                IntVector sumHigh = VectorSupport.widenSum(ph);
-                int shift = 16 * run;
-                int xb = xb0 + 2 * run;
-                float scaleLow = EIGHT_LANES ? scratch[2 * run] : d * (int) (scales >>> shift & 0xFF) * xd[xb];
-                float scaleHigh = EIGHT_LANES ? scratch[2 * run + 1] : d * (int) (scales >>> (shift + 8) & 0xFF) * xd[xb + 1];
-                accLow = ((FloatVector) sumLow.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(FLOATS, scaleLow),
-                        accLow);
-                accHigh = ((FloatVector) sumHigh.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(FLOATS,
-                        scaleHigh), accHigh);
+                FloatVector sumLow = (FloatVector) VectorSupport.widenSum(pl).convert(VectorOperators.I2F, 0);
+                FloatVector sumHigh = (FloatVector) VectorSupport.widenSum(ph).convert(VectorOperators.I2F, 0);
+                accLow = sumLow.fma(FloatVector.broadcast(FLOATS, scales[sub + 2 * run]), accLow);
+                accHigh = sumHigh.fma(FloatVector.broadcast(FLOATS, scales[sub + 2 * run + 1]), accHigh);
             }
         }
-        return accLow.add(accHigh).reduceLanes(VectorOperators.ADD) - minSums.reduceLanes(VectorOperators.ADD);
+        return accLow.add(accHigh).reduceLanes(VectorOperators.ADD);
     }
 
     /**
