@@ -16,11 +16,11 @@ import lucid.engine.tensor.VectorSupport;
  * stays in L2) and then multiplied with every activation row, so a weight byte is read once per batch
  * and the work becomes arithmetic. Two micro-kernels do it:
  * <ul>
- *   <li>Outer products ({@link #OUTER}, AVX-512): the activations are transposed once per product
- *       into panels of {@link #PANEL} tokens; for each column, four decoded weights are broadcast
- *       against the panel's four vectors of tokens, 16 accumulators that each hold one weight row's
- *       sums for a vector of tokens. No horizontal sums, and the panel streams through the cache
- *       once per four weight rows.</li>
+ *   <li>Outer products ({@link #OUTER}, 512 and 256 bits): the activations are transposed once per
+ *       product into panels of {@link #PANEL} tokens; for each column, four decoded weights (two
+ *       with AVX2's 16 registers) are broadcast against the panel's four vectors of tokens, 16 (8)
+ *       accumulators that each hold one weight row's sums for a vector of tokens. No horizontal
+ *       sums, and the panel streams through the cache once per four (two) weight rows.</li>
  *   <li>Dot products, for the tokens that do not fill a panel and on narrower vectors: 4 weight rows
  *       by 2 activation rows, 6 vector loads feeding 8 independent FMA chains (enough to hide FMA
  *       latency without spilling AVX2's 16 registers); with AVX-512's 32 registers, 4 by 4 (8 loads,
@@ -45,11 +45,13 @@ final class BatchMatmul {
     static final boolean WIDE_TILE = SPECIES.vectorBitSize() >= 512 && !"4x2".equals(System.getProperty("lucid.tile"));
 
     /**
-     * Whether the 512-bit path takes the outer-product kernel ({@link #outer4}) for whole panels of
-     * tokens. Narrower vectors keep the dot kernels: 16 accumulators and 5 operands would spill AVX2's
-     * 16 registers. {@code -Dlucid.outer=off} keeps the dot kernels everywhere, for measuring.
+     * Whether whole panels of tokens take the outer-product kernels: {@link #outer4} at 512 bits,
+     * {@link #outer2} at 256 (16 accumulators and 5 operands would spill AVX2's 16 registers; 8 and 5
+     * do not). Narrower vectors keep the dot kernels. {@code -Dlucid.outer=off} keeps the dot kernels
+     * everywhere, for measuring.
      */
-    static final boolean OUTER = WIDE_TILE && !"off".equals(System.getProperty("lucid.outer"));
+    static final boolean OUTER = (WIDE_TILE || SPECIES.vectorBitSize() == 256)
+            && !"off".equals(System.getProperty("lucid.outer"));
 
     /** Tokens per transposed panel: four vectors. */
     static final int PANEL = 4 * SPECIES.length();
@@ -145,8 +147,14 @@ final class BatchMatmul {
         int sums = n * cols;
         for (int p = 0; p < panels; p++) {
             int i = 0;
-            for (; i + 4 <= n; i += 4) {
-                outer4(scratch, i * cols, cols, xT, p * cols * PANEL, scratch, sums + i * PANEL);
+            if (WIDE_TILE) {
+                for (; i + 4 <= n; i += 4) {
+                    outer4(scratch, i * cols, cols, xT, p * cols * PANEL, scratch, sums + i * PANEL);
+                }
+            } else {
+                for (; i + 2 <= n; i += 2) {
+                    outer2(scratch, i * cols, cols, xT, p * cols * PANEL, scratch, sums + i * PANEL);
+                }
             }
             for (; i < n; i++) {
                 outer1(scratch, i * cols, cols, xT, p * cols * PANEL, scratch, sums + i * PANEL);
@@ -233,6 +241,37 @@ final class BatchMatmul {
         store(a1, b1, c1, d1, sums, to + PANEL);
         store(a2, b2, c2, d2, sums, to + 2 * PANEL);
         store(a3, b3, c3, d3, sums, to + 3 * PANEL);
+    }
+
+    /**
+     * {@link #outer4} for two weight rows, where vectors are 256 bits wide and there are 16 vector
+     * registers (AVX2): 8 accumulators, 4 loads and a broadcast fit them. Per column it reads 4 vectors
+     * of tokens for 8 FMAs, where {@link #dot4x2} reads 6 for 8.
+     */
+    private static void outer2(float[] w, int w0, int cols, float[] xT, int x0, float[] sums, int to) {
+        int lanes = SPECIES.length();
+        FloatVector a0 = FloatVector.zero(SPECIES), b0 = a0, c0 = a0, d0 = a0;
+        FloatVector a1 = a0, b1 = a0, c1 = a0, d1 = a0;
+        int w1 = w0 + cols;
+        for (int k = 0; k < cols; k++) {
+            int at = x0 + k * PANEL;
+            FloatVector xa = FloatVector.fromArray(SPECIES, xT, at);
+            FloatVector xb = FloatVector.fromArray(SPECIES, xT, at + lanes);
+            FloatVector xc = FloatVector.fromArray(SPECIES, xT, at + 2 * lanes);
+            FloatVector xd = FloatVector.fromArray(SPECIES, xT, at + 3 * lanes);
+            FloatVector v = FloatVector.broadcast(SPECIES, w[w0 + k]);
+            a0 = v.fma(xa, a0);
+            b0 = v.fma(xb, b0);
+            c0 = v.fma(xc, c0);
+            d0 = v.fma(xd, d0);
+            v = FloatVector.broadcast(SPECIES, w[w1 + k]);
+            a1 = v.fma(xa, a1);
+            b1 = v.fma(xb, b1);
+            c1 = v.fma(xc, c1);
+            d1 = v.fma(xd, d1);
+        }
+        store(a0, b0, c0, d0, sums, to);
+        store(a1, b1, c1, d1, sums, to + PANEL);
     }
 
     /** {@link #outer4} for one weight row. */
