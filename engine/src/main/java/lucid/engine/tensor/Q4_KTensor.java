@@ -281,30 +281,23 @@ public final class Q4_KTensor extends FloatTensor {
         float[] xd = a.d;
         float[] xsum = a.sum;
         long block = offset / BLOCK_WEIGHTS * BLOCK_BYTES;
-        if (EIGHT_LANES) {
-            FloatVector mins = FloatVector.zero(EIGHT_FLOATS);
-            for (int sub = 0; sub < n / 32; sub += 8, block += BLOCK_BYTES) {
-                long low = PackedScales.lowWordK4(data, block + SCALES);
-                int high = PackedScales.highWordK4(data, block + SCALES);
-                eight(PackedScales.scalesK4(low, high)).mul(f16At(block))
-                        .mul(FloatVector.fromArray(EIGHT_FLOATS, xd, xb + sub)).intoArray(scales, sub);
-                mins = addMins(PackedScales.minsK4(low, high), xsum, xb + sub, f16At(block + DMIN), mins);
-            }
-            return mins.reduceLanes(VectorOperators.ADD);
-        }
-        float mins = 0f;
+        // The minimums' term: eight lanes (EIGHT_LANES) or lane 0 alone, as in the float kernel.
+        FloatVector mins = FloatVector.zero(EIGHT_FLOATS);
         for (int sub = 0; sub < n / 32; sub += 8, block += BLOCK_BYTES) {
             long low = PackedScales.lowWordK4(data, block + SCALES);
             int high = PackedScales.highWordK4(data, block + SCALES);
             float d = f16At(block);
-            float blockMins = 0f;
-            for (int j = 0; j < 8; j++) {
-                scales[sub + j] = d * PackedScales.scaleK4(low, high, j) * xd[xb + sub + j];
-                blockMins += PackedScales.minK4(low, high, j) * xsum[xb + sub + j];
+            if (EIGHT_LANES) {
+                eight(PackedScales.scalesK4(low, high)).mul(d)
+                        .mul(FloatVector.fromArray(EIGHT_FLOATS, xd, xb + sub)).intoArray(scales, sub);
+            } else {
+                for (int j = 0; j < 8; j++) {
+                    scales[sub + j] = d * PackedScales.scaleK4(low, high, j) * xd[xb + sub + j];
+                }
             }
-            mins += f16At(block + DMIN) * blockMins;
+            mins = addMins(PackedScales.minsK4(low, high), xsum, xb + sub, f16At(block + DMIN), mins);
         }
-        return mins;
+        return mins.reduceLanes(VectorOperators.ADD);
     }
 
     /**
