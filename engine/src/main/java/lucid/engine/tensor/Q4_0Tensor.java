@@ -142,11 +142,11 @@ public final class Q4_0Tensor extends FloatTensor {
             for (int k = NIBBLE_SHORTS.length(); k < 16; k += NIBBLE_SHORTS.length()) {
                 p = p.add(nibbleProducts(block + k, xw, j + k, bias, xb * 16 + k));
             }
-            IntVector blockSum = VectorSupport.widenSum(p);
+            IntVector blockSum = VectorSupport.widenNarrowSum(p);
             FloatVector f = (FloatVector) blockSum.convert(VectorOperators.I2F, 0);
             acc = f.fma(FloatVector.broadcast(FLOATS, f16At(block) * xd[xb]), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return acc.reduceLanes(VectorOperators.ADD) * VectorSupport.NARROW_SUM_UNIT;
     }
 
     /**

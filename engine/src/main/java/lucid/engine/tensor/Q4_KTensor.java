@@ -328,13 +328,14 @@ public final class Q4_KTensor extends FloatTensor {
                     ph = ph.add(packed.lanewise(VectorOperators.LSHR, 4)
                             .mul(ShortVector.fromArray(SHORTS, xw, j + 32 + k)));
                 }
-                FloatVector sumLow = (FloatVector) VectorSupport.widenSum(pl).convert(VectorOperators.I2F, 0);
-                FloatVector sumHigh = (FloatVector) VectorSupport.widenSum(ph).convert(VectorOperators.I2F, 0);
+                // A pair of short lanes sums at most 4 · 1905: narrow enough for widenNarrowSum.
+                FloatVector sumLow = (FloatVector) VectorSupport.widenNarrowSum(pl).convert(VectorOperators.I2F, 0);
+                FloatVector sumHigh = (FloatVector) VectorSupport.widenNarrowSum(ph).convert(VectorOperators.I2F, 0);
                 accLow = sumLow.fma(FloatVector.broadcast(FLOATS, scales[sub + 2 * run]), accLow);
                 accHigh = sumHigh.fma(FloatVector.broadcast(FLOATS, scales[sub + 2 * run + 1]), accHigh);
             }
         }
-        return accLow.add(accHigh).reduceLanes(VectorOperators.ADD);
+        return accLow.add(accHigh).reduceLanes(VectorOperators.ADD) * VectorSupport.NARROW_SUM_UNIT;
     }
 
     /**

@@ -112,6 +112,24 @@ public final class VectorSupport {
                 .add(pairs.lanewise(VectorOperators.ASHR, 16));
     }
 
+    /**
+     * {@link #widenSum} for products whose lanes pair up to less than 2^15 in magnitude, in one
+     * instruction fewer below 512 bits: each int lane adds its high short into the high half of
+     * itself (a shift and an add), and a mask drops the low half. The lanes then sum to the products'
+     * total times {@link #NARROW_SUM_UNIT}'s inverse, exactly (a power of two), so a kernel multiplies
+     * its result by {@code NARROW_SUM_UNIT} once.
+     */
+    static IntVector widenNarrowSum(ShortVector products) {
+        if (PRODUCT_PARTS == 1) {
+            return (IntVector) products.convertShape(VectorOperators.S2I, INT_SPECIES, 0);
+        }
+        IntVector pairs = (IntVector) products.reinterpretShape(INT_SPECIES, 0);
+        return pairs.add(pairs.lanewise(VectorOperators.LSHL, 16)).and(0xFFFF0000);
+    }
+
+    /** What {@link #widenNarrowSum}'s lanes count in: 1 at 512 bits, else 2^-16. */
+    static final float NARROW_SUM_UNIT = PRODUCT_PARTS == 1 ? 1f : 0x1p-16f;
+
     /** Lane indices 0, 1, 2, ... as ints: shift counts that give each lane its own bit of a bit field. */
     static final IntVector LANE_INDEX = IntVector.zero(INT_SPECIES).addIndex(1);
 

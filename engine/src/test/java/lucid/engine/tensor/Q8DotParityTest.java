@@ -113,6 +113,51 @@ class Q8DotParityTest {
         }
     }
 
+    /**
+     * The integer kernels add products in short lanes before they widen (VectorSupport.widenSum and
+     * widenNarrowSum): the largest quants against activations of ±127, every product the same sign,
+     * must not wrap a lane. A wrapped lane is off by a multiple of 65536 times the block's scales,
+     * far outside the float tolerance.
+     */
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_0", "Q4_K"})
+    void extremeQuantsDoNotOverflowTheShortLanes(GgmlType type) {
+        int blocks = 3;
+        int count = blocks * type.blockSize();
+        for (int sign : new int[] {1, -1}) {
+            // Q8_0 quants of -128, Q4_0 nibbles of 0 (weight -8): against +127 the products are all
+            // negative; Q4_K nibbles of 15 with every 6-bit scale and minimum 63.
+            java.nio.ByteBuffer bytes = TensorBytes.block(blocks * type.typeSize());
+            for (int b = 0; b < blocks; b++) {
+                if (type == GgmlType.Q4_K) {
+                    bytes.putShort(Float.floatToFloat16(1f)).putShort(Float.floatToFloat16(0.5f));
+                    for (int i = 0; i < 12 + 128; i++) {
+                        bytes.put((byte) 0xFF);
+                    }
+                } else {
+                    bytes.putShort(Float.floatToFloat16(1f));
+                    for (int i = 0; i < type.typeSize() - 2; i++) {
+                        bytes.put(type == GgmlType.Q8_0 ? (byte) -128 : (byte) 0);
+                    }
+                }
+            }
+            float[] x = new float[count];
+            java.util.Arrays.fill(x, sign * 3f);
+            Q8Activations a = new Q8Activations();
+            a.quantize(x, 0, count);
+            assertEquals(sign * 127, a.qs[0]);
+            try (Arena arena = Arena.ofConfined()) {
+                FloatTensor tensor = FloatTensor.wrap(type, TensorBytes.place(arena, bytes.array(), 1), count);
+                assertMatches(tensor, 0, a, 0, count);
+                double exact = 0;
+                for (int i = 0; i < count; i++) {
+                    exact += (double) tensor.getFloat(i) * a.get(i);
+                }
+                assertEquals(exact, tensor.dotQ8Vector(0, a, 0, count), Math.abs(exact) * 1e-5, type + " sign " + sign);
+            }
+        }
+    }
+
     @Test
     void activationsFollowGgmlQ8_0() {
         Random random = new Random(SEED);
