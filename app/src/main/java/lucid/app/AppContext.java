@@ -51,8 +51,11 @@ public final class AppContext implements AutoCloseable {
         engine = Engine.create(Engine.defaultThreads());
         // Called at once with the saved settings, then on each change: the precision applies from the
         // next matrix product on, also in the middle of a reply.
-        settings.settingsProperty().subscribe(s -> engine.backend().setPrecision(precision(s)));
         models = new ModelViewModel(engine, loader, Platform::runLater, settings::addRecent, generation);
+        settings.settingsProperty().subscribe(s -> {
+            engine.backend().setPrecision(precision(s));
+            models.setRepack(s.repackWeights()); // from the next model loaded on
+        });
         conversations = new ConversationListViewModel(store);
         chat = new ChatViewModel(store, conversations, models.chatEngineProperty(), generation, Platform::runLater,
                 timer);

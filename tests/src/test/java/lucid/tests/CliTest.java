@@ -192,6 +192,28 @@ class CliTest {
     }
 
     @Test
+    void benchRepacksQ4_0WeightsWhenAsked() throws IOException {
+        String model = Golden.load("synth-llama-q4_0").modelPath().toString();
+        Run mapped = lucid("bench", "--model", model, "-p", "4", "-n", "4", "--reps", "1", "--bandwidth-mib", "0",
+                "--threads", "1", "--json");
+        Run repacked = lucid("bench", "--model", model, "-p", "4", "-n", "4", "--reps", "1", "--bandwidth-mib", "0",
+                "--threads", "1", "--json", "--repack");
+        assertEquals(0, mapped.code(), mapped.err());
+        assertEquals(0, repacked.code(), repacked.err());
+        JsonNode before = new ObjectMapper().readTree(mapped.out());
+        JsonNode after = new ObjectMapper().readTree(repacked.out());
+        assertEquals(0, before.get("repacked_bytes").asLong());
+        long copies = after.get("repacked_bytes").asLong();
+        assertTrue(copies > 0, repacked.out());
+        // Generation reads the copies instead of the rows they hold: a tenth more bytes (20 for 18).
+        long grew = after.get("bytes_per_token").asLong() - before.get("bytes_per_token").asLong();
+        assertEquals(copies / 10, grew, repacked.out());
+        Run text = lucid("generate", "--model", model, "--prompt", "Once upon a time", "--max-tokens", "4",
+                "--temp", "0", "--threads", "1", "--repack");
+        assertEquals(0, text.code(), text.err());
+    }
+
+    @Test
     void inspectPrintsProbabilitiesAndAttribution() throws IOException {
         Run probs = lucid("inspect", "--model", stories(), "--prompt", "Once upon a time", "--what", "probs", "--top", "5",
                 "--max-tokens", "3", "--json", "--threads", "1");

@@ -99,6 +99,26 @@ class GoldenLogitsTest {
         Golden.Model golden = Golden.load(stem);
         Engine engine = precision == ProductPrecision.EXACT ? exact : fast;
         try (LoadedModel model = engine.load(golden.modelPath())) {
+            check(stem, precision, golden, model);
+        }
+    }
+
+    /**
+     * {@code --repack}: generation reads the Q4_0 copies (rows grouped by vector lane), and the
+     * logits and greedy tokens still match llama.cpp's as closely as the mapping's do.
+     */
+    @org.junit.jupiter.api.Test
+    void repackedQ4_0MatchesLlamaCpp() throws IOException {
+        String stem = "synth-llama-q4_0";
+        Golden.Model golden = Golden.load(stem);
+        try (LoadedModel model = fast.load(golden.modelPath(), true)) {
+            assertTrue(model.repackedBytes() > 0, "the Q4_0 matrices were copied");
+            check(stem, ProductPrecision.FAST, golden, model);
+        }
+    }
+
+    private static void check(String stem, ProductPrecision precision, Golden.Model golden, LoadedModel model) {
+        {
             for (Golden.Prompt p : golden.prompts()) {
                 int[] tokens = model.tokenizer().encode(p.text(), true, false);
                 assertArrayEquals(p.tokens(), tokens, stem + ": token ids of '" + p.text() + "'");

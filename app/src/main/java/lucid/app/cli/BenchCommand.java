@@ -25,7 +25,7 @@ final class BenchCommand implements Command {
 
     @Override
     public List<Option> options() {
-        return List.of(CommonOptions.MODEL, CommonOptions.THREADS, CommonOptions.EXACT,
+        return List.of(CommonOptions.MODEL, CommonOptions.THREADS, CommonOptions.EXACT, CommonOptions.REPACK,
                 Option.value("prompt-tokens", "N", "prompt length for prompt processing (default 128)").withShortName("p"),
                 Option.value("gen-tokens", "N", "tokens generated per repetition (default 64)").withShortName("n"),
                 Option.value("reps", "N", "repetitions; medians are reported (default 3)"),
@@ -57,7 +57,7 @@ final class BenchCommand implements Command {
             throw new UsageException(e.getMessage());
         }
         try (Engine engine = CommonOptions.engine(args);
-             LoadedModel model = engine.load(args.existingFile("model"))) {
+             LoadedModel model = CommonOptions.load(engine, args)) {
             CommonOptions.warnAbout(model.tokenizer(), ctx.err());
             Benchmark.Result r = Benchmark.run(model, settings);
             if (args.flag("json")) {
@@ -73,6 +73,7 @@ final class BenchCommand implements Command {
                         .field("tg_tps_min", r.generateTpsMin())
                         .field("tg_tps_max", r.generateTpsMax())
                         .field("load_ms", r.loadMillis())
+                        .field("repacked_bytes", model.repackedBytes())
                         .field("bandwidth_gbs", r.bandwidth() / 1e9)
                         .field("bytes_per_token", r.bytesPerToken())
                         .field("ceiling_tps", r.ceilingTps())
@@ -93,6 +94,10 @@ final class BenchCommand implements Command {
                         ? "fast (8-bit activations where the integer kernel is faster)"
                         : "exact (float activations)");
                 out.printf("load:              %.1f ms%n", r.loadMillis());
+                if (model.repackedBytes() > 0) {
+                    out.printf("repacked:          %s of weights copied at load (--repack)%n",
+                            CommonOptions.humanBytes(model.repackedBytes()));
+                }
                 out.printf("prompt (pp%d):     %.1f tokens/s (median of %d)%n", r.promptTokens(), r.promptTps(),
                         r.repetitions());
                 out.printf("generation (tg%d): %.1f tokens/s (median; min %.1f, max %.1f)%n", r.generateTokens(),

@@ -29,14 +29,14 @@ final class EvalCommand implements Command {
     @Override
     public List<Option> options() {
         return List.of(CommonOptions.MODEL, Option.required("suite", "FILE.yaml", "the suite to run"),
-                CommonOptions.THREADS, CommonOptions.EXACT, CommonOptions.JSON);
+                CommonOptions.THREADS, CommonOptions.EXACT, CommonOptions.REPACK, CommonOptions.JSON);
     }
 
     @Override
     public int run(ParsedArgs args, CliContext ctx) throws Exception {
         PromptSuite suite = SuiteYaml.read(args.existingFile("suite"));
         try (Engine engine = CommonOptions.engine(args);
-             LoadedModel model = engine.load(args.existingFile("model"))) {
+             LoadedModel model = CommonOptions.load(engine, args)) {
             CommonOptions.warnAbout(model.tokenizer(), ctx.err());
             boolean json = args.flag("json");
             SuiteRunner.SuiteResult result = new SuiteRunner(model, ChatPrompts.renderer(model, ctx.err()))

@@ -46,7 +46,7 @@ final class GenerateCommand implements Command {
                 Option.flag("no-bos", "do not add the BOS token in front of the prompt"),
                 Option.flag("warm-up", "before the prompt, run a throwaway one so the JIT compiles the kernels, as the"
                         + " app does after loading a model (its time goes to stderr; for measuring)"),
-                CommonOptions.THREADS, CommonOptions.EXACT);
+                CommonOptions.THREADS, CommonOptions.EXACT, CommonOptions.REPACK);
     }
 
     @Override
@@ -70,7 +70,7 @@ final class GenerateCommand implements Command {
             throw new UsageException(e.getMessage());
         }
         try (Engine engine = CommonOptions.engine(args);
-             LoadedModel model = engine.load(args.existingFile("model"))) {
+             LoadedModel model = CommonOptions.load(engine, args)) {
             CommonOptions.warnAbout(model.tokenizer(), ctx.err());
             int ctxLen = args.integer("ctx", Math.min(4096, model.config().contextLength()));
             if (ctxLen < 1) {

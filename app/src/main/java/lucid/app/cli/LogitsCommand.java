@@ -24,14 +24,14 @@ final class LogitsCommand implements Command {
 
     @Override
     public List<Option> options() {
-        return List.of(CommonOptions.MODEL, CommonOptions.PROMPT, CommonOptions.THREADS, CommonOptions.EXACT,
+        return List.of(CommonOptions.MODEL, CommonOptions.PROMPT, CommonOptions.THREADS, CommonOptions.EXACT, CommonOptions.REPACK,
                 Option.flag("json", "JSON output (the only format)"));
     }
 
     @Override
     public int run(ParsedArgs args, CliContext ctx) throws Exception {
         try (Engine engine = CommonOptions.engine(args);
-             LoadedModel model = engine.load(args.existingFile("model"))) {
+             LoadedModel model = CommonOptions.load(engine, args)) {
             CommonOptions.warnAbout(model.tokenizer(), ctx.err());
             int[] tokens = model.tokenizer().encode(args.string("prompt", ""), true, false);
             if (tokens.length == 0) {

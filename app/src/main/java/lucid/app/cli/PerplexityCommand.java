@@ -24,7 +24,7 @@ final class PerplexityCommand implements Command {
     @Override
     public List<Option> options() {
         return List.of(CommonOptions.MODEL, Option.required("file", "TEXT_FILE", "UTF-8 text to score"),
-                Option.value("ctx", "N", "chunk length in tokens (default 512)"), CommonOptions.THREADS, CommonOptions.EXACT);
+                Option.value("ctx", "N", "chunk length in tokens (default 512)"), CommonOptions.THREADS, CommonOptions.EXACT, CommonOptions.REPACK);
     }
 
     @Override
@@ -32,7 +32,7 @@ final class PerplexityCommand implements Command {
         String text = Files.readString(args.existingFile("file"), StandardCharsets.UTF_8);
         int n = args.integer("ctx", 512);
         try (Engine engine = CommonOptions.engine(args);
-             LoadedModel model = engine.load(args.existingFile("model"))) {
+             LoadedModel model = CommonOptions.load(engine, args)) {
             CommonOptions.warnAbout(model.tokenizer(), ctx.err());
             long start = System.nanoTime();
             Perplexity.Result r = Perplexity.compute(model, text, n,

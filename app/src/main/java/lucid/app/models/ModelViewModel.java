@@ -47,6 +47,7 @@ public final class ModelViewModel {
     private final ObservableList<ModelInfo> library = FXCollections.observableArrayList();
     private Future<?> task;
     private int generation;
+    private volatile boolean repack;
 
     /**
      * @param onLoaded told the path of every model that loaded (the recent list)
@@ -66,6 +67,19 @@ public final class ModelViewModel {
         this.fx = fx;
         this.onLoaded = onLoaded;
         this.warmUp = warmUp;
+    }
+
+    /**
+     * Whether models loaded from now on get their Q4_0 weights copied into the layout that generates
+     * fastest ({@link Engine#load(Path, boolean)}): the setting "Repack Q4_0 weights".
+     */
+    public void setRepack(boolean repack) {
+        this.repack = repack;
+    }
+
+    /** What {@link #setRepack} last said: whether the next model loaded gets copies. */
+    public boolean repack() {
+        return repack;
     }
 
     public ReadOnlyObjectProperty<ChatEngine> chatEngineProperty() {
@@ -111,6 +125,7 @@ public final class ModelViewModel {
     public void load(Path path) {
         cancel();
         int mine = ++generation;
+        boolean repackThis = repack;
         loading.set(true);
         loadingPath.set(path);
         FutureTask<Void> t = new FutureTask<>(() -> {
@@ -126,7 +141,7 @@ public final class ModelViewModel {
                         info.set(header);
                     }
                 });
-                model = engine.load(path);
+                model = engine.load(path, repackThis);
             } catch (Exception | OutOfMemoryError e) {
                 String reason = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
                 fx.execute(() -> {

@@ -12,9 +12,11 @@ import java.util.List;
  * @param recentModels most recent first
  * @param exactProducts float activations in every matrix product (slower; results equal a run on
  *                      dequantized weights) instead of the engine's fast 8-bit ones where those are faster
+ * @param repackWeights copy Q4_0 weights at load into the layout that generates fastest (more memory,
+ *                      a longer load; from the next model loaded)
  */
 public record AppSettings(String language, Theme theme, double fontSize, String modelsFolder,
-                          List<String> recentModels, boolean exactProducts) {
+                          List<String> recentModels, boolean exactProducts, boolean repackWeights) {
 
     public static final int MAX_RECENT = 10;
 
@@ -27,27 +29,31 @@ public record AppSettings(String language, Theme theme, double fontSize, String 
     }
 
     public static AppSettings defaults() {
-        return new AppSettings("en", Theme.PRIMER_LIGHT, 13, "", List.of(), false);
+        return new AppSettings("en", Theme.PRIMER_LIGHT, 13, "", List.of(), false, false);
     }
 
     public AppSettings withLanguage(String value) {
-        return new AppSettings(value, theme, fontSize, modelsFolder, recentModels, exactProducts);
+        return new AppSettings(value, theme, fontSize, modelsFolder, recentModels, exactProducts, repackWeights);
     }
 
     public AppSettings withTheme(Theme value) {
-        return new AppSettings(language, value, fontSize, modelsFolder, recentModels, exactProducts);
+        return new AppSettings(language, value, fontSize, modelsFolder, recentModels, exactProducts, repackWeights);
     }
 
     public AppSettings withFontSize(double value) {
-        return new AppSettings(language, theme, value, modelsFolder, recentModels, exactProducts);
+        return new AppSettings(language, theme, value, modelsFolder, recentModels, exactProducts, repackWeights);
     }
 
     public AppSettings withModelsFolder(String value) {
-        return new AppSettings(language, theme, fontSize, value, recentModels, exactProducts);
+        return new AppSettings(language, theme, fontSize, value, recentModels, exactProducts, repackWeights);
     }
 
     public AppSettings withExactProducts(boolean value) {
-        return new AppSettings(language, theme, fontSize, modelsFolder, recentModels, value);
+        return new AppSettings(language, theme, fontSize, modelsFolder, recentModels, value, repackWeights);
+    }
+
+    public AppSettings withRepackWeights(boolean value) {
+        return new AppSettings(language, theme, fontSize, modelsFolder, recentModels, exactProducts, value);
     }
 
     /** Puts {@code path} first in the recent list. */
@@ -56,6 +62,6 @@ public record AppSettings(String language, Theme theme, double fontSize, String 
         list.remove(path);
         list.addFirst(path);
         return new AppSettings(language, theme, fontSize, modelsFolder,
-                list.subList(0, Math.min(MAX_RECENT, list.size())), exactProducts);
+                list.subList(0, Math.min(MAX_RECENT, list.size())), exactProducts, repackWeights);
     }
 }

@@ -70,15 +70,10 @@ public final class SettingsDialog {
                 vm.setModelsFolder(dir.getAbsolutePath());
             }
         });
-        CheckBox exact = new CheckBox(m.get("settings.exact"));
-        exact.setId("settings-exact");
-        exact.setSelected(vm.get().exactProducts());
-        exact.selectedProperty().subscribe(v -> vm.setExactProducts(v));
-        Label exactHelp = new Label(m.get("settings.exact.help"));
-        exactHelp.setId("settings-exact-help");
-        exactHelp.getStyleClass().add(Styles.TEXT_MUTED);
-        exactHelp.setWrapText(true);
-        exactHelp.setMaxWidth(420);
+        CheckBox exact = checkBox(m, "exact", vm.get().exactProducts(), vm::setExactProducts);
+        Label exactHelp = help(m, "exact");
+        CheckBox repack = checkBox(m, "repack", vm.get().repackWeights(), vm::setRepackWeights);
+        Label repackHelp = help(m, "repack");
         GridPane g = new GridPane();
         g.setHgap(10);
         g.setVgap(8);
@@ -88,9 +83,32 @@ public final class SettingsDialog {
         g.addRow(3, new Label(m.get("settings.models")), new HBox(6, folder, browse));
         g.addRow(4, new Label(m.get("settings.arithmetic")), exact);
         g.add(exactHelp, 1, 5);
+        g.add(repack, 1, 6);
+        g.add(repackHelp, 1, 7);
         d.getDialogPane().setContent(g);
         d.getDialogPane().getButtonTypes().add(ButtonType.CLOSE);
         d.showAndWait();
+    }
+
+    /** The switch {@code settings.<key>}, id {@code settings-<key>}, saved on each change. */
+    private static CheckBox checkBox(Messages m, String key, boolean selected,
+                                     java.util.function.Consumer<Boolean> onChange) {
+        CheckBox box = new CheckBox(m.get("settings." + key));
+        box.setId("settings-" + key);
+        box.setMnemonicParsing(false); // "Q4_0": an underscore is text, not a mnemonic
+        box.setSelected(selected);
+        box.selectedProperty().subscribe(onChange);
+        return box;
+    }
+
+    /** The muted explanation {@code settings.<key>.help} under a switch. */
+    private static Label help(Messages m, String key) {
+        Label help = new Label(m.get("settings." + key + ".help"));
+        help.setId("settings-" + key + "-help");
+        help.getStyleClass().add(Styles.TEXT_MUTED);
+        help.setWrapText(true);
+        help.setMaxWidth(420);
+        return help;
     }
 
     private static <T> StringConverter<T> converter(java.util.function.Function<T, String> f) {

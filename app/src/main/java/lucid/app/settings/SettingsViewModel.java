@@ -61,6 +61,10 @@ public final class SettingsViewModel {
         settings.set(settings.get().withExactProducts(exact));
     }
 
+    public void setRepackWeights(boolean repack) {
+        settings.set(settings.get().withRepackWeights(repack));
+    }
+
     public void addRecent(Path model) {
         settings.set(settings.get().withRecent(model.toAbsolutePath().toString()));
     }

@@ -10,6 +10,7 @@ import lucid.engine.gguf.GgufFile;
 import lucid.engine.model.Architecture;
 import lucid.engine.model.Architectures;
 import lucid.engine.model.ModelConfig;
+import lucid.engine.model.RepackedWeights;
 import lucid.engine.model.Transformer;
 import lucid.engine.model.UnsupportedModelException;
 import lucid.engine.tokenizer.Tokenizer;
@@ -59,8 +60,19 @@ public final class Engine implements AutoCloseable {
      * @throws UnsupportedModelException the file is valid but describes a model the engine cannot run
      */
     public LoadedModel load(Path path) throws IOException {
+        return load(path, false);
+    }
+
+    /**
+     * {@link #load(Path)}, and with {@code repack} also copies the weight matrices whose type has a
+     * faster layout for generation (Q4_0: rows grouped by vector lane) into memory of their own: faster
+     * token generation for about 1.1 times those matrices' bytes of extra memory, and a longer load.
+     * Prompt processing still reads the mapping. See {@link RepackedWeights}.
+     */
+    public LoadedModel load(Path path, boolean repack) throws IOException {
         long start = System.nanoTime();
         GgufFile file = GgufFile.open(path);
+        RepackedWeights repacked = repack ? RepackedWeights.enabled() : RepackedWeights.none();
         try {
             String archName = file.metadata().getString("general.architecture")
                     .orElseThrow(() -> new UnsupportedModelException(path.getFileName()
@@ -74,9 +86,18 @@ public final class Engine implements AutoCloseable {
                     .map(t -> (int) t.dim(1))
                     .orElseThrow(() -> new UnsupportedModelException("tensor 'token_embd.weight' is missing"));
             ModelConfig config = architecture.config(file, vocab);
-            MemoryCheck.requireWeightsFit(LoadedModel.weightBytes(file), path.getFileName().toString());
-            Transformer transformer = architecture.build(file, config);
-            return new LoadedModel(file, architecture, config, transformer, tokenizer, backend, System.nanoTime() - start);
+            long copies = repack ? RepackedWeights.estimate(file) : 0;
+            MemoryCheck.requireWeightsFit(LoadedModel.weightBytes(file) + copies,
+                    path.getFileName() + (repack ? " with its repacked copies" : ""));
+            if (copies > MemoryCheck.availableHeapBytes()) {
+                throw new InsufficientMemoryException("Repacking " + path.getFileName() + " needs "
+                        + MemoryCheck.mib(copies) + " MiB of memory for the copies, but only "
+                        + MemoryCheck.mib(MemoryCheck.availableHeapBytes()) + " MiB are available to Lucid; "
+                        + "load it without repacking, or give Lucid more memory (-Xmx)");
+            }
+            Transformer transformer = architecture.build(file, config, repacked);
+            return new LoadedModel(file, architecture, config, transformer, tokenizer, backend, repacked,
+                    System.nanoTime() - start);
         } catch (RuntimeException | Error e) {
             file.close();
             throw e;

@@ -10,6 +10,7 @@ import lucid.engine.model.BatchState;
 import lucid.engine.model.ForwardState;
 import lucid.engine.model.KvCache;
 import lucid.engine.model.ModelConfig;
+import lucid.engine.model.RepackedWeights;
 import lucid.engine.model.Transformer;
 import lucid.engine.tokenizer.Tokenizer;
 
@@ -26,11 +27,13 @@ public final class LoadedModel implements AutoCloseable {
     private final Transformer transformer;
     private final Tokenizer tokenizer;
     private final Backend backend;
+    private final RepackedWeights repacked;
     private final long loadNanos;
 
     LoadedModel(GgufFile file, Architecture architecture, ModelConfig config, Transformer transformer,
-                Tokenizer tokenizer, Backend backend, long loadNanos) {
+                Tokenizer tokenizer, Backend backend, RepackedWeights repacked, long loadNanos) {
         this.file = file;
+        this.repacked = repacked;
         this.architecture = architecture;
         this.config = config;
         this.transformer = transformer;
@@ -92,6 +95,16 @@ public final class LoadedModel implements AutoCloseable {
         return weightBytes(file);
     }
 
+    /** Bytes of weights copied at load into faster layouts ({@link Engine#load(Path, boolean)}): 0 unless asked for. */
+    public long repackedBytes() {
+        return repacked.bytes();
+    }
+
+    /** Bytes of the file's weights whose copies generation reads instead ({@link #repackedBytes}'s originals). */
+    public long repackedSourceBytes() {
+        return repacked.replacedBytes();
+    }
+
     static long weightBytes(GgufFile file) {
         return file.tensors().stream().mapToLong(GgufTensorInfo::byteSize).sum();
     }
@@ -106,9 +119,9 @@ public final class LoadedModel implements AutoCloseable {
                 + BatchState.bytesFor(c, Math.min(BatchState.DEFAULT_CAPACITY, contextLength));
     }
 
-    /** Estimated resident memory with one session of {@code contextLength}: weights + session. */
+    /** Estimated resident memory with one session of {@code contextLength}: weights, their copies, session. */
     public long estimatedRamBytes(int contextLength) {
-        return weightBytes() + sessionBytes(Math.min(contextLength, config.contextLength()));
+        return weightBytes() + repackedBytes() + sessionBytes(Math.min(contextLength, config.contextLength()));
     }
 
     @Override

@@ -171,7 +171,8 @@ public final class Benchmark {
 
     /**
      * Weight bytes one decode step reads: every tensor once, except the token embedding, of which
-     * only one row is read — unless the output projection is tied to it, then all of it.
+     * only one row is read — unless the output projection is tied to it, then all of it. Rows copied
+     * at load ({@code --repack}) count at their copies' size, which is what generation reads.
      */
     public static long bytesPerToken(LoadedModel model) {
         boolean tied = model.file().tensor("output.weight").isEmpty();
@@ -183,7 +184,7 @@ public final class Benchmark {
                 total += t.byteSize();
             }
         }
-        return total;
+        return total - model.repackedSourceBytes() + model.repackedBytes();
     }
 
     private static int argmax(float[] logits) {

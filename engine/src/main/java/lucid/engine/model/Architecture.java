@@ -13,6 +13,9 @@ public interface Architecture {
     /** Reads the hyperparameters; {@code vocabSize} comes from the tokenizer. */
     ModelConfig config(GgufFile file, int vocabSize);
 
-    /** Builds the model over the file's mapped tensors (no weights are copied). */
-    Transformer build(GgufFile file, ModelConfig config);
+    /**
+     * Builds the model over the file's mapped tensors: no weights are copied unless {@code repacked}
+     * is enabled, which then holds the matrices' copies.
+     */
+    Transformer build(GgufFile file, ModelConfig config, RepackedWeights repacked);
 }

@@ -32,8 +32,8 @@ final class GemmaArchitectures {
         }
 
         @Override
-        public Transformer build(GgufFile file, ModelConfig c) {
-            ModelAssembly m = new ModelAssembly(file, c);
+        public Transformer build(GgufFile file, ModelConfig c, RepackedWeights repacked) {
+            ModelAssembly m = new ModelAssembly(file, c, repacked);
             return m.transformer(l -> m.preNormBlock(l, m.separateProjections(l), m.gated(l, GELU_TANH)));
         }
     }
@@ -57,8 +57,8 @@ final class GemmaArchitectures {
         }
 
         @Override
-        public Transformer build(GgufFile file, ModelConfig c) {
-            ModelAssembly m = new ModelAssembly(file, c);
+        public Transformer build(GgufFile file, ModelConfig c, RepackedWeights repacked) {
+            ModelAssembly m = new ModelAssembly(file, c, repacked);
             return m.transformer(l -> m.sandwichBlock(l, m.separateProjections(l), m.gated(l, GELU_TANH)));
         }
     }
@@ -82,8 +82,8 @@ final class GemmaArchitectures {
         }
 
         @Override
-        public Transformer build(GgufFile file, ModelConfig c) {
-            ModelAssembly m = new ModelAssembly(file, c);
+        public Transformer build(GgufFile file, ModelConfig c, RepackedWeights repacked) {
+            ModelAssembly m = new ModelAssembly(file, c, repacked);
             return m.transformer(l -> m.sandwichBlock(l, QwenArchitectures.withHeadNorms(m, l), m.gated(l, GELU_TANH)));
         }
     }

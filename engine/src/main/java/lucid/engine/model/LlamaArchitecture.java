@@ -24,8 +24,8 @@ public final class LlamaArchitecture implements Architecture {
     }
 
     @Override
-    public Transformer build(GgufFile file, ModelConfig c) {
-        ModelAssembly m = new ModelAssembly(file, c);
+    public Transformer build(GgufFile file, ModelConfig c, RepackedWeights repacked) {
+        ModelAssembly m = new ModelAssembly(file, c, repacked);
         return m.transformer(l -> m.preNormBlock(l, m.separateProjections(l), m.denseOrExperts(l, SILU)));
     }
 }

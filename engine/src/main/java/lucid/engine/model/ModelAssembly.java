@@ -15,11 +15,13 @@ final class ModelAssembly {
 
     private final TensorLookup t;
     private final ModelConfig c;
+    private final RepackedWeights repacked;
     private final Rope[] ropes; // (ropeTables) 0: global layers, 1: sliding layers when they have their own
 
-    ModelAssembly(GgufFile file, ModelConfig config) {
+    ModelAssembly(GgufFile file, ModelConfig config, RepackedWeights repacked) {
         this.t = new TensorLookup(file);
         this.c = config;
+        this.repacked = repacked;
         this.ropes = buildRopes();
     }
 
@@ -37,10 +39,22 @@ final class ModelAssembly {
         return new RmsNorm(t.vector(name(layer, tensor) + ".weight", c.headDim()), c.rmsEps());
     }
 
-    /** {@code blk.N.<tensor>.weight} as a (rows, cols) matrix, with its {@code .bias} when the file has one. */
+    /**
+     * {@code blk.N.<tensor>.weight} as a (rows, cols) matrix, with its {@code .bias} when the file has
+     * one, reading a copy when {@link RepackedWeights} makes them.
+     */
     Linear linear(int layer, String tensor, int rows, int cols) {
+        return repacked.apply(mapped(layer, tensor, rows, cols));
+    }
+
+    /** {@link #linear} on the mapping always: for fused matrices, whose parts are copied one by one. */
+    private Linear mapped(int layer, String tensor, int rows, int cols) {
         Linear w = t.matrix(name(layer, tensor) + ".weight", rows, cols);
         return t.optionalVector(name(layer, tensor) + ".bias", rows).map(w::withBias).orElse(w);
+    }
+
+    private Linear part(Linear fused, String name, int firstRow, int count) {
+        return repacked.apply(fused.rows(name, firstRow, count));
     }
 
     /** Separate attn_q, attn_k, attn_v and attn_output, each with its bias if present (as llama.cpp loads them). */
@@ -71,10 +85,10 @@ final class ModelAssembly {
             return separateProjections(layer);
         }
         int dim = c.embeddingLength();
-        Linear qkv = linear(layer, "attn_qkv", c.queryDim() + 2 * c.kvDim(), dim);
-        return new AttentionWeights(qkv.rows(fused + "[q]", 0, c.queryDim()),
-                qkv.rows(fused + "[k]", c.queryDim(), c.kvDim()),
-                qkv.rows(fused + "[v]", c.queryDim() + c.kvDim(), c.kvDim()),
+        Linear qkv = mapped(layer, "attn_qkv", c.queryDim() + 2 * c.kvDim(), dim);
+        return new AttentionWeights(part(qkv, fused + "[q]", 0, c.queryDim()),
+                part(qkv, fused + "[k]", c.queryDim(), c.kvDim()),
+                part(qkv, fused + "[v]", c.queryDim() + c.kvDim(), c.kvDim()),
                 linear(layer, "attn_output", dim, c.queryDim()));
     }
 
@@ -107,10 +121,10 @@ final class ModelAssembly {
     GatedFeedForward fusedGateUp(int layer) {
         int dim = c.embeddingLength();
         int ffn = c.feedForwardLength();
-        Linear gateUp = linear(layer, "ffn_up", 2 * ffn, dim);
+        Linear gateUp = mapped(layer, "ffn_up", 2 * ffn, dim);
         String fused = name(layer, "ffn_up");
-        return new GatedFeedForward(GatedFeedForward.Activation.SILU, gateUp.rows(fused + "[gate]", 0, ffn),
-                gateUp.rows(fused + "[up]", ffn, ffn), linear(layer, "ffn_down", dim, ffn));
+        return new GatedFeedForward(GatedFeedForward.Activation.SILU, part(gateUp, fused + "[gate]", 0, ffn),
+                part(gateUp, fused + "[up]", ffn, ffn), linear(layer, "ffn_down", dim, ffn));
     }
 
     /**
@@ -157,8 +171,8 @@ final class ModelAssembly {
             blocks[l] = block.apply(l);
         }
         FloatTensor embedding = t.tensor("token_embd.weight", (long) c.vocabSize() * dim);
-        Linear output = t.optionalMatrix("output.weight", c.vocabSize(), dim)
-                .orElseGet(() -> new Linear("token_embd.weight (tied)", embedding, c.vocabSize(), dim));
+        Linear output = repacked.apply(t.optionalMatrix("output.weight", c.vocabSize(), dim)
+                .orElseGet(() -> new Linear("token_embd.weight (tied)", embedding, c.vocabSize(), dim)));
         return new Transformer(c, embedding, blocks, new RmsNorm(t.vector("output_norm.weight", dim), c.rmsEps()),
                 output, ropes);
     }

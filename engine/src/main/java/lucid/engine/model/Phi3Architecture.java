@@ -39,8 +39,8 @@ final class Phi3Architecture implements Architecture {
     }
 
     @Override
-    public Transformer build(GgufFile file, ModelConfig c) {
-        ModelAssembly m = new ModelAssembly(file, c);
+    public Transformer build(GgufFile file, ModelConfig c, RepackedWeights repacked) {
+        ModelAssembly m = new ModelAssembly(file, c, repacked);
         return m.transformer(l -> m.preNormBlock(l, m.fusedOrSeparateProjections(l), m.fusedGateUp(l)));
     }
 }

@@ -29,8 +29,8 @@ final class QwenArchitectures {
         }
 
         @Override
-        public Transformer build(GgufFile file, ModelConfig c) {
-            ModelAssembly m = new ModelAssembly(file, c);
+        public Transformer build(GgufFile file, ModelConfig c, RepackedWeights repacked) {
+            ModelAssembly m = new ModelAssembly(file, c, repacked);
             return m.transformer(l -> m.preNormBlock(l, m.separateProjectionsWithBiases(l), m.gated(l, SILU)));
         }
     }
@@ -54,8 +54,8 @@ final class QwenArchitectures {
         }
 
         @Override
-        public Transformer build(GgufFile file, ModelConfig c) {
-            ModelAssembly m = new ModelAssembly(file, c);
+        public Transformer build(GgufFile file, ModelConfig c, RepackedWeights repacked) {
+            ModelAssembly m = new ModelAssembly(file, c, repacked);
             return m.transformer(l -> m.preNormBlock(l, m.separateProjectionsWithBiases(l), m.experts(l)));
         }
     }
@@ -72,8 +72,8 @@ final class QwenArchitectures {
         }
 
         @Override
-        public Transformer build(GgufFile file, ModelConfig c) {
-            ModelAssembly m = new ModelAssembly(file, c);
+        public Transformer build(GgufFile file, ModelConfig c, RepackedWeights repacked) {
+            ModelAssembly m = new ModelAssembly(file, c, repacked);
             return m.transformer(l -> m.preNormBlock(l, withHeadNorms(m, l), m.gated(l, SILU)));
         }
     }
@@ -94,8 +94,8 @@ final class QwenArchitectures {
         }
 
         @Override
-        public Transformer build(GgufFile file, ModelConfig c) {
-            ModelAssembly m = new ModelAssembly(file, c);
+        public Transformer build(GgufFile file, ModelConfig c, RepackedWeights repacked) {
+            ModelAssembly m = new ModelAssembly(file, c, repacked);
             return m.transformer(l -> m.preNormBlock(l, withHeadNorms(m, l), m.experts(l)));
         }
     }

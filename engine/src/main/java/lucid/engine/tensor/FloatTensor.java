@@ -252,6 +252,35 @@ public abstract class FloatTensor {
     }
 
     /**
+     * This matrix of {@code rows} by {@code cols} with, where its type has one, a copy of its rows on
+     * the Java heap in a layout its integer kernel reads faster (Q4_0: groups of rows, one per vector
+     * lane), made on several threads when this tensor's memory may be read from any (a file mapping).
+     * The mapping stays what every other read uses. Types without such a layout, and machines whose
+     * vectors do not suit it, return this tensor unchanged.
+     */
+    public FloatTensor repacked(int rows, int cols) {
+        return this;
+    }
+
+    /** The bytes {@link #repacked} would allocate for a matrix of {@code rows} by {@code cols}: 0 when it copies nothing. */
+    public long repackedBytes(int rows, int cols) {
+        return 0;
+    }
+
+    /** How many of the {@code rows} the copy of {@link #repacked} would hold (the rest stay on the mapping). */
+    public int repackedRows(int rows, int cols) {
+        return 0;
+    }
+
+    /** Checks that this tensor is a matrix of {@code rows} by {@code cols} whole blocks. */
+    final void checkShape(int rows, int cols) {
+        if ((long) rows * cols != size || cols % type().blockSize() != 0) {
+            throw new IllegalArgumentException("a " + type() + " tensor of " + size + " weights is not " + rows
+                    + " rows of " + cols);
+        }
+    }
+
+    /**
      * Wraps {@code data} as a tensor of {@code size} weights of {@code type}.
      *
      * @throws UnsupportedOperationException when the engine has no kernels for {@code type}

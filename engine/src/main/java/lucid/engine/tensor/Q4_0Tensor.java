@@ -42,8 +42,35 @@ public final class Q4_0Tensor extends FloatTensor {
     private static final VectorSpecies<Short> NIBBLE_SHORTS = VectorSupport.PRODUCT_SHORT_SPECIES;
     private static final VectorSpecies<Byte> NIBBLE_BYTES = VectorSupport.PRODUCT_BYTE_SPECIES;
 
+    // The rows in groups for the integer kernel (--repack), or null: decode only reads the mapping.
+    private final Q4_0RowGroups rowGroups;
+
     Q4_0Tensor(MemorySegment data, long size) {
+        this(data, size, null);
+    }
+
+    private Q4_0Tensor(MemorySegment data, long size, Q4_0RowGroups rowGroups) {
         super(data, size);
+        this.rowGroups = rowGroups;
+    }
+
+    @Override
+    public FloatTensor repacked(int rows, int cols) {
+        if (rowGroups != null || Q4_0RowGroups.byteSize(rows, cols) == 0) {
+            return this;
+        }
+        checkShape(rows, cols);
+        return new Q4_0Tensor(data, size, Q4_0RowGroups.copy(data, rows, cols));
+    }
+
+    @Override
+    public long repackedBytes(int rows, int cols) {
+        return Q4_0RowGroups.byteSize(rows, cols);
+    }
+
+    @Override
+    public int repackedRows(int rows, int cols) {
+        return Q4_0RowGroups.SUPPORTED ? rows / Q4_0RowGroups.ROWS * Q4_0RowGroups.ROWS : 0;
     }
 
     @Override
@@ -111,7 +138,21 @@ public final class Q4_0Tensor extends FloatTensor {
 
     @Override
     void rowsQ8Vector(int rowStart, int rowEnd, int cols, Q8Activations a, float[] out, int outOffset) {
-        for (int r = rowStart; r < rowEnd; r++) {
+        int r = rowStart;
+        if (rowGroups != null && rowGroups.cols == cols) {
+            int rows = Q4_0RowGroups.ROWS;
+            int g0 = (rowStart + rows - 1) / rows;
+            int g1 = Math.min(rowEnd / rows, rowGroups.groups);
+            if (g0 < g1) {
+                // The rows before the first whole group, the groups, then what is left after them.
+                for (; r < g0 * rows; r++) {
+                    out[outOffset + r - rowStart] = dotQ8Vector((long) r * cols, a, 0, cols);
+                }
+                rowGroups.products(g0, g1, a, out, outOffset + r - rowStart);
+                r = g1 * rows;
+            }
+        }
+        for (; r < rowEnd; r++) {
             out[outOffset + r - rowStart] = dotQ8Vector((long) r * cols, a, 0, cols);
         }
     }

@@ -41,6 +41,11 @@ public final class Q8Activations {
     float[] sum = new float[0];
     // -8 · (qs[j] + qs[j + 16]) for j = 0..15 of each block: 16 shorts a block.
     short[] nibbleBias = new short[0];
+    // Σ qs of each block, exact.
+    int[] blockSum = new int[0];
+    // The quants in pairs, qs[2i] in the low and qs[2i + 1] in the high half of int i: one broadcast
+    // gives every row of a group its two activations (Q4_0RowGroups).
+    int[] pairs = new int[0];
     private int length;
 
     /** How many activations the last {@link #quantize} took. */
@@ -60,6 +65,8 @@ public final class Q8Activations {
             d = new float[n / BLOCK];
             sum = new float[n / BLOCK];
             nibbleBias = new short[n / 2];
+            blockSum = new int[n / BLOCK];
+            pairs = new int[n / 2];
         }
         length = n;
         for (int b = 0; b < n / BLOCK; b++) {
@@ -107,10 +114,12 @@ public final class Q8Activations {
             }
             d[b] = scale;
             sum[b] = scale * total;
+            blockSum[b] = total;
             for (int j = 0; j < BLOCK / 2; j += SHORTS.length()) {
                 ShortVector.fromArray(SHORTS, wide, at + j).add(ShortVector.fromArray(SHORTS, wide, at + j + BLOCK / 2))
                         .mul((short) -8).intoArray(nibbleBias, b * (BLOCK / 2) + j);
             }
+            fillPairs(b);
             return;
         }
         for (int j = 0; j < BLOCK; j++) {
@@ -123,7 +132,15 @@ public final class Q8Activations {
         }
         d[b] = scale;
         sum[b] = scale * total;
+        blockSum[b] = total;
         fillNibbleBias(b);
+        fillPairs(b);
+    }
+
+    private void fillPairs(int b) {
+        for (int i = b * (BLOCK / 2); i < (b + 1) * (BLOCK / 2); i++) {
+            pairs[i] = (wide[2 * i] & 0xFFFF) | (wide[2 * i + 1] << 16);
+        }
     }
 
     private void fillNibbleBias(int b) {

@@ -114,6 +114,83 @@ class Q8DotParityTest {
     }
 
     /**
+     * Q4_0 rows copied into groups of one row per float lane ({@link FloatTensor#repacked}): every
+     * row range, whether it starts or ends inside a group or covers none, gives each row's
+     * {@code dotQ8} over the mapping within the float tolerance, and writes nothing outside its rows.
+     * Rows that fill no whole group at the end of the matrix stay on the mapping's kernel.
+     */
+    @Test
+    void repackedQ4_0RowsEqualTheMappingsDots() {
+        int cols = 7 * 32;
+        int rows = 3 * Q4_0RowGroups.ROWS + 5;
+        Random random = new Random(SEED + 99);
+        try (Arena arena = Arena.ofShared()) {
+            FloatTensor mapped = wrap(arena, GgmlType.Q4_0, rows * cols, 1, random);
+            FloatTensor repacked = mapped.repacked(rows, cols);
+            assertEquals(Q4_0RowGroups.SUPPORTED, repacked != mapped, "repacked where the vectors suit it");
+            assertEquals(Q4_0RowGroups.SUPPORTED ? rows / Q4_0RowGroups.ROWS * Q4_0RowGroups.bytesPerGroup(cols) : 0,
+                    mapped.repackedBytes(rows, cols));
+            assertTrue(repacked.repacked(rows, cols) == repacked, "repacking twice copies once");
+            Q8Activations a = quantized(cols, random);
+            int[][] ranges = {{0, rows}, {1, rows - 1}, {Q4_0RowGroups.ROWS, 2 * Q4_0RowGroups.ROWS},
+                    {3, Math.min(rows, Q4_0RowGroups.ROWS + 1)}, {2, 3}, {rows - 4, rows}};
+            for (int[] range : ranges) {
+                float[] out = new float[rows + 2];
+                repacked.matvecQ8(range[0], range[1], cols, a, out, 1);
+                for (int i = 0; i < out.length; i++) {
+                    int r = i - 1 + range[0];
+                    if (i < 1 || r >= range[1]) {
+                        assertEquals(0f, out[i], "wrote outside rows " + range[0] + ".." + range[1] + " at " + i);
+                        continue;
+                    }
+                    long offset = (long) r * cols;
+                    float[] x = new float[cols];
+                    for (int j = 0; j < cols; j++) {
+                        x[j] = a.get(j);
+                    }
+                    check(mapped, "repacked row " + r + " of " + range[0] + ".." + range[1], out[i],
+                            mapped.dotQ8Reference(offset, a, 0, cols), floatTolerance(mapped, offset, x, 0, cols),
+                            offset, cols);
+                }
+            }
+            assertThrows(IllegalArgumentException.class, () -> mapped.repacked(rows + 1, cols));
+        }
+    }
+
+    /** The largest products of the repacked kernel: its short lanes sum 16 of them per block. */
+    @Test
+    void repackedQ4_0ExtremeQuantsDoNotOverflow() {
+        int rows = Q4_0RowGroups.ROWS;
+        int cols = 64;
+        for (int sign : new int[] {1, -1}) {
+            java.nio.ByteBuffer bytes = TensorBytes.block(rows * cols / 32 * 18);
+            for (int b = 0; b < rows * cols / 32; b++) {
+                bytes.putShort(Float.floatToFloat16(1f));
+                for (int i = 0; i < 16; i++) {
+                    bytes.put((byte) (b % 2 == 0 ? 0xFF : 0x00)); // nibbles 15 (weight 7) or 0 (weight -8)
+                }
+            }
+            float[] x = new float[cols];
+            java.util.Arrays.fill(x, sign * 3f);
+            Q8Activations a = new Q8Activations();
+            a.quantize(x, 0, cols);
+            try (Arena arena = Arena.ofShared()) {
+                FloatTensor mapped = FloatTensor.wrap(GgmlType.Q4_0, TensorBytes.place(arena, bytes.array(), 0), rows * cols);
+                FloatTensor repacked = mapped.repacked(rows, cols);
+                float[] out = new float[rows];
+                repacked.matvecQ8(0, rows, cols, a, out, 0);
+                for (int r = 0; r < rows; r++) {
+                    double exact = 0;
+                    for (int i = 0; i < cols; i++) {
+                        exact += (double) mapped.getFloat((long) r * cols + i) * a.get(i);
+                    }
+                    assertEquals(exact, out[r], Math.abs(exact) * 1e-5, "row " + r + " sign " + sign);
+                }
+            }
+        }
+    }
+
+    /**
      * The integer kernels add products in short lanes before they widen (VectorSupport.widenSum and
      * widenNarrowSum): the largest quants against activations of ±127, every product the same sign,
      * must not wrap a lane. A wrapped lane is off by a multiple of 65536 times the block's scales,

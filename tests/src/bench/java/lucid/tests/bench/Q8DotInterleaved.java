@@ -13,8 +13,10 @@ import lucid.engine.tensor.Q8Activations;
 /**
  * The comparison of {@link Q8DotBenchmark}, for a machine too busy for JMH to resolve it: the float
  * and the integer kernel run alternately, 5 products each per repetition, and each keeps its best
- * time over all repetitions, so both see the same load and a slow spell hurts neither's best.
- * Same matrices as the JMH benchmark (8 Mi weights, rows of 576, 2048 and 8192), one thread.
+ * time over all repetitions, so both see the same load and a slow spell hurts neither's best; where
+ * the type has a {@code --repack} layout (Q4_0), its copy runs third. Same matrices as the JMH
+ * benchmark (8 Mi weights, rows of 576, 2048 and 8192; {@code -Dweights=N} and {@code -Dcols=a,b}
+ * change them, a small N keeping the matrix in cache), one thread.
  *
  * <pre>
  * java --add-modules jdk.incubator.vector -cp engine/target/classes \
@@ -31,7 +33,8 @@ public final class Q8DotInterleaved {
         int reps = args.length > 1 ? Integer.parseInt(args[1]) : 40;
         for (String name : types) {
             GgmlType type = GgmlType.valueOf(name);
-            for (int cols : new int[] {576, 2048, 8192}) {
+            for (int cols : java.util.Arrays.stream(System.getProperty("cols", "576,2048,8192").split(","))
+                    .mapToInt(Integer::parseInt).toArray()) {
                 if (cols % type.blockSize() != 0) {
                     continue; // Q4_K rows are whole 256-weight blocks
                 }
@@ -41,7 +44,7 @@ public final class Q8DotInterleaved {
     }
 
     private static void run(GgmlType type, int cols, int reps) {
-        int rows = (8 << 20) / cols;
+        int rows = (int) (Long.getLong("weights", 8L << 20) / cols);
         long n = (long) rows * cols;
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment data = arena.allocate(type.byteSize(n), 64);
@@ -58,6 +61,8 @@ public final class Q8DotInterleaved {
                 }
             }
             FloatTensor w = FloatTensor.wrap(type, data, n);
+            // The copy --repack makes (Q4_0); for the other types the same tensor, timed again.
+            FloatTensor repacked = w.repacked(rows, cols);
             float[] x = new float[cols];
             for (int i = 0; i < cols; i++) {
                 x[i] = (float) random.nextGaussian();
@@ -66,6 +71,7 @@ public final class Q8DotInterleaved {
             Q8Activations q = new Q8Activations();
             long bestFloat = Long.MAX_VALUE;
             long bestInt = Long.MAX_VALUE;
+            long bestRepacked = Long.MAX_VALUE;
             for (int rep = 0; rep < reps; rep++) {
                 long t0 = System.nanoTime();
                 for (int k = 0; k < 5; k++) {
@@ -77,13 +83,20 @@ public final class Q8DotInterleaved {
                     w.matvecQ8(0, rows, cols, q, out, 0);
                 }
                 long t2 = System.nanoTime();
+                for (int k = 0; k < 5; k++) {
+                    q.quantize(x, 0, cols);
+                    repacked.matvecQ8(0, rows, cols, q, out, 0);
+                }
+                long t3 = System.nanoTime();
                 bestFloat = Math.min(bestFloat, (t1 - t0) / 5);
                 bestInt = Math.min(bestInt, (t2 - t1) / 5);
+                bestRepacked = Math.min(bestRepacked, (t3 - t2) / 5);
             }
             double bytes = type.byteSize(n);
-            System.out.printf("%s cols=%d  float %.0f us (%.1f GB/s)  int8 %.0f us (%.1f GB/s)  int8 speed-up %.2f%n",
-                    type, cols, bestFloat / 1e3, bytes / bestFloat, bestInt / 1e3, bytes / bestInt,
-                    (double) bestFloat / bestInt);
+            System.out.printf("%s cols=%d  float %.0f us (%.1f GB/s)  int8 %.0f us (%.1f GB/s)  int8 speed-up %.2f"
+                    + "%s%n", type, cols, bestFloat / 1e3, bytes / bestFloat, bestInt / 1e3, bytes / bestInt,
+                    (double) bestFloat / bestInt, repacked == w ? "" : String.format(
+                            "  repacked %.0f us (%.1f GB/s of the file's bytes)", bestRepacked / 1e3, bytes / bestRepacked));
         }
     }
 }

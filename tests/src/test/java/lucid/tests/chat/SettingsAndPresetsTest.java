@@ -64,6 +64,19 @@ class SettingsAndPresetsTest {
             assertEquals(Theme.NORD_DARK, s.theme());
             assertEquals(List.of("/a.gguf"), s.recentModels());
             assertFalse(s.exactProducts(), "the new setting starts at its default");
+            assertFalse(s.repackWeights(), "so does a later one");
+        }
+    }
+
+    @Test
+    void repackingIsSaved() {
+        try (ConversationStore store = new ConversationStore(dir)) {
+            SettingsRepository repository = new SettingsRepository(store);
+            repository.save(AppSettings.defaults().withExactProducts(true).withRepackWeights(true).withLanguage("zh-CN"));
+            AppSettings s = repository.load();
+            assertTrue(s.repackWeights());
+            assertTrue(s.exactProducts());
+            assertEquals("zh-CN", s.language());
         }
     }
 

@@ -180,6 +180,14 @@ class ChatWindowTest {
         assertTrue(robot.lookup("#settings-exact-help").queryLabeled().getText().contains("llama.cpp"));
         robot.clickOn("#settings-exact");
         waitFor(5, () -> ctx.engine().backend().precision() == ProductPrecision.FAST);
+        // Repacking Q4_0 weights: off by default, saved, and what the next model load is told.
+        assertFalse(ctx.models().repack(), "no copies by default");
+        robot.clickOn("#settings-repack");
+        waitFor(5, () -> ctx.models().repack());
+        assertTrue(ctx.settings().get().repackWeights(), "saved");
+        assertTrue(robot.lookup("#settings-repack-help").queryLabeled().getText().contains("llama.cpp"));
+        robot.clickOn("#settings-repack");
+        waitFor(5, () -> !ctx.models().repack());
         robot.type(KeyCode.ESCAPE);
         waitFor(5, () -> robot.lookup("#settings-language").tryQuery().isEmpty());
         assertEquals("zh-CN", ctx.settings().get().language(), "saved");

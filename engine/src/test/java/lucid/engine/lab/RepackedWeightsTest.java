@@ -1,0 +1,105 @@
+package lucid.engine.lab;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import lucid.engine.inference.Engine;
+import lucid.engine.inference.LoadedModel;
+import lucid.engine.tensor.GgmlType;
+
+/**
+ * {@code Engine.load(path, true)} ({@code --repack}): a Q4_0 model of every architecture generates
+ * what the same file generates from its mapping, its copies are counted, and a model of another
+ * type copies nothing.
+ */
+class RepackedWeightsTest {
+
+    @TempDir
+    static Path dir;
+    static Engine engine;
+
+    @BeforeAll
+    static void start() {
+        engine = Engine.create(2);
+    }
+
+    @AfterAll
+    static void stop() {
+        engine.close();
+    }
+
+    static java.util.stream.Stream<String> architectures() {
+        return SyntheticModelTest.architectures();
+    }
+
+    /**
+     * The two integer kernels differ only in the order they add their per-block float terms, but an
+     * activation that lands the other side of a rounding step when the next product quantizes it to 8
+     * bits moves that product by a step: so the logits agree to a percent of their range, not to a
+     * few float roundings (a wrong nibble or scale would move them by their whole range), and the
+     * greedy tokens are the same.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("architectures")
+    void aRepackedModelGeneratesWhatTheMappingGenerates(String arch) throws IOException {
+        SyntheticModel m = SyntheticModel.plan(SyntheticArchitecture.named(arch), SyntheticPreset.TINY, GgmlType.Q4_0);
+        Path path = dir.resolve(arch + "-q4_0.gguf");
+        m.write(path, 7, null);
+        List<float[]> mapped;
+        try (LoadedModel model = engine.load(path)) {
+            assertEquals(0, model.repackedBytes());
+            mapped = SyntheticModelTest.run(model);
+        }
+        try (LoadedModel model = engine.load(path, true)) {
+            assertTrue(model.repackedBytes() > model.repackedSourceBytes(), arch + ": copies are made, and are larger");
+            // Experts (3-D tensors) stay on the mapping: only a fraction of them runs per token.
+            boolean experts = model.config().experts().isEnabled();
+            assertTrue(model.repackedSourceBytes() > (experts ? 0 : model.weightBytes() / 2),
+                    arch + ": " + model.repackedSourceBytes() + " of " + model.weightBytes() + " bytes copied");
+            assertTrue(Benchmark.bytesPerToken(model) > model.weightBytes() / 2);
+            List<float[]> repacked = SyntheticModelTest.run(model);
+            assertEquals(mapped.size(), repacked.size());
+            boolean differs = false;
+            for (int pos = 0; pos < mapped.size(); pos++) {
+                float[] a = mapped.get(pos);
+                float[] b = repacked.get(pos);
+                differs |= !java.util.Arrays.equals(a, b);
+                float scale = 0;
+                for (float v : a) {
+                    scale = Math.max(scale, Math.abs(v));
+                }
+                for (int v = 0; v < a.length; v++) {
+                    assertEquals(a[v], b[v], 1e-2f * scale, arch + ": position " + pos + ", logit " + v);
+                }
+                assertEquals(SyntheticModelTest.argmax(a), SyntheticModelTest.argmax(b));
+            }
+            assertTrue(differs, arch + ": the copies were read (their sums round differently somewhere)");
+        }
+    }
+
+    @Test
+    void otherTypesCopyNothing() throws IOException {
+        SyntheticModel m = SyntheticModel.plan(SyntheticArchitecture.named("llama"), SyntheticPreset.TINY, GgmlType.Q8_0);
+        Path path = dir.resolve("llama-q8_0.gguf");
+        m.write(path, 7, null);
+        try (LoadedModel model = engine.load(path, true)) {
+            assertEquals(0, model.repackedBytes());
+            assertEquals(model.weightBytes() - model.file().tensor("token_embd.weight").orElseThrow().byteSize()
+                    + model.file().tensor("token_embd.weight").orElseThrow().byteSize()
+                    / model.file().tensor("token_embd.weight").orElseThrow().dim(1)
+                    * (model.file().tensor("output.weight").isPresent() ? 1 : model.file().tensor("token_embd.weight").orElseThrow().dim(1)),
+                    Benchmark.bytesPerToken(model));
+        }
+    }
+}
