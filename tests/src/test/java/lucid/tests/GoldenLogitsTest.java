@@ -104,15 +104,16 @@ class GoldenLogitsTest {
     }
 
     /**
-     * {@code --repack}: generation reads the Q4_0 copies (rows grouped by vector lane), and the
-     * logits and greedy tokens still match llama.cpp's as closely as the mapping's do.
+     * {@code --repack}: generation reads the Q4_0 and Q4_K copies (rows grouped by vector lane), and
+     * the logits and greedy tokens still match llama.cpp's as closely as the mapping's do.
      */
-    @org.junit.jupiter.api.Test
-    void repackedQ4_0MatchesLlamaCpp() throws IOException {
-        String stem = "synth-llama-q4_0";
+    @ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"synth-llama-q4_0", "synth-llama-q4_k_s",
+            "synth-qwen3-q4_k_s", "synth-phi3-q4_k_s"})
+    void repackedWeightsMatchLlamaCpp(String stem) throws IOException {
         Golden.Model golden = Golden.load(stem);
         try (LoadedModel model = fast.load(golden.modelPath(), true)) {
-            assertTrue(model.repackedBytes() > 0, "the Q4_0 matrices were copied");
+            assertTrue(model.repackedBytes() > 0, stem + ": the 4-bit matrices were copied");
             check(stem, ProductPrecision.FAST, golden, model);
         }
     }

@@ -15,7 +15,7 @@ final class CommonOptions {
     static final Option EXACT = Option.flag("exact",
             "float activations in every product: slower, equal to a run on dequantized weights");
     static final Option REPACK = Option.flag("repack",
-            "copy Q4_0 weights at load into a layout that generates faster (about 1.1x their size in extra memory)");
+            "copy Q4_0 and Q4_K weights at load into a layout that generates faster (about 1.1x their size in extra memory)");
     static final Option JSON = Option.flag("json", "print JSON instead of text");
     static final Option PROMPT = Option.required("prompt", "TEXT", "prompt text");
 

@@ -70,8 +70,8 @@ public final class ModelViewModel {
     }
 
     /**
-     * Whether models loaded from now on get their Q4_0 weights copied into the layout that generates
-     * fastest ({@link Engine#load(Path, boolean)}): the setting "Repack Q4_0 weights".
+     * Whether models loaded from now on get their Q4_0 and Q4_K weights copied into the layout that
+     * generates fastest ({@link Engine#load(Path, boolean)}): the setting "Repack 4-bit weights".
      */
     public void setRepack(boolean repack) {
         this.repack = repack;

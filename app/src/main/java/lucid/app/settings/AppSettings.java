@@ -12,7 +12,7 @@ import java.util.List;
  * @param recentModels most recent first
  * @param exactProducts float activations in every matrix product (slower; results equal a run on
  *                      dequantized weights) instead of the engine's fast 8-bit ones where those are faster
- * @param repackWeights copy Q4_0 weights at load into the layout that generates fastest (more memory,
+ * @param repackWeights copy Q4_0 and Q4_K weights at load into the layout that generates fastest (more memory,
  *                      a longer load; from the next model loaded)
  */
 public record AppSettings(String language, Theme theme, double fontSize, String modelsFolder,

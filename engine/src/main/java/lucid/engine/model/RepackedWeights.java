@@ -10,7 +10,7 @@ import lucid.engine.tensor.FloatTensor;
  * Copies of a model's weight matrices in the layouts their kernels read fastest
  * ({@link FloatTensor#repacked}), made at load only when the user asks ({@code --repack}). Without
  * it the engine copies no weights: every product reads the file mapping. With it, generation reads
- * the copies (Q4_0 today), which live on the Java heap until the model is dropped, and prompt
+ * the copies (Q4_0 and Q4_K), which live on the Java heap until the model is dropped, and prompt
  * processing still reads the mapping, so the copies cost their size in memory on top of the file.
  */
 public final class RepackedWeights {

@@ -56,8 +56,35 @@ public final class Q4_KTensor extends FloatTensor {
     private static final boolean EIGHT_LANES = FLOATS.vectorBitSize() >= 256;
     private static final VectorSpecies<Float> EIGHT_FLOATS = FloatVector.SPECIES_256;
 
+    // The rows in groups for the integer kernel (--repack), or null: decode only reads the mapping.
+    private final Q4_KRowGroups rowGroups;
+
     Q4_KTensor(MemorySegment data, long size) {
+        this(data, size, null);
+    }
+
+    private Q4_KTensor(MemorySegment data, long size, Q4_KRowGroups rowGroups) {
         super(data, size);
+        this.rowGroups = rowGroups;
+    }
+
+    @Override
+    public FloatTensor repacked(int rows, int cols) {
+        if (rowGroups != null || Q4_KRowGroups.byteSize(rows, cols) == 0) {
+            return this;
+        }
+        checkShape(rows, cols);
+        return new Q4_KTensor(data, size, Q4_KRowGroups.copy(data, rows, cols));
+    }
+
+    @Override
+    public long repackedBytes(int rows, int cols) {
+        return Q4_KRowGroups.byteSize(rows, cols);
+    }
+
+    @Override
+    public int repackedRows(int rows, int cols) {
+        return Q4_KRowGroups.SUPPORTED ? rows / Q4_KRowGroups.ROWS * Q4_KRowGroups.ROWS : 0;
     }
 
     @Override
@@ -232,6 +259,22 @@ public final class Q4_KTensor extends FloatTensor {
 
     @Override
     void rowsQ8Vector(int rowStart, int rowEnd, int cols, Q8Activations a, float[] out, int outOffset) {
+        int r = rowStart;
+        if (rowGroups != null && rowGroups.cols == cols) {
+            int rows = Q4_KRowGroups.ROWS;
+            int g0 = (rowStart + rows - 1) / rows;
+            int g1 = Math.min(rowEnd / rows, rowGroups.groups);
+            if (g0 < g1) {
+                // The rows before the first whole group on the mapping, then the groups.
+                mappedRows(rowStart, g0 * rows, cols, a, out, outOffset);
+                rowGroups.products(g0, g1, a, out, outOffset + g0 * rows - rowStart);
+                r = g1 * rows;
+            }
+        }
+        mappedRows(r, rowEnd, cols, a, out, outOffset + r - rowStart);
+    }
+
+    private void mappedRows(int rowStart, int rowEnd, int cols, Q8Activations a, float[] out, int outOffset) {
         float[] scratch = sumScratch(cols);
         for (int r = rowStart; r < rowEnd; r++) {
             long offset = (long) r * cols;

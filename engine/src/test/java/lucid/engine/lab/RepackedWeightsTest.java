@@ -19,7 +19,7 @@ import lucid.engine.inference.LoadedModel;
 import lucid.engine.tensor.GgmlType;
 
 /**
- * {@code Engine.load(path, true)} ({@code --repack}): a Q4_0 model of every architecture generates
+ * {@code Engine.load(path, true)} ({@code --repack}): a Q4_0 and a Q4_K model of every architecture generates
  * what the same file generates from its mapping, its copies are counted, and a model of another
  * type copies nothing.
  */
@@ -39,8 +39,10 @@ class RepackedWeightsTest {
         engine.close();
     }
 
-    static java.util.stream.Stream<String> architectures() {
-        return SyntheticModelTest.architectures();
+    static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> architecturesAndTypes() {
+        return SyntheticModelTest.architectures().flatMap(arch -> java.util.stream.Stream.of(
+                org.junit.jupiter.params.provider.Arguments.of(arch, GgmlType.Q4_0),
+                org.junit.jupiter.params.provider.Arguments.of(arch, GgmlType.Q4_K)));
     }
 
     /**
@@ -50,11 +52,11 @@ class RepackedWeightsTest {
      * few float roundings (a wrong nibble or scale would move them by their whole range), and the
      * greedy tokens are the same.
      */
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("architectures")
-    void aRepackedModelGeneratesWhatTheMappingGenerates(String arch) throws IOException {
-        SyntheticModel m = SyntheticModel.plan(SyntheticArchitecture.named(arch), SyntheticPreset.TINY, GgmlType.Q4_0);
-        Path path = dir.resolve(arch + "-q4_0.gguf");
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("architecturesAndTypes")
+    void aRepackedModelGeneratesWhatTheMappingGenerates(String arch, GgmlType type) throws IOException {
+        SyntheticModel m = SyntheticModel.plan(SyntheticArchitecture.named(arch), SyntheticPreset.TINY, type);
+        Path path = dir.resolve(arch + "-" + type + ".gguf");
         m.write(path, 7, null);
         List<float[]> mapped;
         try (LoadedModel model = engine.load(path)) {

@@ -114,26 +114,33 @@ class Q8DotParityTest {
     }
 
     /**
-     * Q4_0 rows copied into groups of one row per float lane ({@link FloatTensor#repacked}): every
-     * row range, whether it starts or ends inside a group or covers none, gives each row's
-     * {@code dotQ8} over the mapping within the float tolerance, and writes nothing outside its rows.
-     * Rows that fill no whole group at the end of the matrix stay on the mapping's kernel.
+     * Q4_0 and Q4_K rows copied into groups of one row per float lane ({@link FloatTensor#repacked}):
+     * every row range, whether it starts or ends inside a group or covers none, gives each row's
+     * {@code dotQ8} reference within the float tolerance, and writes nothing outside its rows. Rows
+     * that fill no whole group at the end of the matrix stay on the mapping's kernel.
      */
-    @Test
-    void repackedQ4_0RowsEqualTheMappingsDots() {
-        int cols = 7 * 32;
-        int rows = 3 * Q4_0RowGroups.ROWS + 5;
-        Random random = new Random(SEED + 99);
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q4_K"})
+    void repackedRowsEqualTheReferenceDots(GgmlType type) {
+        int cols = type == GgmlType.Q4_K ? 3 * 256 : 7 * 32;
+        int groupRows = Q4_0RowGroups.ROWS;
+        int rows = 3 * groupRows + 5;
+        Random random = new Random(SEED + 99 + type.ordinal());
         try (Arena arena = Arena.ofShared()) {
-            FloatTensor mapped = wrap(arena, GgmlType.Q4_0, rows * cols, 1, random);
+            FloatTensor mapped = wrap(arena, type, rows * cols, 1, random);
             FloatTensor repacked = mapped.repacked(rows, cols);
             assertEquals(Q4_0RowGroups.SUPPORTED, repacked != mapped, "repacked where the vectors suit it");
-            assertEquals(Q4_0RowGroups.SUPPORTED ? rows / Q4_0RowGroups.ROWS * Q4_0RowGroups.bytesPerGroup(cols) : 0,
-                    mapped.repackedBytes(rows, cols));
+            long perGroup = type == GgmlType.Q4_K ? Q4_KRowGroups.bytesPerGroup(cols) : Q4_0RowGroups.bytesPerGroup(cols);
+            assertEquals(Q4_0RowGroups.SUPPORTED ? rows / groupRows * perGroup : 0, mapped.repackedBytes(rows, cols));
+            assertEquals(Q4_0RowGroups.SUPPORTED ? rows / groupRows * groupRows : 0, mapped.repackedRows(rows, cols));
             assertTrue(repacked.repacked(rows, cols) == repacked, "repacking twice copies once");
             Q8Activations a = quantized(cols, random);
-            int[][] ranges = {{0, rows}, {1, rows - 1}, {Q4_0RowGroups.ROWS, 2 * Q4_0RowGroups.ROWS},
-                    {3, Math.min(rows, Q4_0RowGroups.ROWS + 1)}, {2, 3}, {rows - 4, rows}};
+            float[] x = new float[cols];
+            for (int j = 0; j < cols; j++) {
+                x[j] = a.get(j);
+            }
+            int[][] ranges = {{0, rows}, {1, rows - 1}, {groupRows, 2 * groupRows},
+                    {3, Math.min(rows, groupRows + 1)}, {2, 3}, {rows - 4, rows}};
             for (int[] range : ranges) {
                 float[] out = new float[rows + 2];
                 repacked.matvecQ8(range[0], range[1], cols, a, out, 1);
@@ -144,10 +151,6 @@ class Q8DotParityTest {
                         continue;
                     }
                     long offset = (long) r * cols;
-                    float[] x = new float[cols];
-                    for (int j = 0; j < cols; j++) {
-                        x[j] = a.get(j);
-                    }
                     check(mapped, "repacked row " + r + " of " + range[0] + ".." + range[1], out[i],
                             mapped.dotQ8Reference(offset, a, 0, cols), floatTolerance(mapped, offset, x, 0, cols),
                             offset, cols);
@@ -157,17 +160,25 @@ class Q8DotParityTest {
         }
     }
 
-    /** The largest products of the repacked kernel: its short lanes sum 16 of them per block. */
-    @Test
-    void repackedQ4_0ExtremeQuantsDoNotOverflow() {
+    /**
+     * The largest products of the repacked kernels, all of one sign: their short lanes sum 16 of
+     * them per 32 weights (Q4_0 nibbles 0 against +127, Q4_K nibbles 15 with scales and minimums 63).
+     */
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q4_K"})
+    void repackedExtremeQuantsDoNotOverflow(GgmlType type) {
         int rows = Q4_0RowGroups.ROWS;
-        int cols = 64;
+        int cols = 256;
+        int blocks = rows * cols / type.blockSize();
         for (int sign : new int[] {1, -1}) {
-            java.nio.ByteBuffer bytes = TensorBytes.block(rows * cols / 32 * 18);
-            for (int b = 0; b < rows * cols / 32; b++) {
+            java.nio.ByteBuffer bytes = TensorBytes.block(blocks * type.typeSize());
+            for (int b = 0; b < blocks; b++) {
                 bytes.putShort(Float.floatToFloat16(1f));
-                for (int i = 0; i < 16; i++) {
-                    bytes.put((byte) (b % 2 == 0 ? 0xFF : 0x00)); // nibbles 15 (weight 7) or 0 (weight -8)
+                if (type == GgmlType.Q4_K) {
+                    bytes.putShort(Float.floatToFloat16(0.5f));
+                }
+                for (int i = 0; i < type.typeSize() - (type == GgmlType.Q4_K ? 4 : 2); i++) {
+                    bytes.put((byte) (type == GgmlType.Q4_K || b % 2 == 1 ? 0xFF : 0x00));
                 }
             }
             float[] x = new float[cols];
@@ -175,7 +186,7 @@ class Q8DotParityTest {
             Q8Activations a = new Q8Activations();
             a.quantize(x, 0, cols);
             try (Arena arena = Arena.ofShared()) {
-                FloatTensor mapped = FloatTensor.wrap(GgmlType.Q4_0, TensorBytes.place(arena, bytes.array(), 0), rows * cols);
+                FloatTensor mapped = FloatTensor.wrap(type, TensorBytes.place(arena, bytes.array(), 0), rows * cols);
                 FloatTensor repacked = mapped.repacked(rows, cols);
                 float[] out = new float[rows];
                 repacked.matvecQ8(0, rows, cols, a, out, 0);
@@ -184,7 +195,7 @@ class Q8DotParityTest {
                     for (int i = 0; i < cols; i++) {
                         exact += (double) mapped.getFloat((long) r * cols + i) * a.get(i);
                     }
-                    assertEquals(exact, out[r], Math.abs(exact) * 1e-5, "row " + r + " sign " + sign);
+                    assertEquals(exact, out[r], Math.abs(exact) * 1e-5, type + " row " + r + " sign " + sign);
                 }
             }
         }

@@ -14,7 +14,7 @@ import lucid.engine.tensor.Q8Activations;
  * The comparison of {@link Q8DotBenchmark}, for a machine too busy for JMH to resolve it: the float
  * and the integer kernel run alternately, 5 products each per repetition, and each keeps its best
  * time over all repetitions, so both see the same load and a slow spell hurts neither's best; where
- * the type has a {@code --repack} layout (Q4_0), its copy runs third. Same matrices as the JMH
+ * the type has a {@code --repack} layout (Q4_0, Q4_K), its copy runs third. Same matrices as the JMH
  * benchmark (8 Mi weights, rows of 576, 2048 and 8192; {@code -Dweights=N} and {@code -Dcols=a,b}
  * change them, a small N keeping the matrix in cache), one thread.
  *
@@ -61,7 +61,7 @@ public final class Q8DotInterleaved {
                 }
             }
             FloatTensor w = FloatTensor.wrap(type, data, n);
-            // The copy --repack makes (Q4_0); for the other types the same tensor, timed again.
+            // The copy --repack makes (Q4_0, Q4_K); for the other types the same tensor, timed again.
             FloatTensor repacked = w.repacked(rows, cols);
             float[] x = new float[cols];
             for (int i = 0; i < cols; i++) {

@@ -1,0 +1,193 @@
+package lucid.engine.tensor;
+
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+
+import java.lang.foreign.MemorySegment;
+import java.util.stream.IntStream;
+
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * {@link Q4_0RowGroups} for Q4_K ({@code --repack}): the rows of a matrix in groups of one row per
+ * float lane, the nibbles of each 32-weight sub-block in the same 8 steps, so the same products with
+ * no sums across lanes. A Q4_K weight is {@code d · sc · q - dmin · m} with a 6-bit scale and
+ * minimum per sub-block and f16 {@code d}, {@code dmin} per super-block of 256, so per group:
+ * <pre>
+ * supers    per super-block: ROWS floats d, then ROWS floats dmin
+ * subs      per sub-block: ROWS bytes sc, then ROWS bytes m (0..63)
+ * nibbles   per sub-block: 8 steps of 2 · ROWS bytes, as Q4_0RowGroups (q: 0..15)
+ * </pre>
+ * 1.056 times the rows' Q4_K bytes (19 for 18). Against 8-bit activations (blocks of 32, one per
+ * sub-block) a row is Σ over super-blocks of {@code d · Σ sc · dx · Σ(q·qx) - dmin · Σ m · (dx · Σqx)}.
+ * A sub-block's short lanes hold 16 products of q (0..15) and an activation, at most 30480.
+ */
+final class Q4_KRowGroups {
+
+    private static final VectorSpecies<Float> FLOATS = VectorSupport.FLOAT_SPECIES;
+    /** Rows per group: one per float lane. */
+    static final int ROWS = FLOATS.length();
+    private static final VectorSpecies<Integer> INTS = VectorSupport.INT_SPECIES;
+    private static final VectorSpecies<Short> SHORTS = ShortVector.SPECIES_PREFERRED.withShape(FLOATS.vectorShape());
+    private static final VectorSpecies<Byte> STEP_BYTES = ByteVector.SPECIES_PREFERRED.withShape(
+            VectorShape.forBitSize(Math.max(64, FLOATS.vectorBitSize() / 2)));
+    // A sub-block's ROWS scales (or minimums) as bytes: at least 64 bits are loaded, so the array has
+    // room after its last sub-block.
+    private static final VectorSpecies<Byte> SUB_BYTES = ByteVector.SPECIES_PREFERRED.withShape(
+            VectorShape.forBitSize(Math.max(64, ROWS * 8)));
+    private static final int PAD = SUB_BYTES.length();
+    private static final int STEP = 2 * ROWS;
+    private static final int STEPS_PER_SUB = 8;
+    private static final int SUBS = 8;
+    private static final int SUB_WEIGHTS = 32;
+
+    /** Whether this machine's vectors suit the layout (as {@link Q4_0RowGroups#SUPPORTED}). */
+    static final boolean SUPPORTED = Q4_0RowGroups.SUPPORTED;
+
+    private static final Thread OTHER_THREAD = Thread.ofPlatform().unstarted(() -> { });
+
+    final int cols;
+    final int groups;
+    private final int superBlocks;
+    private final float[] supers;   // [group][super][d, dmin][row]
+    private final byte[] subs;      // [group][sub][sc, m][row], then PAD bytes
+    private final byte[] nibbles;   // [group][sub][step][2 · row + t]
+
+    private Q4_KRowGroups(int cols, int groups, float[] supers, byte[] subs, byte[] nibbles) {
+        this.cols = cols;
+        this.groups = groups;
+        this.superBlocks = cols / Q4_KTensor.BLOCK_WEIGHTS;
+        this.supers = supers;
+        this.subs = subs;
+        this.nibbles = nibbles;
+    }
+
+    static long bytesPerGroup(int cols) {
+        long subBlocks = cols / SUB_WEIGHTS;
+        return cols / Q4_KTensor.BLOCK_WEIGHTS * 8L * ROWS + subBlocks * (2L * ROWS + (long) STEPS_PER_SUB * STEP);
+    }
+
+    /** Bytes of the copy for a matrix of {@code rows} by {@code cols}: its whole groups of {@link #ROWS} rows. */
+    static long byteSize(int rows, int cols) {
+        return SUPPORTED ? rows / ROWS * bytesPerGroup(cols) : 0;
+    }
+
+    /**
+     * Copies the whole groups of {@code rows} rows of {@code cols} weights of the Q4_K bytes
+     * {@code source}, in parallel where other threads may read the source.
+     *
+     * @throws IllegalArgumentException when the copy would not fit Java arrays (2^31 bytes)
+     */
+    static Q4_KRowGroups copy(MemorySegment source, int rows, int cols) {
+        int groups = rows / ROWS;
+        int superBlocks = cols / Q4_KTensor.BLOCK_WEIGHTS;
+        long nibbleBytes = (long) groups * superBlocks * SUBS * STEPS_PER_SUB * STEP;
+        if (nibbleBytes > Integer.MAX_VALUE - 64) {
+            throw new IllegalArgumentException("a matrix of " + rows + " x " + cols + " is too large to repack");
+        }
+        float[] supers = new float[groups * superBlocks * 2 * ROWS];
+        byte[] subs = new byte[groups * superBlocks * SUBS * 2 * ROWS + PAD];
+        byte[] nibbles = new byte[(int) nibbleBytes];
+        IntStream range = IntStream.range(0, groups);
+        if (source.isAccessibleBy(OTHER_THREAD)) {
+            range = range.parallel();
+        }
+        range.forEach(g -> copyGroup(source, cols, g, supers, subs, nibbles));
+        return new Q4_KRowGroups(cols, groups, supers, subs, nibbles);
+    }
+
+    private static void copyGroup(MemorySegment source, int cols, int g, float[] supers, byte[] subs, byte[] nibbles) {
+        int superBlocks = cols / Q4_KTensor.BLOCK_WEIGHTS;
+        int rowBytes = superBlocks * Q4_KTensor.BLOCK_BYTES;
+        byte[] rows = new byte[ROWS * rowBytes];
+        MemorySegment.copy(source, JAVA_BYTE, (long) g * ROWS * rowBytes, rows, 0, rows.length);
+        MemorySegment bytes = MemorySegment.ofArray(rows);
+        for (int b = 0; b < superBlocks; b++) {
+            int superAt = ((g * superBlocks + b) * 2) * ROWS;
+            for (int r = 0; r < ROWS; r++) {
+                int block = r * rowBytes + b * Q4_KTensor.BLOCK_BYTES;
+                supers[superAt + r] = Float.float16ToFloat((short) ((rows[block] & 0xFF) | rows[block + 1] << 8));
+                supers[superAt + ROWS + r] = Float.float16ToFloat((short) ((rows[block + 2] & 0xFF) | rows[block + 3] << 8));
+                for (int j = 0; j < SUBS; j++) {
+                    int sub = (g * superBlocks + b) * SUBS + j;
+                    subs[sub * 2 * ROWS + r] = (byte) PackedScales.scaleK4(bytes, block + 4, j);
+                    subs[sub * 2 * ROWS + ROWS + r] = (byte) PackedScales.minK4(bytes, block + 4, j);
+                    // Sub-block j's weight w is in byte 32 (j / 2) + w of the quants, the low nibble
+                    // for even j, the high one for odd j. Step k takes weights 4k + t and 4k + 2 + t.
+                    int qs = block + 16 + 32 * (j / 2);
+                    int shift = 4 * (j & 1);
+                    int out = sub * STEPS_PER_SUB * STEP + 2 * r;
+                    for (int k = 0; k < STEPS_PER_SUB; k++) {
+                        for (int t = 0; t < 2; t++) {
+                            int low = (rows[qs + 4 * k + t] >> shift) & 0x0F;
+                            int high = (rows[qs + 4 * k + 2 + t] >> shift) & 0x0F;
+                            nibbles[out + k * STEP + t] = (byte) (low | high << 4);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Rows {@code [g0 · ROWS, g1 · ROWS)} against the activations {@code a} (quantized over
+     * {@link #cols}), into {@code out[outOffset..]}.
+     */
+    void products(int g0, int g1, Q8Activations a, float[] out, int outOffset) {
+        int[] pairs = a.pairs;
+        float[] xd = a.d;
+        float[] xsum = a.sum;
+        int subBlocks = superBlocks * SUBS;
+        int steps = subBlocks * STEPS_PER_SUB;
+        for (int g = g0; g < g1; g++) {
+            int stepAt = g * steps * STEP;
+            int subAt = g * subBlocks * 2 * ROWS;
+            int superAt = g * superBlocks * 2 * ROWS;
+            FloatVector acc = FloatVector.zero(FLOATS);
+            FloatVector scaled = FloatVector.zero(FLOATS);   // Σ sc · dx · Σ(q·qx) of the super-block
+            FloatVector mins = FloatVector.zero(FLOATS);     // Σ m · (dx · Σqx) of the super-block
+            ShortVector sum = ShortVector.zero(SHORTS);
+            // As Q4_0RowGroups.products: one loop over the steps, two per iteration, written out.
+            for (int s = 0; s < steps; s += 2) {
+                int at = stepAt + s * STEP;
+                ShortVector packed = (ShortVector) ByteVector.fromArray(STEP_BYTES, nibbles, at)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2S, SHORTS, 0);
+                sum = sum.add(packed.and((short) 0x0F).mul(IntVector.broadcast(INTS, pairs[2 * s]).reinterpretAsShorts()))
+                        .add(packed.lanewise(VectorOperators.LSHR, 4)
+                                .mul(IntVector.broadcast(INTS, pairs[2 * s + 1]).reinterpretAsShorts()));
+                packed = (ShortVector) ByteVector.fromArray(STEP_BYTES, nibbles, at + STEP)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2S, SHORTS, 0);
+                sum = sum.add(packed.and((short) 0x0F).mul(IntVector.broadcast(INTS, pairs[2 * s + 2]).reinterpretAsShorts()))
+                        .add(packed.lanewise(VectorOperators.LSHR, 4)
+                                .mul(IntVector.broadcast(INTS, pairs[2 * s + 3]).reinterpretAsShorts()));
+                if ((s & (STEPS_PER_SUB - 1)) == STEPS_PER_SUB - 2) {
+                    int sub = s / STEPS_PER_SUB;
+                    IntVector lanes = sum.reinterpretAsInts();
+                    IntVector rowSums = lanes.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                            .add(lanes.lanewise(VectorOperators.ASHR, 16));
+                    int at2 = subAt + sub * 2 * ROWS;
+                    FloatVector sc = (FloatVector) ByteVector.fromArray(SUB_BYTES, subs, at2)
+                            .convertShape(VectorOperators.B2F, FLOATS, 0);
+                    FloatVector m = (FloatVector) ByteVector.fromArray(SUB_BYTES, subs, at2 + ROWS)
+                            .convertShape(VectorOperators.B2F, FLOATS, 0);
+                    scaled = ((FloatVector) rowSums.convert(VectorOperators.I2F, 0)).fma(sc.mul(xd[sub]), scaled);
+                    mins = m.fma(FloatVector.broadcast(FLOATS, xsum[sub]), mins);
+                    sum = ShortVector.zero(SHORTS);
+                    if ((sub & (SUBS - 1)) == SUBS - 1) {
+                        int at3 = superAt + (sub / SUBS) * 2 * ROWS;
+                        acc = FloatVector.fromArray(FLOATS, supers, at3).fma(scaled, acc)
+                                .sub(FloatVector.fromArray(FLOATS, supers, at3 + ROWS).mul(mins));
+                        scaled = FloatVector.zero(FLOATS);
+                        mins = FloatVector.zero(FLOATS);
+                    }
+                }
+            }
+            acc.intoArray(out, outOffset + (g - g0) * ROWS);
+        }
+    }
+}
