@@ -82,10 +82,18 @@ final class Q4_0RowGroups {
         return (long) (cols / BLOCK_WEIGHTS) * (4L * ROWS + (long) STEPS_PER_BLOCK * STEP);
     }
 
-    /** Bytes of the copy for a matrix of {@code rows} by {@code cols}: its whole groups of {@link #ROWS} rows. */
+    /**
+     * Bytes of the copy for a matrix of {@code rows} by {@code cols}: its whole groups of {@link #ROWS}
+     * rows; 0 when nothing is copied (vectors that do not suit it, or a matrix whose nibbles would
+     * not fit one Java array: 2^32 weights or more, which then stays on the mapping).
+     */
     static long byteSize(int rows, int cols) {
-        return SUPPORTED ? rows / ROWS * bytesPerGroup(cols) : 0;
+        boolean fits = (long) (rows / ROWS) * ROWS * cols / 2 <= MAX_ARRAY;
+        return SUPPORTED && fits ? rows / ROWS * bytesPerGroup(cols) : 0;
     }
+
+    /** The largest Java array the copies allocate. */
+    static final long MAX_ARRAY = Integer.MAX_VALUE - 64;
 
     /**
      * Copies the whole groups of {@code rows} rows of {@code cols} weights of the Q4_0 bytes
@@ -97,7 +105,7 @@ final class Q4_0RowGroups {
         int groups = rows / ROWS;
         int blocks = cols / BLOCK_WEIGHTS;
         long nibbleBytes = (long) groups * blocks * STEPS_PER_BLOCK * STEP;
-        if (nibbleBytes > Integer.MAX_VALUE - 64) {
+        if (nibbleBytes > MAX_ARRAY) {
             throw new IllegalArgumentException("a matrix of " + rows + " x " + cols + " is too large to repack");
         }
         float[] scales = new float[groups * blocks * ROWS];

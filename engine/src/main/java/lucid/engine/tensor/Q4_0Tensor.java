@@ -70,7 +70,7 @@ public final class Q4_0Tensor extends FloatTensor {
 
     @Override
     public int repackedRows(int rows, int cols) {
-        return Q4_0RowGroups.SUPPORTED ? rows / Q4_0RowGroups.ROWS * Q4_0RowGroups.ROWS : 0;
+        return Q4_0RowGroups.byteSize(rows, cols) > 0 ? rows / Q4_0RowGroups.ROWS * Q4_0RowGroups.ROWS : 0;
     }
 
     @Override

@@ -72,9 +72,10 @@ final class Q4_KRowGroups {
         return cols / Q4_KTensor.BLOCK_WEIGHTS * 8L * ROWS + subBlocks * (2L * ROWS + (long) STEPS_PER_SUB * STEP);
     }
 
-    /** Bytes of the copy for a matrix of {@code rows} by {@code cols}: its whole groups of {@link #ROWS} rows. */
+    /** As {@link Q4_0RowGroups#byteSize}: 0 where nothing is copied. */
     static long byteSize(int rows, int cols) {
-        return SUPPORTED ? rows / ROWS * bytesPerGroup(cols) : 0;
+        boolean fits = (long) (rows / ROWS) * ROWS * cols / 2 <= Q4_0RowGroups.MAX_ARRAY;
+        return SUPPORTED && fits ? rows / ROWS * bytesPerGroup(cols) : 0;
     }
 
     /**
@@ -87,7 +88,7 @@ final class Q4_KRowGroups {
         int groups = rows / ROWS;
         int superBlocks = cols / Q4_KTensor.BLOCK_WEIGHTS;
         long nibbleBytes = (long) groups * superBlocks * SUBS * STEPS_PER_SUB * STEP;
-        if (nibbleBytes > Integer.MAX_VALUE - 64) {
+        if (nibbleBytes > Q4_0RowGroups.MAX_ARRAY) {
             throw new IllegalArgumentException("a matrix of " + rows + " x " + cols + " is too large to repack");
         }
         float[] supers = new float[groups * superBlocks * 2 * ROWS];

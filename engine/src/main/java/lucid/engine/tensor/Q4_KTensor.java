@@ -84,7 +84,7 @@ public final class Q4_KTensor extends FloatTensor {
 
     @Override
     public int repackedRows(int rows, int cols) {
-        return Q4_KRowGroups.SUPPORTED ? rows / Q4_KRowGroups.ROWS * Q4_KRowGroups.ROWS : 0;
+        return Q4_KRowGroups.byteSize(rows, cols) > 0 ? rows / Q4_KRowGroups.ROWS * Q4_KRowGroups.ROWS : 0;
     }
 
     @Override

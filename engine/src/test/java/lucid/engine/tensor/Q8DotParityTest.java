@@ -157,6 +157,10 @@ class Q8DotParityTest {
                 }
             }
             assertThrows(IllegalArgumentException.class, () -> mapped.repacked(rows + 1, cols));
+            // A matrix of 2^33 weights would need a nibble array over 2^31 bytes: it stays on the mapping.
+            assertEquals(0, mapped.repackedBytes(1 << 20, 1 << 13));
+            assertEquals(0, mapped.repackedRows(1 << 20, 1 << 13));
+            assertEquals(Q4_0RowGroups.SUPPORTED, mapped.repackedBytes(1 << 17, 1 << 13) > 0);
         }
     }
 
