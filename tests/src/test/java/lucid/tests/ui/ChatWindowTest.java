@@ -191,6 +191,16 @@ class ChatWindowTest {
         robot.type(KeyCode.ESCAPE);
         waitFor(5, () -> robot.lookup("#settings-language").tryQuery().isEmpty());
         assertEquals("zh-CN", ctx.settings().get().language(), "saved");
+
+        // With repacking on, the next model loaded gets its Q4_0 matrices copied.
+        Path q4 = SharedFixtures.file("golden/models/synth-llama-q4_0.gguf");
+        robot.interact(() -> {
+            ctx.settings().setRepackWeights(true);
+            ctx.models().load(q4);
+        });
+        waitFor(30, () -> ctx.models().chatEngineProperty().get() != null
+                && ctx.models().chatEngineProperty().get().model().path().equals(q4));
+        assertTrue(ctx.models().chatEngineProperty().get().model().repackedBytes() > 0, "copies made");
     }
 
     @Test
