@@ -110,14 +110,20 @@ final class Q4_0RowGroups {
         }
         float[] scales = new float[groups * blocks * ROWS];
         byte[] nibbles = new byte[(int) nibbleBytes];
+        forEachGroup(source, groups, g -> copyGroup(source, cols, g, scales, nibbles));
+        return new Q4_0RowGroups(cols, groups, scales, nibbles);
+    }
+
+    /**
+     * Runs {@code copy} for groups {@code 0..groups - 1}: in parallel where any thread may read
+     * {@code source} (a file mapping is shared), else on this thread (a confined segment).
+     */
+    static void forEachGroup(MemorySegment source, int groups, java.util.function.IntConsumer copy) {
         IntStream range = IntStream.range(0, groups);
-        // In parallel where any thread may read the source (a file mapping is shared); a segment
-        // confined to this thread is copied here.
         if (source.isAccessibleBy(OTHER_THREAD)) {
             range = range.parallel();
         }
-        range.forEach(g -> copyGroup(source, cols, g, scales, nibbles));
-        return new Q4_0RowGroups(cols, groups, scales, nibbles);
+        range.forEach(copy);
     }
 
     private static void copyGroup(MemorySegment source, int cols, int g, float[] scales, byte[] nibbles) {

@@ -3,7 +3,6 @@ package lucid.engine.tensor;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 
 import java.lang.foreign.MemorySegment;
-import java.util.stream.IntStream;
 
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
@@ -49,8 +48,6 @@ final class Q4_KRowGroups {
     /** Whether this machine's vectors suit the layout (as {@link Q4_0RowGroups#SUPPORTED}). */
     static final boolean SUPPORTED = Q4_0RowGroups.SUPPORTED;
 
-    private static final Thread OTHER_THREAD = Thread.ofPlatform().unstarted(() -> { });
-
     final int cols;
     final int groups;
     private final int superBlocks;
@@ -94,11 +91,7 @@ final class Q4_KRowGroups {
         float[] supers = new float[groups * superBlocks * 2 * ROWS];
         byte[] subs = new byte[groups * superBlocks * SUBS * 2 * ROWS + PAD];
         byte[] nibbles = new byte[(int) nibbleBytes];
-        IntStream range = IntStream.range(0, groups);
-        if (source.isAccessibleBy(OTHER_THREAD)) {
-            range = range.parallel();
-        }
-        range.forEach(g -> copyGroup(source, cols, g, supers, subs, nibbles));
+        Q4_0RowGroups.forEachGroup(source, groups, g -> copyGroup(source, cols, g, supers, subs, nibbles));
         return new Q4_KRowGroups(cols, groups, supers, subs, nibbles);
     }
 
@@ -153,7 +146,8 @@ final class Q4_KRowGroups {
             FloatVector scaled = FloatVector.zero(FLOATS);   // Σ sc · dx · Σ(q·qx) of the super-block
             FloatVector mins = FloatVector.zero(FLOATS);     // Σ m · (dx · Σqx) of the super-block
             ShortVector sum = ShortVector.zero(SHORTS);
-            // As Q4_0RowGroups.products: one loop over the steps, two per iteration, written out.
+            // Q4_0RowGroups.products' loop, written out again on purpose: shared as a method, it is a
+            // call that C2 may leave uninlined, on boxed vectors, when it compiles this loop first.
             for (int s = 0; s < steps; s += 2) {
                 int at = stepAt + s * STEP;
                 ShortVector packed = (ShortVector) ByteVector.fromArray(STEP_BYTES, nibbles, at)
