@@ -1,8 +1,9 @@
 package lucid.engine.tensor;
 
-import static java.lang.foreign.ValueLayout.JAVA_BYTE;
-
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 import java.util.stream.IntStream;
 
@@ -128,31 +129,37 @@ final class Q4_0RowGroups {
 
     private static void copyGroup(MemorySegment source, int cols, int g, float[] scales, byte[] nibbles) {
         int blocks = cols / BLOCK_WEIGHTS;
-        int rowBytes = blocks * Q4_0Tensor.BLOCK_BYTES;
-        // The group's rows in one bulk copy: the Q4_0 bytes of the rows are consecutive.
-        byte[] rows = new byte[ROWS * rowBytes];
-        MemorySegment.copy(source, JAVA_BYTE, (long) g * ROWS * rowBytes, rows, 0, rows.length);
+        long rowBytes = (long) blocks * Q4_0Tensor.BLOCK_BYTES;
         for (int b = 0; b < blocks; b++) {
             int at = (g * blocks + b) * STEPS_PER_BLOCK * STEP;
             for (int r = 0; r < ROWS; r++) {
-                int block = r * rowBytes + b * Q4_0Tensor.BLOCK_BYTES;
-                scales[(g * blocks + b) * ROWS + r] = Float.float16ToFloat(
-                        (short) ((rows[block] & 0xFF) | rows[block + 1] << 8));
-                int qs = block + 2;
-                // Step k < 4 takes weights 4k + t and 4k + 2 + t: the low nibbles of stored bytes
-                // 4k + t and 4k + 2 + t; step k + 4 takes weights 16 more, the high nibbles of the
-                // same two bytes.
+                long block = ((long) g * ROWS + r) * rowBytes + (long) b * Q4_0Tensor.BLOCK_BYTES;
+                scales[(g * blocks + b) * ROWS + r] = Float.float16ToFloat(source.get(SHORT_LE, block));
+                // Stored byte j holds weight j (low nibble) and weight j + 16 (high nibble): the four
+                // bytes 4k..4k+3 give step k from their low nibbles and step k + 4 from their high ones.
                 int out = at + 2 * r;
                 for (int k = 0; k < 4; k++) {
-                    for (int t = 0; t < 2; t++) {
-                        int low = rows[qs + 4 * k + t];
-                        int high = rows[qs + 4 * k + 2 + t];
-                        nibbles[out + k * STEP + t] = (byte) ((low & 0x0F) | (high & 0x0F) << 4);
-                        nibbles[out + (k + 4) * STEP + t] = (byte) (((low >> 4) & 0x0F) | (high & 0xF0));
-                    }
+                    int word = source.get(INT_LE, block + 2 + 4 * k);
+                    STEP_PAIR.set(nibbles, out + k * STEP, stepPair(word, 0));
+                    STEP_PAIR.set(nibbles, out + (k + 4) * STEP, stepPair(word, 4));
                 }
             }
         }
+    }
+
+    // The copies read the file's little-endian numbers where they stand (no copy of a group's rows
+    // first: that would be garbage the size of the file) and write a step's two bytes at once.
+    static final ValueLayout.OfShort SHORT_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    static final ValueLayout.OfInt INT_LE = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    static final VarHandle STEP_PAIR = MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
+
+    /**
+     * A row's two bytes of one step from four stored bytes {@code word} (little-endian) whose nibbles
+     * at {@code shift} (0 or 4) hold weights 4k .. 4k + 3 of the step's run: byte t gets weight
+     * 4k + t in its low nibble and weight 4k + 2 + t in its high nibble.
+     */
+    static short stepPair(int word, int shift) {
+        return (short) (((word >>> shift) & 0x0F0F) | ((word >>> (16 + shift)) & 0x0F0F) << 4);
     }
 
     /**

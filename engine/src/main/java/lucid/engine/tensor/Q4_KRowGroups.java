@@ -1,7 +1,5 @@
 package lucid.engine.tensor;
 
-import static java.lang.foreign.ValueLayout.JAVA_BYTE;
-
 import java.lang.foreign.MemorySegment;
 
 import jdk.incubator.vector.ByteVector;
@@ -97,31 +95,27 @@ final class Q4_KRowGroups {
 
     private static void copyGroup(MemorySegment source, int cols, int g, float[] supers, byte[] subs, byte[] nibbles) {
         int superBlocks = cols / Q4_KTensor.BLOCK_WEIGHTS;
-        int rowBytes = superBlocks * Q4_KTensor.BLOCK_BYTES;
-        byte[] rows = new byte[ROWS * rowBytes];
-        MemorySegment.copy(source, JAVA_BYTE, (long) g * ROWS * rowBytes, rows, 0, rows.length);
-        MemorySegment bytes = MemorySegment.ofArray(rows);
+        long rowBytes = (long) superBlocks * Q4_KTensor.BLOCK_BYTES;
         for (int b = 0; b < superBlocks; b++) {
             int superAt = ((g * superBlocks + b) * 2) * ROWS;
             for (int r = 0; r < ROWS; r++) {
-                int block = r * rowBytes + b * Q4_KTensor.BLOCK_BYTES;
-                supers[superAt + r] = Float.float16ToFloat((short) ((rows[block] & 0xFF) | rows[block + 1] << 8));
-                supers[superAt + ROWS + r] = Float.float16ToFloat((short) ((rows[block + 2] & 0xFF) | rows[block + 3] << 8));
+                long block = ((long) g * ROWS + r) * rowBytes + (long) b * Q4_KTensor.BLOCK_BYTES;
+                supers[superAt + r] = Float.float16ToFloat(source.get(Q4_0RowGroups.SHORT_LE, block));
+                supers[superAt + ROWS + r] = Float.float16ToFloat(source.get(Q4_0RowGroups.SHORT_LE, block + 2));
+                long low = PackedScales.lowWordK4(source, block + 4);
+                int high = PackedScales.highWordK4(source, block + 4);
                 for (int j = 0; j < SUBS; j++) {
                     int sub = (g * superBlocks + b) * SUBS + j;
-                    subs[sub * 2 * ROWS + r] = (byte) PackedScales.scaleK4(bytes, block + 4, j);
-                    subs[sub * 2 * ROWS + ROWS + r] = (byte) PackedScales.minK4(bytes, block + 4, j);
+                    subs[sub * 2 * ROWS + r] = (byte) PackedScales.scaleK4(low, high, j);
+                    subs[sub * 2 * ROWS + ROWS + r] = (byte) PackedScales.minK4(low, high, j);
                     // Sub-block j's weight w is in byte 32 (j / 2) + w of the quants, the low nibble
-                    // for even j, the high one for odd j. Step k takes weights 4k + t and 4k + 2 + t.
-                    int qs = block + 16 + 32 * (j / 2);
+                    // for even j, the high one for odd j. Step k takes weights 4k .. 4k + 3.
+                    long qs = block + 16 + 32 * (j / 2);
                     int shift = 4 * (j & 1);
                     int out = sub * STEPS_PER_SUB * STEP + 2 * r;
                     for (int k = 0; k < STEPS_PER_SUB; k++) {
-                        for (int t = 0; t < 2; t++) {
-                            int low = (rows[qs + 4 * k + t] >> shift) & 0x0F;
-                            int high = (rows[qs + 4 * k + 2 + t] >> shift) & 0x0F;
-                            nibbles[out + k * STEP + t] = (byte) (low | high << 4);
-                        }
+                        int word = source.get(Q4_0RowGroups.INT_LE, qs + 4 * k);
+                        Q4_0RowGroups.STEP_PAIR.set(nibbles, out + k * STEP, Q4_0RowGroups.stepPair(word, shift));
                     }
                 }
             }
