@@ -267,6 +267,15 @@ public abstract class FloatTensor {
         return 0;
     }
 
+    /**
+     * Rows that this tensor's fastest kernel computes together: a row range that starts on a multiple
+     * of it runs whole groups on that kernel (the groups of a {@link #repacked} copy), where a range
+     * splitting a group takes the slower kernel for the split rows. 1 for a tensor without such groups.
+     */
+    public int rowAlignment() {
+        return 1;
+    }
+
     /** How many of the {@code rows} the copy of {@link #repacked} would hold (the rest stay on the mapping). */
     public int repackedRows(int rows, int cols) {
         return 0;

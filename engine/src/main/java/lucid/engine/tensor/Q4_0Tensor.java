@@ -69,6 +69,11 @@ public final class Q4_0Tensor extends FloatTensor {
     }
 
     @Override
+    public int rowAlignment() {
+        return rowGroups != null ? Q4_0RowGroups.ROWS : 1;
+    }
+
+    @Override
     public int repackedRows(int rows, int cols) {
         return Q4_0RowGroups.byteSize(rows, cols) > 0 ? rows / Q4_0RowGroups.ROWS * Q4_0RowGroups.ROWS : 0;
     }

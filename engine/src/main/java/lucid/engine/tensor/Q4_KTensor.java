@@ -83,6 +83,11 @@ public final class Q4_KTensor extends FloatTensor {
     }
 
     @Override
+    public int rowAlignment() {
+        return rowGroups != null ? Q4_KRowGroups.ROWS : 1;
+    }
+
+    @Override
     public int repackedRows(int rows, int cols) {
         return Q4_KRowGroups.byteSize(rows, cols) > 0 ? rows / Q4_KRowGroups.ROWS * Q4_KRowGroups.ROWS : 0;
     }

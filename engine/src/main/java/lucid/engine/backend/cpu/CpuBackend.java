@@ -228,8 +228,9 @@ public final class CpuBackend implements Backend {
             int m = matrix(range);
             int ranges = first[m + 1] - first[m];
             int local = range - first[m];
-            int r0 = (int) ((long) local * rows[m] / ranges);
-            int r1 = (int) ((long) (local + 1) * rows[m] / ranges);
+            int align = w[m].rowAlignment();
+            int r0 = rangeStart(local, ranges, rows[m], align);
+            int r1 = rangeStart(local + 1, ranges, rows[m], align);
             if (int8[m]) {
                 w[m].matvecQ8(r0, r1, cols, quantized, out[m], r0);
             } else {
@@ -273,6 +274,19 @@ public final class CpuBackend implements Backend {
     // workers start, then only read.
     private final Q8Activations quantized = new Q8Activations();
 
+    /**
+     * Where range {@code range} of {@code ranges} even shares of {@code rows} rows starts, moved down
+     * to a multiple of {@code align} ({@link FloatTensor#rowAlignment}) so that no range splits a group
+     * of rows that the kernel computes together; range {@code ranges} starts at {@code rows}.
+     */
+    static int rangeStart(int range, int ranges, int rows, int align) {
+        if (range >= ranges) {
+            return rows;
+        }
+        int start = (int) ((long) range * rows / ranges);
+        return start - start % align;
+    }
+
     private final class MatvecJob implements IntTask {
         FloatTensor w;
         float[] x;
@@ -286,8 +300,9 @@ public final class CpuBackend implements Backend {
 
         @Override
         public void run(int range) {
-            int r0 = (int) ((long) range * rows / ranges);
-            int r1 = (int) ((long) (range + 1) * rows / ranges);
+            int align = w.rowAlignment();
+            int r0 = rangeStart(range, ranges, rows, align);
+            int r1 = rangeStart(range + 1, ranges, rows, align);
             if (int8) {
                 w.matvecQ8(r0, r1, cols, quantized, out, outOffset + r0);
             } else {
