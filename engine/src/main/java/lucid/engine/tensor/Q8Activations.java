@@ -80,48 +80,18 @@ public final class Q8Activations {
     }
 
     private void quantizeBlock(float[] x, int from, int b) {
+        int at = b * BLOCK;
+        if (VECTOR) {
+            quantizeBlockVector(x, from, b, at);
+            return;
+        }
         float amax = 0f;
-        if (VectorSupport.ENABLED) {
-            for (int k = 0; k < BLOCK; k += FLOATS.length()) {
-                amax = Math.max(amax, FloatVector.fromArray(FLOATS, x, from + k)
-                        .lanewise(VectorOperators.ABS).reduceLanes(VectorOperators.MAX));
-            }
-        } else {
-            for (int j = 0; j < BLOCK; j++) {
-                amax = Math.max(amax, Math.abs(x[from + j]));
-            }
+        for (int j = 0; j < BLOCK; j++) {
+            amax = Math.max(amax, Math.abs(x[from + j]));
         }
         float scale = amax / 127f;
         float inverse = scale != 0f ? 1f / scale : 0f;
         int total = 0;
-        int at = b * BLOCK;
-        if (VECTOR) {
-            // Half away from zero without Math.round: |v| = t + f with t its integer part (f is exact),
-            // rounded up when f >= 0.5, then the sign put back.
-            for (int k = 0; k < BLOCK; k += FLOATS.length()) {
-                FloatVector v = FloatVector.fromArray(FLOATS, x, from + k).mul(inverse);
-                FloatVector magnitude = v.abs();
-                IntVector whole = (IntVector) magnitude.convert(VectorOperators.F2I, 0);
-                VectorMask<Float> up = magnitude.sub((FloatVector) whole.convert(VectorOperators.I2F, 0))
-                        .compare(VectorOperators.GE, 0.5f);
-                IntVector q = whole.add(1, up.cast(INTS));
-                q = q.lanewise(VectorOperators.NEG, v.compare(VectorOperators.LT, 0f).cast(INTS));
-                total += q.reduceLanes(VectorOperators.ADD);
-                ((ShortVector) q.convertShape(VectorOperators.I2S, SHORTS, 0)).intoArray(wide, at + k);
-            }
-            for (int j = 0; j < BLOCK; j++) {
-                qs[at + j] = (byte) wide[at + j];
-            }
-            d[b] = scale;
-            sum[b] = scale * total;
-            blockSum[b] = total;
-            for (int j = 0; j < BLOCK / 2; j += SHORTS.length()) {
-                ShortVector.fromArray(SHORTS, wide, at + j).add(ShortVector.fromArray(SHORTS, wide, at + j + BLOCK / 2))
-                        .mul((short) -8).intoArray(nibbleBias, b * (BLOCK / 2) + j);
-            }
-            fillPairs(b);
-            return;
-        }
         for (int j = 0; j < BLOCK; j++) {
             // Half away from zero, as ggml's roundf (|v| <= 127).
             float v = x[from + j] * inverse;
@@ -135,6 +105,45 @@ public final class Q8Activations {
         blockSum[b] = total;
         fillNibbleBias(b);
         fillPairs(b);
+    }
+
+    // One block with vectors: one reduction each for the peak and the sum, and the pairs read from the
+    // widened quants (two consecutive shorts are one little-endian int).
+    private void quantizeBlockVector(float[] x, int from, int b, int at) {
+        FloatVector peak = FloatVector.zero(FLOATS);
+        for (int k = 0; k < BLOCK; k += FLOATS.length()) {
+            peak = peak.max(FloatVector.fromArray(FLOATS, x, from + k).abs());
+        }
+        float scale = peak.reduceLanes(VectorOperators.MAX) / 127f;
+        float inverse = scale != 0f ? 1f / scale : 0f;
+        IntVector totals = IntVector.zero(INTS);
+        // Half away from zero without Math.round: |v| = t + f with t its integer part (f is exact),
+        // rounded up when f >= 0.5, then the sign put back.
+        for (int k = 0; k < BLOCK; k += FLOATS.length()) {
+            FloatVector v = FloatVector.fromArray(FLOATS, x, from + k).mul(inverse);
+            FloatVector magnitude = v.abs();
+            IntVector whole = (IntVector) magnitude.convert(VectorOperators.F2I, 0);
+            VectorMask<Float> up = magnitude.sub((FloatVector) whole.convert(VectorOperators.I2F, 0))
+                    .compare(VectorOperators.GE, 0.5f);
+            IntVector q = whole.add(1, up.cast(INTS));
+            q = q.lanewise(VectorOperators.NEG, v.compare(VectorOperators.LT, 0f).cast(INTS));
+            totals = totals.add(q);
+            ((ShortVector) q.convertShape(VectorOperators.I2S, SHORTS, 0)).intoArray(wide, at + k);
+        }
+        int total = totals.reduceLanes(VectorOperators.ADD);
+        for (int j = 0; j < BLOCK; j++) {
+            qs[at + j] = (byte) wide[at + j];
+        }
+        d[b] = scale;
+        sum[b] = scale * total;
+        blockSum[b] = total;
+        for (int j = 0; j < BLOCK / 2; j += SHORTS.length()) {
+            ShortVector.fromArray(SHORTS, wide, at + j).add(ShortVector.fromArray(SHORTS, wide, at + j + BLOCK / 2))
+                    .mul((short) -8).intoArray(nibbleBias, b * (BLOCK / 2) + j);
+        }
+        for (int j = 0; j < BLOCK; j += SHORTS.length()) {
+            ShortVector.fromArray(SHORTS, wide, at + j).reinterpretAsInts().intoArray(pairs, (at + j) / 2);
+        }
     }
 
     private void fillPairs(int b) {

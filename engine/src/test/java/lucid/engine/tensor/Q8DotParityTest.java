@@ -274,6 +274,14 @@ class Q8DotParityTest {
                 total += a.qs[i];
             }
             assertEquals(a.d[b] * total, a.sum[b], 0f);
+            assertEquals(total, a.blockSum[b]);
+            for (int j = 0; j < 16; j++) {
+                assertEquals(-8 * (a.qs[32 * b + j] + a.qs[32 * b + j + 16]), a.nibbleBias[16 * b + j], "bias " + j);
+            }
+        }
+        for (int i = 0; i < 48; i++) {
+            assertEquals((a.qs[2 * i] & 0xFFFF) | a.qs[2 * i + 1] << 16, a.pairs[i], "pair " + i);
+            assertEquals(a.qs[2 * i], a.wide[2 * i]);
         }
         assertThrows(IllegalArgumentException.class, () -> a.quantize(x, 0, 33));
     }
