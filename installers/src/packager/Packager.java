@@ -45,10 +45,15 @@ public final class Packager {
      */
     static final List<String> EXTRA_MODULES = List.of("jdk.localedata");
 
-    /** What the engine and JavaFX need from the JVM; the ./lucid script passes the same. */
+    /**
+     * What the engine and JavaFX need from the JVM; the ./lucid script passes the same. The heap may
+     * grow to three quarters of the machine's memory (the JVM's default is a quarter): the KV cache
+     * and repacked weights live there, and the engine checks a model against physical memory itself.
+     */
     static final List<String> JVM_OPTIONS = List.of(
             "--enable-native-access=lucid.engine,javafx.graphics",
-            "-Xss4m");
+            "-Xss4m",
+            "-XX:MaxRAMPercentage=75");
 
     private final Map<String, String> options;
     private final Host host = Host.current();
