@@ -167,7 +167,7 @@ final class Q4_0RowGroups {
      * {@link #cols}), into {@code out[outOffset..]}.
      */
     void products(int g0, int g1, Q8Activations a, float[] out, int outOffset) {
-        int[] pairs = a.pairs;
+        short[] pairLanes = a.pairLanes;
         int[] blockSums = a.blockSum;
         float[] xd = a.d;
         int steps = blocks * STEPS_PER_BLOCK;
@@ -185,14 +185,14 @@ final class Q4_0RowGroups {
                 int at = stepAt + s * STEP;
                 ShortVector packed = (ShortVector) ByteVector.fromArray(STEP_BYTES, nibbles, at)
                         .convertShape(VectorOperators.ZERO_EXTEND_B2S, SHORTS, 0);
-                sum = sum.add(packed.and((short) 0x0F).mul(IntVector.broadcast(INTS, pairs[2 * s]).reinterpretAsShorts()))
+                sum = sum.add(packed.and((short) 0x0F).mul(ShortVector.fromArray(SHORTS, pairLanes, (2 * s) * STEP)))
                         .add(packed.lanewise(VectorOperators.LSHR, 4)
-                                .mul(IntVector.broadcast(INTS, pairs[2 * s + 1]).reinterpretAsShorts()));
+                                .mul(ShortVector.fromArray(SHORTS, pairLanes, (2 * s + 1) * STEP)));
                 packed = (ShortVector) ByteVector.fromArray(STEP_BYTES, nibbles, at + STEP)
                         .convertShape(VectorOperators.ZERO_EXTEND_B2S, SHORTS, 0);
-                sum = sum.add(packed.and((short) 0x0F).mul(IntVector.broadcast(INTS, pairs[2 * s + 2]).reinterpretAsShorts()))
+                sum = sum.add(packed.and((short) 0x0F).mul(ShortVector.fromArray(SHORTS, pairLanes, (2 * s + 2) * STEP)))
                         .add(packed.lanewise(VectorOperators.LSHR, 4)
-                                .mul(IntVector.broadcast(INTS, pairs[2 * s + 3]).reinterpretAsShorts()));
+                                .mul(ShortVector.fromArray(SHORTS, pairLanes, (2 * s + 3) * STEP)));
                 if ((s & (STEPS_PER_BLOCK - 1)) == STEPS_PER_BLOCK - 2) {
                     int b = s / STEPS_PER_BLOCK;
                     IntVector lanes = sum.reinterpretAsInts();

@@ -43,9 +43,14 @@ public final class Q8Activations {
     short[] nibbleBias = new short[0];
     // Σ qs of each block, exact.
     int[] blockSum = new int[0];
-    // The quants in pairs, qs[2i] in the low and qs[2i + 1] in the high half of int i: one broadcast
-    // gives every row of a group its two activations (Q4_0RowGroups).
+    // The quants in pairs, qs[2i] in the low and qs[2i + 1] in the high half of int i.
     int[] pairs = new int[0];
+    // Pair i repeated in every int lane of a float-width vector, as shorts (qs[2i], qs[2i + 1], qs[2i],
+    // ...) from short 2 · LANES · i: the repacked kernels (Q4_0RowGroups, Q4_KRowGroups) give every row
+    // of a group its two activations with one vector load, which x86 folds into the multiply, where a
+    // broadcast of the pair took one to three instructions of its own.
+    short[] pairLanes = new short[0];
+    private static final int LANES = FLOATS.length();
     private int length;
 
     /** How many activations the last {@link #quantize} took. */
@@ -67,6 +72,7 @@ public final class Q8Activations {
             nibbleBias = new short[n / 2];
             blockSum = new int[n / BLOCK];
             pairs = new int[n / 2];
+            pairLanes = new short[n * LANES];
         }
         length = n;
         for (int b = 0; b < n / BLOCK; b++) {
@@ -144,11 +150,18 @@ public final class Q8Activations {
         for (int j = 0; j < BLOCK; j += SHORTS.length()) {
             ShortVector.fromArray(SHORTS, wide, at + j).reinterpretAsInts().intoArray(pairs, (at + j) / 2);
         }
+        for (int i = at / 2; i < (at + BLOCK) / 2; i++) {
+            IntVector.broadcast(INTS, pairs[i]).reinterpretAsShorts().intoArray(pairLanes, 2 * LANES * i);
+        }
     }
 
     private void fillPairs(int b) {
         for (int i = b * (BLOCK / 2); i < (b + 1) * (BLOCK / 2); i++) {
             pairs[i] = (wide[2 * i] & 0xFFFF) | (wide[2 * i + 1] << 16);
+            for (int lane = 0; lane < LANES; lane++) {
+                pairLanes[2 * LANES * i + 2 * lane] = wide[2 * i];
+                pairLanes[2 * LANES * i + 2 * lane + 1] = wide[2 * i + 1];
+            }
         }
     }
 
