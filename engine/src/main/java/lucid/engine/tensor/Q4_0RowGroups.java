@@ -34,10 +34,10 @@ import jdk.incubator.vector.VectorSpecies;
  *           weight 4k + t in its low nibble and weight 4k + 2 + t in its high nibble
  * </pre>
  * Zero-extended to shorts, lanes {@code 2r} and {@code 2r + 1} of a step are row {@code r}'s; the low
- * nibbles multiply activations {@code 4k, 4k + 1} (the block's pair 2k of {@link Q8Activations#pairLanes}, in every
- * lane) and the high nibbles {@code 4k + 2, 4k + 3}. After a block's 8 steps each lane holds 16
- * products of a nibble (0..15) and an activation (-127..127), at most 30480 in magnitude, so short
- * lanes do not overflow; the two lanes of a row then sum exactly in an int lane.
+ * nibbles multiply activations {@code 4k, 4k + 1} (the block's pair 2k, in every lane: {@link
+ * Q8Activations#pairLanes}) and the high nibbles {@code 4k + 2, 4k + 3}. After a block's 8 steps
+ * each lane holds 16 products of a nibble (0..15) and an activation (-127..127), at most 30480 in
+ * magnitude, so short lanes do not overflow; the two lanes of a row then sum exactly in an int lane.
  *
  * <p>The rows of a matrix that do not fill a group stay on the mapping's kernel.
  */
