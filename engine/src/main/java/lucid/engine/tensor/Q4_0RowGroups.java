@@ -1,7 +1,6 @@
 package lucid.engine.tensor;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
@@ -134,12 +133,12 @@ final class Q4_0RowGroups {
             int at = (g * blocks + b) * STEPS_PER_BLOCK * STEP;
             for (int r = 0; r < ROWS; r++) {
                 long block = ((long) g * ROWS + r) * rowBytes + (long) b * Q4_0Tensor.BLOCK_BYTES;
-                scales[(g * blocks + b) * ROWS + r] = Float.float16ToFloat(source.get(SHORT_LE, block));
+                scales[(g * blocks + b) * ROWS + r] = Float.float16ToFloat(source.get(FloatTensor.SHORT_LE, block));
                 // Stored byte j holds weight j (low nibble) and weight j + 16 (high nibble): the four
                 // bytes 4k..4k+3 give step k from their low nibbles and step k + 4 from their high ones.
                 int out = at + 2 * r;
                 for (int k = 0; k < 4; k++) {
-                    int word = source.get(INT_LE, block + 2 + 4 * k);
+                    int word = source.get(FloatTensor.INT_LE, block + 2 + 4 * k);
                     STEP_PAIR.set(nibbles, out + k * STEP, stepPair(word, 0));
                     STEP_PAIR.set(nibbles, out + (k + 4) * STEP, stepPair(word, 4));
                 }
@@ -147,10 +146,9 @@ final class Q4_0RowGroups {
         }
     }
 
-    // The copies read the file's little-endian numbers where they stand (no copy of a group's rows
-    // first: that would be garbage the size of the file) and write a step's two bytes at once.
-    static final ValueLayout.OfShort SHORT_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    static final ValueLayout.OfInt INT_LE = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    // The copies read the file's numbers where they stand (FloatTensor's little-endian layouts; no copy
+    // of a group's rows first: that would be garbage the size of the file) and write a step's two
+    // bytes at once.
     static final VarHandle STEP_PAIR = MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
 
     /**

@@ -100,8 +100,8 @@ final class Q4_KRowGroups {
             int superAt = ((g * superBlocks + b) * 2) * ROWS;
             for (int r = 0; r < ROWS; r++) {
                 long block = ((long) g * ROWS + r) * rowBytes + (long) b * Q4_KTensor.BLOCK_BYTES;
-                supers[superAt + r] = Float.float16ToFloat(source.get(Q4_0RowGroups.SHORT_LE, block));
-                supers[superAt + ROWS + r] = Float.float16ToFloat(source.get(Q4_0RowGroups.SHORT_LE, block + 2));
+                supers[superAt + r] = Float.float16ToFloat(source.get(FloatTensor.SHORT_LE, block));
+                supers[superAt + ROWS + r] = Float.float16ToFloat(source.get(FloatTensor.SHORT_LE, block + 2));
                 long low = PackedScales.lowWordK4(source, block + 4);
                 int high = PackedScales.highWordK4(source, block + 4);
                 for (int j = 0; j < SUBS; j++) {
@@ -114,7 +114,7 @@ final class Q4_KRowGroups {
                     int shift = 4 * (j & 1);
                     int out = sub * STEPS_PER_SUB * STEP + 2 * r;
                     for (int k = 0; k < STEPS_PER_SUB; k++) {
-                        int word = source.get(Q4_0RowGroups.INT_LE, qs + 4 * k);
+                        int word = source.get(FloatTensor.INT_LE, qs + 4 * k);
                         Q4_0RowGroups.STEP_PAIR.set(nibbles, out + k * STEP, Q4_0RowGroups.stepPair(word, shift));
                     }
                 }
