@@ -143,7 +143,7 @@ public final class Q4_KTensor extends FloatTensor {
 
     // Σx per 32 activations, then (EIGHT_LANES) a super-block's eight d · scale at [n / 32, n / 32 + 8);
     // the integer kernel's row scales at [0, n / 32).
-    private static float[] sumScratch(int n) {
+    static float[] sumScratch(int n) {
         float[] sums = SUMS.get();
         if (sums.length < n / 32 + 8) {
             sums = new float[n / 32 + 8];
@@ -326,15 +326,23 @@ public final class Q4_KTensor extends FloatTensor {
      * {@code xb}.
      */
     private float rowScales(long offset, int n, Q8Activations a, int xb, float[] scales) {
+        return rowScales(data, offset / BLOCK_WEIGHTS * BLOCK_BYTES, BLOCK_BYTES, n, a, xb, scales);
+    }
+
+    /**
+     * {@link #rowScales(long, int, Q8Activations, int, float[])} for any type whose super-blocks of
+     * {@code blockBytes} from {@code block} begin with Q4_K's d, dmin and packed scales (Q4_K, Q5_K).
+     */
+    static float rowScales(MemorySegment data, long block, int blockBytes, int n, Q8Activations a, int xb,
+            float[] scales) {
         float[] xd = a.d;
         float[] xsum = a.sum;
-        long block = offset / BLOCK_WEIGHTS * BLOCK_BYTES;
         // The minimums' term: eight lanes (EIGHT_LANES) or lane 0 alone, as in the float kernel.
         FloatVector mins = FloatVector.zero(EIGHT_FLOATS);
-        for (int sub = 0; sub < n / 32; sub += 8, block += BLOCK_BYTES) {
+        for (int sub = 0; sub < n / 32; sub += 8, block += blockBytes) {
             long low = PackedScales.lowWordK4(data, block + SCALES);
             int high = PackedScales.highWordK4(data, block + SCALES);
-            float d = f16At(block);
+            float d = Float.float16ToFloat(data.get(SHORT_LE, block));
             if (EIGHT_LANES) {
                 eight(PackedScales.scalesK4(low, high)).mul(d)
                         .mul(FloatVector.fromArray(EIGHT_FLOATS, xd, xb + sub)).intoArray(scales, sub);
@@ -343,7 +351,8 @@ public final class Q4_KTensor extends FloatTensor {
                     scales[sub + j] = d * PackedScales.scaleK4(low, high, j) * xd[xb + sub + j];
                 }
             }
-            mins = addMins(PackedScales.minsK4(low, high), xsum, xb + sub, f16At(block + DMIN), mins);
+            mins = addMins(PackedScales.minsK4(low, high), xsum, xb + sub,
+                    Float.float16ToFloat(data.get(SHORT_LE, block + DMIN)), mins);
         }
         return mins.reduceLanes(VectorOperators.ADD);
     }

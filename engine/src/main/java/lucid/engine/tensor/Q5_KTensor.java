@@ -8,6 +8,8 @@ import java.nio.ByteOrder;
 
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -43,6 +45,9 @@ public final class Q5_KTensor extends FloatTensor {
 
     private static final VectorSpecies<Float> FLOATS = VectorSupport.FLOAT_SPECIES;
     private static final VectorSpecies<Byte> BYTES = VectorSupport.BYTE_SPECIES;
+    private static final VectorSpecies<Integer> INTS = VectorSupport.INT_SPECIES;
+    private static final VectorSpecies<Short> SHORTS = VectorSupport.PRODUCT_SHORT_SPECIES;
+    private static final VectorSpecies<Byte> HALF_BYTES = VectorSupport.PRODUCT_BYTE_SPECIES;
 
     Q5_KTensor(MemorySegment data, long size) {
         super(data, size);
@@ -154,6 +159,151 @@ public final class Q5_KTensor extends FloatTensor {
     void rowsVector(int rowStart, int rowEnd, int cols, float[] x, int xOffset, float[] out, int outOffset) {
         for (int r = rowStart; r < rowEnd; r++) {
             out[outOffset + r - rowStart] = dotVector((long) r * cols, x, xOffset, cols);
+        }
+    }
+
+    @Override
+    void rowsQ8Vector(int rowStart, int rowEnd, int cols, Q8Activations a, float[] out, int outOffset) {
+        float[] scales = Q4_KTensor.sumScratch(cols);
+        for (int r = rowStart; r < rowEnd; r++) {
+            long offset = (long) r * cols;
+            float mins = Q4_KTensor.rowScales(data, offset / BLOCK_WEIGHTS * BLOCK_BYTES, BLOCK_BYTES, cols, a, 0, scales);
+            out[outOffset + r - rowStart] = dotQ8Scaled(offset, a, 0, cols, scales) - mins;
+        }
+    }
+
+    @Override
+    public boolean hasQ8Dot() {
+        return true;
+    }
+
+    // Integer path in decode, as llama.cpp multiplies Q5_K by 8-bit activations: the float kernel read
+    // 1.2 GB/s in cache on AVX2 (Q8DotInterleaved), a quarter of the integer one (docs/PERFORMANCE.md).
+    @Override
+    public boolean prefersQ8(int cols) {
+        return true;
+    }
+
+    // Q4_K's integer kernel with the fifth bit: per sub-block s against activation block b,
+    // a·Σ(q·qx)·dx − bmin·(dx·Σqx), the scales and the minimums' term from Q4_KTensor.rowScales (the
+    // two types share the layout of d, dmin and the packed scales), then the products in a second pass.
+
+    @Override
+    float dotQ8Vector(long offset, Q8Activations a, int aOffset, int n) {
+        float[] scales = Q4_KTensor.sumScratch(n);
+        float mins = Q4_KTensor.rowScales(data, offset / BLOCK_WEIGHTS * BLOCK_BYTES, BLOCK_BYTES, n, a, aOffset / 32, scales);
+        return dotQ8Scaled(offset, a, aOffset, n, scales) - mins;
+    }
+
+    /**
+     * Σ over the sub-blocks of {@code scales[sub] · Σ(q·qx)}, as Q4_KTensor's: one loop over the
+     * row's runs of 64 weights, the packed bytes and the fifth bits zero-extended to shorts (x86 has
+     * no byte shifts). q is 0..31, so a product is at most 3937 in magnitude; a lane sums 32 / lanes of
+     * them (2 at 256 and 512 bits, 4 at 128) and a pair of lanes at most 31496, within widenNarrowSum.
+     */
+    private float dotQ8Scaled(long offset, Q8Activations a, int aOffset, int n, float[] scales) {
+        short[] xw = a.wide;
+        FloatVector accLow = FloatVector.zero(FLOATS);
+        FloatVector accHigh = FloatVector.zero(FLOATS);
+        long first = offset / BLOCK_WEIGHTS * BLOCK_BYTES;
+        for (int run = 0; run < n / 64; run++) {
+            int j = aOffset + run * 64;
+            long block = first + (long) (run >> 2) * BLOCK_BYTES;
+            long q0 = block + QS + (run & 3) * 32;
+            // The run's two sub-blocks take bits 2r and 2r + 1 of the fifth bits.
+            short shift = (short) (2 * (run & 3));
+            ShortVector pl = ShortVector.zero(SHORTS);
+            ShortVector ph = ShortVector.zero(SHORTS);
+            for (int k = 0; k < 32; k += SHORTS.length()) {
+                ShortVector packed = unsignedShorts(q0 + k);
+                ShortVector fifths = unsignedShorts(block + QH + k).lanewise(VectorOperators.LSHR, shift);
+                pl = pl.add(lowQuants(packed, fifths).mul(ShortVector.fromArray(SHORTS, xw, j + k)));
+                ph = ph.add(highQuants(packed, fifths).mul(ShortVector.fromArray(SHORTS, xw, j + 32 + k)));
+            }
+            FloatVector sumLow = (FloatVector) VectorSupport.widenNarrowSum(pl).convert(VectorOperators.I2F, 0);
+            FloatVector sumHigh = (FloatVector) VectorSupport.widenNarrowSum(ph).convert(VectorOperators.I2F, 0);
+            accLow = sumLow.fma(FloatVector.broadcast(FLOATS, scales[2 * run]), accLow);
+            accHigh = sumHigh.fma(FloatVector.broadcast(FLOATS, scales[2 * run + 1]), accHigh);
+        }
+        return accLow.add(accHigh).reduceLanes(VectorOperators.ADD) * VectorSupport.NARROW_SUM_UNIT;
+    }
+
+    /** Low nibbles with the fifth bit in bit 0 of {@code fifths}: 0..31. */
+    private static ShortVector lowQuants(ShortVector packed, ShortVector fifths) {
+        return packed.and((short) 0x0F).or(fifths.lanewise(VectorOperators.LSHL, 4).and((short) 0x10));
+    }
+
+    /** High nibbles with the fifth bit in bit 1 of {@code fifths}: 0..31. */
+    private static ShortVector highQuants(ShortVector packed, ShortVector fifths) {
+        return packed.lanewise(VectorOperators.LSHR, 4).or(fifths.lanewise(VectorOperators.LSHL, 3).and((short) 0x10));
+    }
+
+    /** The bytes at {@code at}, zero-extended to short lanes. */
+    private ShortVector unsignedShorts(long at) {
+        return (ShortVector) ByteVector.fromMemorySegment(HALF_BYTES, data, at, ByteOrder.LITTLE_ENDIAN)
+                .convertShape(VectorOperators.ZERO_EXTEND_B2S, SHORTS, 0);
+    }
+
+    @Override
+    float dotQ8Scalar(long offset, Q8Activations a, int aOffset, int n) {
+        byte[] xq = a.qs;
+        float sum = 0f;
+        float mins = 0f;
+        long block = offset / BLOCK_WEIGHTS * BLOCK_BYTES;
+        for (int i = 0; i < n; i += BLOCK_WEIGHTS, block += BLOCK_BYTES) {
+            float d = f16At(block);
+            float blockMins = 0f;
+            for (int run = 0; run < 4; run++) {
+                int j = aOffset + i + run * 64;
+                int sub = 2 * run;
+                int sumLow = 0;
+                int sumHigh = 0;
+                for (int l = 0; l < 32; l++) {
+                    int packed = data.get(JAVA_BYTE, block + QS + run * 32 + l);
+                    int qh = data.get(JAVA_BYTE, block + QH + l);
+                    sumLow += ((packed & 0x0F) | ((qh >> sub) & 1) << 4) * xq[j + l];
+                    sumHigh += (((packed >> 4) & 0x0F) | ((qh >> (sub + 1)) & 1) << 4) * xq[j + 32 + l];
+                }
+                int xb = j / 32;
+                sum += sumLow * (d * PackedScales.scaleK4(data, block + SCALES, sub) * a.d[xb]);
+                sum += sumHigh * (d * PackedScales.scaleK4(data, block + SCALES, sub + 1) * a.d[xb + 1]);
+                blockMins += PackedScales.minK4(data, block + SCALES, sub) * a.sum[xb]
+                        + PackedScales.minK4(data, block + SCALES, sub + 1) * a.sum[xb + 1];
+            }
+            mins += f16At(block + DMIN) * blockMins;
+        }
+        return sum - mins;
+    }
+
+    /** The stored bytes {@code at + from ..} for one float vector, zero-extended to int lanes. */
+    private IntVector unsignedInts(long at, int from) {
+        int load = from / BYTES.length() * BYTES.length();
+        return ((IntVector) ByteVector.fromMemorySegment(BYTES, data, at + load, ByteOrder.LITTLE_ENDIAN)
+                .convertShape(VectorOperators.B2I, INTS, (from - load) / FLOATS.length())).and(0xFF);
+    }
+
+    // Batched prompt processing decodes every weight row once per batch: the quants are built in int
+    // lanes (x86 has no byte shifts), then a · q − b, the two roundings of the scalar decode.
+    @Override
+    void decodeVector(long offset, float[] out, int outOffset, int n) {
+        long block = offset / BLOCK_WEIGHTS * BLOCK_BYTES;
+        for (int i = 0; i < n; i += BLOCK_WEIGHTS, block += BLOCK_BYTES) {
+            for (int run = 0; run < 4; run++) {
+                int subLow = 2 * run;
+                float aLow = scale(block, subLow);
+                float bLow = min(block, subLow);
+                float aHigh = scale(block, subLow + 1);
+                float bHigh = min(block, subLow + 1);
+                int at = outOffset + i + run * 64;
+                for (int l0 = 0; l0 < 32; l0 += FLOATS.length()) {
+                    IntVector packed = unsignedInts(block + QS + run * 32, l0);
+                    IntVector fifths = unsignedInts(block + QH, l0).lanewise(VectorOperators.LSHR, subLow);
+                    IntVector low = packed.and(0x0F).or(fifths.lanewise(VectorOperators.LSHL, 4).and(0x10));
+                    IntVector high = packed.lanewise(VectorOperators.LSHR, 4).or(fifths.lanewise(VectorOperators.LSHL, 3).and(0x10));
+                    ((FloatVector) low.convert(VectorOperators.I2F, 0)).mul(aLow).sub(bLow).intoArray(out, at + l0);
+                    ((FloatVector) high.convert(VectorOperators.I2F, 0)).mul(aHigh).sub(bHigh).intoArray(out, at + 32 + l0);
+                }
+            }
         }
     }
 

@@ -8,6 +8,8 @@ import java.nio.ByteOrder;
 
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -46,6 +48,34 @@ public final class Q6_KTensor extends FloatTensor {
 
     private static final VectorSpecies<Float> FLOATS = VectorSupport.FLOAT_SPECIES;
     private static final VectorSpecies<Byte> BYTES = VectorSupport.BYTE_SPECIES;
+    private static final VectorSpecies<Integer> INTS = VectorSupport.INT_SPECIES;
+    private static final VectorSpecies<Short> SHORTS = VectorSupport.PRODUCT_SHORT_SPECIES;
+    private static final VectorSpecies<Byte> HALF_BYTES = VectorSupport.PRODUCT_BYTE_SPECIES;
+    /** Positions l of a half that one integer step takes: a short vector's lanes (16, or 8 at 128 bits). */
+    private static final int STEP = SHORTS.length();
+    /** Integer steps per super-block: each takes STEP bytes of ql[], two groups' weights. */
+    private static final int STEPS_PER_BLOCK = 128 / STEP;
+    // Step t of a super-block reads STEP bytes of ql[] from u = STEP · t, which is 64h + 32g + l0 for
+    // half h, group g (with g + 2) and positions l0..: the high bits from QH + 32h + l0, shifted right by
+    // 2g, and the activations from the low group's first weight, 128h + 32g + l0. Tables, so that a
+    // step's addresses cost a load each instead of a chain of shifts and masks.
+    private static final int[] STEP_RUN = new int[STEPS_PER_BLOCK];
+    private static final int[] STEP_BITS = new int[STEPS_PER_BLOCK];
+    private static final int[] STEP_SHIFT = new int[STEPS_PER_BLOCK];
+    private static final int[] STEP_WEIGHT = new int[STEPS_PER_BLOCK];
+
+    static {
+        for (int t = 0; t < STEPS_PER_BLOCK; t++) {
+            int u = STEP * t;
+            int h = u / 64;
+            int g = u % 64 / 32;
+            int l0 = u % 32;
+            STEP_RUN[t] = u;
+            STEP_BITS[t] = QH + 32 * h + l0;
+            STEP_SHIFT[t] = 2 * g;
+            STEP_WEIGHT[t] = 128 * h + 32 * g + l0;
+        }
+    }
 
     Q6_KTensor(MemorySegment data, long size) {
         super(data, size);
@@ -149,6 +179,193 @@ public final class Q6_KTensor extends FloatTensor {
         for (int r = rowStart; r < rowEnd; r++) {
             out[outOffset + r - rowStart] = dotVector((long) r * cols, x, xOffset, cols);
         }
+    }
+
+    @Override
+    void rowsQ8Vector(int rowStart, int rowEnd, int cols, Q8Activations a, float[] out, int outOffset) {
+        float[] scales = scaleScratch(cols);
+        for (int r = rowStart; r < rowEnd; r++) {
+            long offset = (long) r * cols;
+            float offsets = rowScales(offset, cols, a, 0, scales);
+            out[outOffset + r - rowStart] = dotQ8Scaled(offset, a, 0, cols, scales) - offsets;
+        }
+    }
+
+    @Override
+    public boolean hasQ8Dot() {
+        return true;
+    }
+
+    // Integer path in decode, as llama.cpp multiplies Q6_K by 8-bit activations: the float kernel read
+    // 0.6 to 0.7 GB/s in cache and from memory on AVX2 (Q8DotInterleaved), a tenth of the integer one
+    // (docs/PERFORMANCE.md).
+    @Override
+    public boolean prefersQ8(int cols) {
+        return true;
+    }
+
+    // Per sub-block s of 16 weights: (d · sc[s] · dx) · (Σ(q · qx) − 32 · Σqx), Σ(q · qx) exact in int
+    // and Σqx kept by Q8Activations per 16. As for
+    // Q4_K, each row goes twice through its super-blocks: rowScales writes the sub-blocks' factors,
+    // then dotQ8Scaled sums the products against them, so that neither pass grows past the node
+    // count at which C2 stops inlining the Vector API.
+
+    @Override
+    float dotQ8Vector(long offset, Q8Activations a, int aOffset, int n) {
+        float[] scales = scaleScratch(n);
+        float offsets = rowScales(offset, n, a, aOffset / 16, scales);
+        return dotQ8Scaled(offset, a, aOffset, n, scales) - offsets;
+    }
+
+    private static final ThreadLocal<float[]> SCALES_SCRATCH = ThreadLocal.withInitial(() -> new float[0]);
+
+    private static float[] scaleScratch(int n) {
+        float[] scales = SCALES_SCRATCH.get();
+        if (scales.length < n / 16) {
+            scales = new float[n / 16];
+            SCALES_SCRATCH.set(scales);
+        }
+        return scales;
+    }
+
+    /**
+     * Writes {@code d · sc · dx} of each of the {@code n / 16} sub-blocks from {@code offset} to
+     * {@code scales[sub]} ({@code d · sc} is exact, then one rounding, as in the scalar kernel) and
+     * returns {@code Σ scales[sub] · 32 · Σqx}, the term of the quants' offset of 32. The
+     * activations' scales and sums per 16 start at {@code xs}.
+     */
+    private float rowScales(long offset, int n, Q8Activations a, int xs, float[] scales) {
+        float[] halfD = a.halfD;
+        float[] halfSum = a.halfSum;
+        FloatVector offsets = FloatVector.zero(FLOATS);
+        long block = offset / BLOCK_WEIGHTS * BLOCK_BYTES;
+        for (int sub = 0; sub < n / 16; sub += 16, block += BLOCK_BYTES) {
+            float d = f16At(block + D);
+            for (int k = 0; k < 16; k += BYTES.length()) {
+                ByteVector sc = ByteVector.fromMemorySegment(BYTES, data, block + SCALES + k, ByteOrder.LITTLE_ENDIAN);
+                for (int part = 0; part < VectorSupport.BYTE_PARTS; part++) {
+                    int at = sub + k + part * FLOATS.length();
+                    FloatVector scale = ((FloatVector) sc.convertShape(VectorOperators.B2F, FLOATS, part)).mul(d)
+                            .mul(FloatVector.fromArray(FLOATS, halfD, xs + at));
+                    scale.intoArray(scales, at);
+                    offsets = scale.fma(FloatVector.fromArray(FLOATS, halfSum, xs + at), offsets);
+                }
+            }
+        }
+        return 32 * offsets.reduceLanes(VectorOperators.ADD);
+    }
+
+    /**
+     * Σ over the sub-blocks of {@code scales[sub] · Σ(q · qx)}, q as stored (0..63). One step takes {@link #STEP}
+     * positions l of a half in two of its groups, g and g + 2, which share a run of packed bytes (low
+     * and high nibbles) and take bits 2g and 2g + 4 of the high bits: the run and the high bits are
+     * zero-extended to shorts, where x86 has the shifts and masks that bytes lack. A product is at most
+     * 63 · 127 = 8001 in magnitude, so a pair of short lanes fits widenNarrowSum.
+     */
+    private float dotQ8Scaled(long offset, Q8Activations a, int aOffset, int n, float[] scales) {
+        short[] xw = a.wide;
+        // Two accumulators: groups 0, 1 and groups 2, 3 add up in independent chains.
+        FloatVector accLow = FloatVector.zero(FLOATS);
+        FloatVector accHigh = FloatVector.zero(FLOATS);
+        long first = offset / BLOCK_WEIGHTS * BLOCK_BYTES;
+        // One loop over the row's steps, not loops over super-blocks, halves and positions: C2 gives
+        // short inner loops their own set-up at every turn (see Q4_KTensor.dotQ8Scaled). Two groups a
+        // step, not four: four passed the node count at which C2 stops inlining (NodeCountInliningCutoff),
+        // and the products were left calls on boxed vectors, at 1.0 GB/s in cache on AVX2.
+        for (int step = 0; step < n / (2 * STEP); step++) {
+            int t = step & (STEPS_PER_BLOCK - 1);
+            int sb = step / STEPS_PER_BLOCK;
+            long block = first + (long) sb * BLOCK_BYTES;
+            ShortVector run = unsignedShorts(block + STEP_RUN[t]);
+            ShortVector bits = unsignedShorts(block + STEP_BITS[t]).lanewise(VectorOperators.LSHR, (short) STEP_SHIFT[t]);
+            ShortVector low = run.and((short) 0x0F).or(bits.lanewise(VectorOperators.LSHL, 4).and((short) 0x30));
+            ShortVector high = run.lanewise(VectorOperators.LSHR, 4).or(bits.and((short) 0x30));
+            int w = sb * BLOCK_WEIGHTS + STEP_WEIGHT[t];
+            int sub = w >>> 4;
+            accLow = scaledSum(low, xw, aOffset + w, scales[sub], accLow);
+            accHigh = scaledSum(high, xw, aOffset + w + 64, scales[sub + 4], accHigh);
+        }
+        return accLow.add(accHigh).reduceLanes(VectorOperators.ADD) * VectorSupport.NARROW_SUM_UNIT;
+    }
+
+    private static FloatVector scaledSum(ShortVector q, short[] xw, int j, float scale, FloatVector acc) {
+        ShortVector products = q.mul(ShortVector.fromArray(SHORTS, xw, j));
+        FloatVector sum = (FloatVector) VectorSupport.widenNarrowSum(products).convert(VectorOperators.I2F, 0);
+        return sum.fma(FloatVector.broadcast(FLOATS, scale), acc);
+    }
+
+    /** The bytes at {@code at}, zero-extended to short lanes. */
+    private ShortVector unsignedShorts(long at) {
+        return (ShortVector) ByteVector.fromMemorySegment(HALF_BYTES, data, at, ByteOrder.LITTLE_ENDIAN)
+                .convertShape(VectorOperators.ZERO_EXTEND_B2S, SHORTS, 0);
+    }
+
+    @Override
+    float dotQ8Scalar(long offset, Q8Activations a, int aOffset, int n) {
+        byte[] xq = a.qs;
+        float sum = 0f;
+        long block = offset / BLOCK_WEIGHTS * BLOCK_BYTES;
+        for (int i = 0; i < n; i += BLOCK_WEIGHTS, block += BLOCK_BYTES) {
+            float d = f16At(block + D);
+            for (int sub = 0; sub < 16; sub++) {
+                int products = 0;
+                for (int w = 16 * sub; w < 16 * sub + 16; w++) {
+                    products += (quant(block, w) - 32) * xq[aOffset + i + w];
+                }
+                sum += products * (d * data.get(JAVA_BYTE, block + SCALES + sub) * a.d[(aOffset + i + 16 * sub) / 32]);
+            }
+        }
+        return sum;
+    }
+
+    /** Weight {@code w} (0..255) of the super-block at {@code block} as stored: 0..63. */
+    private int quant(long block, int w) {
+        int half = w / 128;
+        int g = w % 128 / 32;
+        int l = w % 32;
+        int lowBits = data.get(JAVA_BYTE, block + 64 * half + l + 32 * (g & 1)) >> (g < 2 ? 0 : 4) & 0x0F;
+        int highBits = data.get(JAVA_BYTE, block + QH + 32 * half + l) >> (2 * g) & 3;
+        return lowBits | highBits << 4;
+    }
+
+    /** The stored bytes {@code at + from ..} for one float vector, zero-extended to int lanes. */
+    private IntVector unsignedInts(long at, int from) {
+        int load = from / BYTES.length() * BYTES.length();
+        return ((IntVector) ByteVector.fromMemorySegment(BYTES, data, at + load, ByteOrder.LITTLE_ENDIAN)
+                .convertShape(VectorOperators.B2I, INTS, (from - load) / FLOATS.length())).and(0xFF);
+    }
+
+    // Batched prompt processing decodes every weight row once per batch: the quants are built in int
+    // lanes (x86 has no byte shifts), then (d · sc) · (q − 32), the one rounding of the scalar decode.
+    @Override
+    void decodeVector(long offset, float[] out, int outOffset, int n) {
+        long block = offset / BLOCK_WEIGHTS * BLOCK_BYTES;
+        for (int i = 0; i < n; i += BLOCK_WEIGHTS, block += BLOCK_BYTES) {
+            float d = f16At(block + D);
+            for (int half = 0; half < 2; half++) {
+                long ql = block + 64L * half;
+                long qh = block + QH + 32L * half;
+                int at = outOffset + i + 128 * half;
+                for (int l0 = 0; l0 < 32; l0 += FLOATS.length()) {
+                    IntVector lowRun = unsignedInts(ql, l0);
+                    IntVector highRun = unsignedInts(ql + 32, l0);
+                    IntVector bits = unsignedInts(qh, l0);
+                    int sub = 8 * half + l0 / 16;
+                    decodedInto(lowRun.and(0x0F).or(bits.lanewise(VectorOperators.LSHL, 4).and(0x30)),
+                            d * data.get(JAVA_BYTE, block + SCALES + sub), out, at + l0);
+                    decodedInto(highRun.and(0x0F).or(bits.lanewise(VectorOperators.LSHL, 2).and(0x30)),
+                            d * data.get(JAVA_BYTE, block + SCALES + sub + 2), out, at + 32 + l0);
+                    decodedInto(lowRun.lanewise(VectorOperators.LSHR, 4).or(bits.and(0x30)),
+                            d * data.get(JAVA_BYTE, block + SCALES + sub + 4), out, at + 64 + l0);
+                    decodedInto(highRun.lanewise(VectorOperators.LSHR, 4).or(bits.lanewise(VectorOperators.LSHR, 2).and(0x30)),
+                            d * data.get(JAVA_BYTE, block + SCALES + sub + 6), out, at + 96 + l0);
+                }
+            }
+        }
+    }
+
+    private static void decodedInto(IntVector q, float scale, float[] out, int at) {
+        ((FloatVector) q.sub(32).convert(VectorOperators.I2F, 0)).mul(scale).intoArray(out, at);
     }
 
     @Override

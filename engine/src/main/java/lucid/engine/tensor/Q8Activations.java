@@ -39,6 +39,10 @@ public final class Q8Activations {
     short[] wide = new short[0];
     float[] d = new float[0];
     float[] sum = new float[0];
+    // d of each 16 activations (each block's d twice): the scale a Q6_K sub-block of 16 weights meets.
+    float[] halfD = new float[0];
+    // Σ qs of each 16 activations, exact in float (at most 2032 in magnitude).
+    float[] halfSum = new float[0];
     // -8 · (qs[j] + qs[j + 16]) for j = 0..15 of each block: 16 shorts a block.
     short[] nibbleBias = new short[0];
     // Σ qs of each block, exact.
@@ -69,6 +73,8 @@ public final class Q8Activations {
             wide = new short[n];
             d = new float[n / BLOCK];
             sum = new float[n / BLOCK];
+            halfD = new float[n / 16];
+            halfSum = new float[n / 16];
             nibbleBias = new short[n / 2];
             blockSum = new int[n / BLOCK];
             pairs = new int[n / 2];
@@ -107,6 +113,9 @@ public final class Q8Activations {
             total += q;
         }
         d[b] = scale;
+        halfD[2 * b] = scale;
+        halfD[2 * b + 1] = scale;
+        fillHalfSums(b);
         sum[b] = scale * total;
         blockSum[b] = total;
         fillNibbleBias(b);
@@ -141,6 +150,9 @@ public final class Q8Activations {
             qs[at + j] = (byte) wide[at + j];
         }
         d[b] = scale;
+        halfD[2 * b] = scale;
+        halfD[2 * b + 1] = scale;
+        fillHalfSums(b);
         sum[b] = scale * total;
         blockSum[b] = total;
         for (int j = 0; j < BLOCK / 2; j += SHORTS.length()) {
@@ -162,6 +174,16 @@ public final class Q8Activations {
                 pairLanes[2 * LANES * i + 2 * lane] = wide[2 * i];
                 pairLanes[2 * LANES * i + 2 * lane + 1] = wide[2 * i + 1];
             }
+        }
+    }
+
+    private void fillHalfSums(int b) {
+        for (int half = 2 * b; half < 2 * b + 2; half++) {
+            int total = 0;
+            for (int j = 16 * half; j < 16 * half + 16; j++) {
+                total += wide[j];
+            }
+            halfSum[half] = total;
         }
     }
 
