@@ -37,7 +37,7 @@ public class Q8DotBenchmark {
 
     private static final int WEIGHTS = 8 << 20;
 
-    @Param({"Q8_0", "Q4_0", "Q4_K"})
+    @Param({"Q8_0", "Q4_0", "Q4_K", "Q5_K", "Q6_K"})
     public String type;
 
     @Param({"576", "2048", "8192"})
@@ -64,12 +64,13 @@ public class Q8DotBenchmark {
         for (long i = 0; i < data.byteSize(); i++) {
             data.set(ValueLayout.JAVA_BYTE, i, (byte) random.nextInt(256));
         }
-        // Every block starts with an f16 scale (Q4_K: then an f16 minimum scale): make them sane.
+        // Make every block's f16 scales sane.
         ValueLayout.OfShort half = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
         for (long b = 0; b < n / t.blockSize(); b++) {
             long at = b * t.typeSize();
-            data.set(half, at, Float.floatToFloat16(0.01f));
-            if (t == GgmlType.Q4_K) {
+            // Q6_K keeps its f16 scale last; Q4_K and Q5_K have a second one, for the minimums.
+            data.set(half, t == GgmlType.Q6_K ? at + t.typeSize() - 2 : at, Float.floatToFloat16(0.01f));
+            if (t == GgmlType.Q4_K || t == GgmlType.Q5_K) {
                 data.set(half, at + 2, Float.floatToFloat16(0.002f));
             }
         }

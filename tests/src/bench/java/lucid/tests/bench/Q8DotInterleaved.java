@@ -20,7 +20,7 @@ import lucid.engine.tensor.Q8Activations;
  *
  * <pre>
  * java --add-modules jdk.incubator.vector -cp engine/target/classes \
- *     tests/src/bench/java/lucid/tests/bench/Q8DotInterleaved.java [Q8_0,Q4_0,Q4_K] [repetitions]
+ *     tests/src/bench/java/lucid/tests/bench/Q8DotInterleaved.java [Q8_0,Q4_0,Q4_K,Q5_K,Q6_K] [repetitions]
  * </pre>
  */
 public final class Q8DotInterleaved {
@@ -29,14 +29,14 @@ public final class Q8DotInterleaved {
     }
 
     public static void main(String[] args) {
-        String[] types = args.length > 0 ? args[0].split(",") : new String[] {"Q8_0", "Q4_0", "Q4_K"};
+        String[] types = args.length > 0 ? args[0].split(",") : new String[] {"Q8_0", "Q4_0", "Q4_K", "Q5_K", "Q6_K"};
         int reps = args.length > 1 ? Integer.parseInt(args[1]) : 40;
         for (String name : types) {
             GgmlType type = GgmlType.valueOf(name);
             for (int cols : java.util.Arrays.stream(System.getProperty("cols", "576,2048,8192").split(","))
                     .mapToInt(Integer::parseInt).toArray()) {
                 if (cols % type.blockSize() != 0) {
-                    continue; // Q4_K rows are whole 256-weight blocks
+                    continue; // K-quant rows are whole 256-weight blocks
                 }
                 run(type, cols, reps);
             }
@@ -55,8 +55,9 @@ public final class Q8DotInterleaved {
             ValueLayout.OfShort half = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
             for (long b = 0; b < n / type.blockSize(); b++) {
                 long at = b * type.typeSize();
-                data.set(half, at, Float.floatToFloat16(0.01f));
-                if (type == GgmlType.Q4_K) {
+                // Q6_K keeps its f16 scale last; Q4_K and Q5_K have a second one, for the minimums.
+                data.set(half, type == GgmlType.Q6_K ? at + type.typeSize() - 2 : at, Float.floatToFloat16(0.01f));
+                if (type == GgmlType.Q4_K || type == GgmlType.Q5_K) {
                     data.set(half, at + 2, Float.floatToFloat16(0.002f));
                 }
             }
