@@ -8,6 +8,8 @@ import java.nio.ByteOrder;
 
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -41,6 +43,34 @@ public final class Q3_KTensor extends FloatTensor {
 
     private static final VectorSpecies<Float> FLOATS = VectorSupport.FLOAT_SPECIES;
     private static final VectorSpecies<Byte> BYTES = VectorSupport.BYTE_SPECIES;
+    private static final VectorSpecies<Integer> INTS = VectorSupport.INT_SPECIES;
+    /** Positions l of a half that one integer step takes: a short vector's lanes (16, or 8 at 128 bits). */
+    private static final int STEP = SubBlockProducts.SHORTS.length();
+    /** Integer steps per super-block: each takes STEP positions of a half in two of its four groups. */
+    private static final int STEPS_PER_BLOCK = 128 / STEP;
+    // Step t of a super-block: half h, groups p and p + 2 (p = 0, 1), positions l0..: the low bits from
+    // qs[32h + l0..] shifted right by 2p (group p + 2's are 4 bits higher), the third bits from
+    // hmask[l0..] shifted right by 4h + p (group p + 2's are 2 bits higher), and the activations from
+    // group p's first weight, 128h + 32p + l0.
+    private static final int[] STEP_LOW = new int[STEPS_PER_BLOCK];
+    private static final int[] STEP_LOW_SHIFT = new int[STEPS_PER_BLOCK];
+    private static final int[] STEP_THIRD = new int[STEPS_PER_BLOCK];
+    private static final int[] STEP_THIRD_SHIFT = new int[STEPS_PER_BLOCK];
+    private static final int[] STEP_WEIGHT = new int[STEPS_PER_BLOCK];
+
+    static {
+        for (int t = 0; t < STEPS_PER_BLOCK; t++) {
+            int chunks = 32 / STEP;
+            int h = t / (2 * chunks);
+            int p = t / chunks % 2;
+            int l0 = t % chunks * STEP;
+            STEP_LOW[t] = QS + 32 * h + l0;
+            STEP_LOW_SHIFT[t] = 2 * p;
+            STEP_THIRD[t] = l0;
+            STEP_THIRD_SHIFT[t] = 4 * h + p;
+            STEP_WEIGHT[t] = 128 * h + 32 * p + l0;
+        }
+    }
 
     Q3_KTensor(MemorySegment data, long size) {
         super(data, size);
@@ -137,6 +167,163 @@ public final class Q3_KTensor extends FloatTensor {
     void rowsVector(int rowStart, int rowEnd, int cols, float[] x, int xOffset, float[] out, int outOffset) {
         for (int r = rowStart; r < rowEnd; r++) {
             out[outOffset + r - rowStart] = dotVector((long) r * cols, x, xOffset, cols);
+        }
+    }
+
+    @Override
+    void rowsQ8Vector(int rowStart, int rowEnd, int cols, Q8Activations a, float[] out, int outOffset) {
+        float[] scales = SubBlockProducts.scaleScratch(cols);
+        for (int r = rowStart; r < rowEnd; r++) {
+            long offset = (long) r * cols;
+            float offsets = rowScales(offset, cols, a, 0, scales);
+            out[outOffset + r - rowStart] = dotQ8Scaled(offset, a, 0, cols, scales) - offsets;
+        }
+    }
+
+    @Override
+    public boolean hasQ8Dot() {
+        return true;
+    }
+
+    // Integer path in decode, as llama.cpp multiplies Q3_K by 8-bit activations: the float kernel read
+    // 0.4 GB/s in cache on AVX2 (Q8DotInterleaved), a tenth of the integer one (docs/PERFORMANCE.md).
+    @Override
+    public boolean prefersQ8(int cols) {
+        return true;
+    }
+
+    // As Q6_KTensor's: per sub-block s of 16 weights, (d · sc[s] · dx) · (Σ(q · qx) − 4 · Σqx) with q
+    // as stored (0..7), the scales and the offsets' term first (rowScales), then the products.
+
+    @Override
+    float dotQ8Vector(long offset, Q8Activations a, int aOffset, int n) {
+        float[] scales = SubBlockProducts.scaleScratch(n);
+        float offsets = rowScales(offset, n, a, aOffset / 16, scales);
+        return dotQ8Scaled(offset, a, aOffset, n, scales) - offsets;
+    }
+
+    /**
+     * Writes {@code d · sc · dx} of each of the {@code n / 16} sub-blocks from {@code offset} to
+     * {@code scales[sub]} ({@code d · sc} is exact, then one rounding, as in the scalar kernel) and
+     * returns {@code Σ scales[sub] · 4 · Σqx}. The activations' scales and sums per 16 start at
+     * {@code xs}.
+     */
+    private float rowScales(long offset, int n, Q8Activations a, int xs, float[] scales) {
+        float[] halfD = a.halfD;
+        float[] halfSum = a.halfSum;
+        float offsets = 0f;
+        long block = offset / BLOCK_WEIGHTS * BLOCK_BYTES;
+        for (int sub = 0; sub < n / 16; sub += 16, block += BLOCK_BYTES) {
+            float d = f16At(block + D);
+            // The sixteen biased scales (0..63) as the bytes of two longs: low nibbles from the first
+            // eight packed bytes, high 2 bits from the last four (PackedScales.scaleQ3).
+            long nibbles = data.get(FloatTensor.LONG_LE, block + SCALES);
+            long highs = data.get(FloatTensor.INT_LE, block + SCALES + 8) & 0xFFFFFFFFL;
+            long first = nibbles & 0x0F0F0F0F0F0F0F0FL
+                    | ((highs & 0x03030303L) | (highs >>> 2 & 0x03030303L) << 32) << 4;
+            long second = nibbles >>> 4 & 0x0F0F0F0F0F0F0F0FL
+                    | ((highs >>> 4 & 0x03030303L) | (highs >>> 6 & 0x03030303L) << 32) << 4;
+            offsets += eightScales(first, d, halfD, xs + sub, halfSum, scales, sub);
+            offsets += eightScales(second, d, halfD, xs + sub + 8, halfSum, scales, sub + 8);
+        }
+        return 4 * offsets;
+    }
+
+    /**
+     * {@code scales[at + j] = d · (byte j of biased − 32) · halfD[from + j]} for j = 0..7, returning
+     * {@code Σ scales[at + j] · halfSum[from + j]}. Scalar: in eight vector lanes it was 14% faster
+     * in cache, but once C2 inlined it with the products into the row loop, the products passed the
+     * node count at which C2 stops inlining and the kernel ran at a quarter of its speed.
+     */
+    private static float eightScales(long biased, float d, float[] halfD, int from, float[] halfSum, float[] scales,
+            int at) {
+        float total = 0f;
+        for (int j = 0; j < 8; j++) {
+            float scale = d * ((int) (biased >>> (8 * j) & 0xFF) - 32) * halfD[from + j];
+            scales[at + j] = scale;
+            total += scale * halfSum[from + j];
+        }
+        return total;
+    }
+
+    /**
+     * Σ over the sub-blocks of {@code scales[sub] · Σ(q · qx)}, q as stored (0..7). A step takes
+     * {@link #STEP} positions of a half in two groups, from one load of the low bits and one of the
+     * third bits, zero-extended to shorts. A product is at most 889 in magnitude.
+     */
+    private float dotQ8Scaled(long offset, Q8Activations a, int aOffset, int n, float[] scales) {
+        short[] xw = a.wide;
+        FloatVector accLow = FloatVector.zero(FLOATS);
+        FloatVector accHigh = FloatVector.zero(FLOATS);
+        long first = offset / BLOCK_WEIGHTS * BLOCK_BYTES;
+        // One loop over the row's steps, two groups a step (see Q6_KTensor.dotQ8Scaled).
+        for (int step = 0; step < n / (2 * STEP); step++) {
+            int t = step & (STEPS_PER_BLOCK - 1);
+            int sb = step / STEPS_PER_BLOCK;
+            long block = first + (long) sb * BLOCK_BYTES;
+            ShortVector low = SubBlockProducts.unsignedShorts(data, block + STEP_LOW[t])
+                    .lanewise(VectorOperators.LSHR, (short) STEP_LOW_SHIFT[t]);
+            ShortVector third = SubBlockProducts.unsignedShorts(data, block + STEP_THIRD[t])
+                    .lanewise(VectorOperators.LSHR, (short) STEP_THIRD_SHIFT[t]);
+            ShortVector qLow = low.and((short) 3).or(third.lanewise(VectorOperators.LSHL, 2).and((short) 4));
+            ShortVector qHigh = low.lanewise(VectorOperators.LSHR, 4).and((short) 3).or(third.and((short) 4));
+            int w = sb * BLOCK_WEIGHTS + STEP_WEIGHT[t];
+            int sub = w >>> 4;
+            accLow = SubBlockProducts.scaledSum(qLow, xw, aOffset + w, scales[sub], accLow);
+            accHigh = SubBlockProducts.scaledSum(qHigh, xw, aOffset + w + 64, scales[sub + 4], accHigh);
+        }
+        return accLow.add(accHigh).reduceLanes(VectorOperators.ADD) * VectorSupport.NARROW_SUM_UNIT;
+    }
+
+    @Override
+    float dotQ8Scalar(long offset, Q8Activations a, int aOffset, int n) {
+        byte[] xq = a.qs;
+        float sum = 0f;
+        long block = offset / BLOCK_WEIGHTS * BLOCK_BYTES;
+        for (int i = 0; i < n; i += BLOCK_WEIGHTS, block += BLOCK_BYTES) {
+            float d = f16At(block + D);
+            for (int sub = 0; sub < 16; sub++) {
+                int half = sub / 8;
+                int g = sub % 8 / 2;
+                int products = 0;
+                for (int l = 16 * (sub & 1); l < 16 * (sub & 1) + 16; l++) {
+                    int low = data.get(JAVA_BYTE, block + QS + 32 * half + l);
+                    int hmask = data.get(JAVA_BYTE, block + l);
+                    int q = (low >> (2 * g) & 3 | (hmask >> (4 * half + g) & 1) << 2) - 4;
+                    products += q * xq[aOffset + i + 128 * half + 32 * g + l];
+                }
+                sum += products * (d * PackedScales.scaleQ3(data, block + SCALES, sub) * a.d[(aOffset + i + 16 * sub) / 32]);
+            }
+        }
+        return sum;
+    }
+
+    /** The stored bytes {@code at + from ..} for one float vector, zero-extended to int lanes. */
+    private IntVector unsignedInts(long at, int from) {
+        int load = from / BYTES.length() * BYTES.length();
+        return ((IntVector) ByteVector.fromMemorySegment(BYTES, data, at + load, ByteOrder.LITTLE_ENDIAN)
+                .convertShape(VectorOperators.B2I, INTS, (from - load) / FLOATS.length())).and(0xFF);
+    }
+
+    // Batched prompt processing decodes every weight row once per batch: a sub-block at a time, its
+    // quants built in int lanes (x86 has no byte shifts), then scale · (q − 4), the one rounding of
+    // the scalar decode.
+    @Override
+    void decodeVector(long offset, float[] out, int outOffset, int n) {
+        long block = offset / BLOCK_WEIGHTS * BLOCK_BYTES;
+        for (int i = 0; i < n; i += BLOCK_WEIGHTS, block += BLOCK_BYTES) {
+            for (int sub = 0; sub < 16; sub++) {
+                float scale = scale(block, sub);
+                int half = sub / 8;
+                int g = sub % 8 / 2;
+                int l0 = 16 * (sub & 1);
+                int at = outOffset + i + 128 * half + 32 * g;
+                for (int l = l0; l < l0 + 16; l += FLOATS.length()) {
+                    IntVector q = unsignedInts(block + QS + 32 * half, l).lanewise(VectorOperators.LSHR, 2 * g).and(3)
+                            .or(unsignedInts(block, l).lanewise(VectorOperators.LSHR, 4 * half + g).and(1).lanewise(VectorOperators.LSHL, 2));
+                    ((FloatVector) q.sub(4).convert(VectorOperators.I2F, 0)).mul(scale).intoArray(out, at + l);
+                }
+            }
         }
     }
 

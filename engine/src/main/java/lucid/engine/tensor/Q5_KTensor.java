@@ -46,8 +46,7 @@ public final class Q5_KTensor extends FloatTensor {
     private static final VectorSpecies<Float> FLOATS = VectorSupport.FLOAT_SPECIES;
     private static final VectorSpecies<Byte> BYTES = VectorSupport.BYTE_SPECIES;
     private static final VectorSpecies<Integer> INTS = VectorSupport.INT_SPECIES;
-    private static final VectorSpecies<Short> SHORTS = VectorSupport.PRODUCT_SHORT_SPECIES;
-    private static final VectorSpecies<Byte> HALF_BYTES = VectorSupport.PRODUCT_BYTE_SPECIES;
+    private static final VectorSpecies<Short> SHORTS = SubBlockProducts.SHORTS;
 
     Q5_KTensor(MemorySegment data, long size) {
         super(data, size);
@@ -215,8 +214,8 @@ public final class Q5_KTensor extends FloatTensor {
             ShortVector pl = ShortVector.zero(SHORTS);
             ShortVector ph = ShortVector.zero(SHORTS);
             for (int k = 0; k < 32; k += SHORTS.length()) {
-                ShortVector packed = unsignedShorts(q0 + k);
-                ShortVector fifths = unsignedShorts(block + QH + k).lanewise(VectorOperators.LSHR, shift);
+                ShortVector packed = SubBlockProducts.unsignedShorts(data, q0 + k);
+                ShortVector fifths = SubBlockProducts.unsignedShorts(data, block + QH + k).lanewise(VectorOperators.LSHR, shift);
                 pl = pl.add(lowQuants(packed, fifths).mul(ShortVector.fromArray(SHORTS, xw, j + k)));
                 ph = ph.add(highQuants(packed, fifths).mul(ShortVector.fromArray(SHORTS, xw, j + 32 + k)));
             }
@@ -236,12 +235,6 @@ public final class Q5_KTensor extends FloatTensor {
     /** High nibbles with the fifth bit in bit 1 of {@code fifths}: 0..31. */
     private static ShortVector highQuants(ShortVector packed, ShortVector fifths) {
         return packed.lanewise(VectorOperators.LSHR, 4).or(fifths.lanewise(VectorOperators.LSHL, 3).and((short) 0x10));
-    }
-
-    /** The bytes at {@code at}, zero-extended to short lanes. */
-    private ShortVector unsignedShorts(long at) {
-        return (ShortVector) ByteVector.fromMemorySegment(HALF_BYTES, data, at, ByteOrder.LITTLE_ENDIAN)
-                .convertShape(VectorOperators.ZERO_EXTEND_B2S, SHORTS, 0);
     }
 
     @Override
@@ -282,26 +275,24 @@ public final class Q5_KTensor extends FloatTensor {
                 .convertShape(VectorOperators.B2I, INTS, (from - load) / FLOATS.length())).and(0xFF);
     }
 
-    // Batched prompt processing decodes every weight row once per batch: the quants are built in int
-    // lanes (x86 has no byte shifts), then a · q − b, the two roundings of the scalar decode.
+    // Batched prompt processing decodes every weight row once per batch: a sub-block at a time, its
+    // quants built in int lanes (x86 has no byte shifts), then a · q − b, the two roundings of the
+    // scalar decode. (Both sub-blocks of a run in one pass went past the node count at which C2 stops
+    // inlining.)
     @Override
     void decodeVector(long offset, float[] out, int outOffset, int n) {
         long block = offset / BLOCK_WEIGHTS * BLOCK_BYTES;
         for (int i = 0; i < n; i += BLOCK_WEIGHTS, block += BLOCK_BYTES) {
-            for (int run = 0; run < 4; run++) {
-                int subLow = 2 * run;
-                float aLow = scale(block, subLow);
-                float bLow = min(block, subLow);
-                float aHigh = scale(block, subLow + 1);
-                float bHigh = min(block, subLow + 1);
-                int at = outOffset + i + run * 64;
-                for (int l0 = 0; l0 < 32; l0 += FLOATS.length()) {
-                    IntVector packed = unsignedInts(block + QS + run * 32, l0);
-                    IntVector fifths = unsignedInts(block + QH, l0).lanewise(VectorOperators.LSHR, subLow);
-                    IntVector low = packed.and(0x0F).or(fifths.lanewise(VectorOperators.LSHL, 4).and(0x10));
-                    IntVector high = packed.lanewise(VectorOperators.LSHR, 4).or(fifths.lanewise(VectorOperators.LSHL, 3).and(0x10));
-                    ((FloatVector) low.convert(VectorOperators.I2F, 0)).mul(aLow).sub(bLow).intoArray(out, at + l0);
-                    ((FloatVector) high.convert(VectorOperators.I2F, 0)).mul(aHigh).sub(bHigh).intoArray(out, at + 32 + l0);
+            for (int sub = 0; sub < 8; sub++) {
+                float a = scale(block, sub);
+                float b = min(block, sub);
+                long qs = block + QS + (sub >> 1) * 32;
+                int nibbleShift = 4 * (sub & 1);
+                int at = outOffset + i + 32 * sub;
+                for (int l = 0; l < 32; l += FLOATS.length()) {
+                    IntVector q = unsignedInts(qs, l).lanewise(VectorOperators.LSHR, nibbleShift).and(0x0F)
+                            .or(unsignedInts(block + QH, l).lanewise(VectorOperators.LSHR, sub).and(1).lanewise(VectorOperators.LSHL, 4));
+                    ((FloatVector) q.convert(VectorOperators.I2F, 0)).mul(a).sub(b).intoArray(out, at + l);
                 }
             }
         }

@@ -49,8 +49,7 @@ public final class Q6_KTensor extends FloatTensor {
     private static final VectorSpecies<Float> FLOATS = VectorSupport.FLOAT_SPECIES;
     private static final VectorSpecies<Byte> BYTES = VectorSupport.BYTE_SPECIES;
     private static final VectorSpecies<Integer> INTS = VectorSupport.INT_SPECIES;
-    private static final VectorSpecies<Short> SHORTS = VectorSupport.PRODUCT_SHORT_SPECIES;
-    private static final VectorSpecies<Byte> HALF_BYTES = VectorSupport.PRODUCT_BYTE_SPECIES;
+    private static final VectorSpecies<Short> SHORTS = SubBlockProducts.SHORTS;
     /** Positions l of a half that one integer step takes: a short vector's lanes (16, or 8 at 128 bits). */
     private static final int STEP = SHORTS.length();
     /** Integer steps per super-block: each takes STEP bytes of ql[], two groups' weights. */
@@ -122,9 +121,7 @@ public final class Q6_KTensor extends FloatTensor {
                 int base = xOffset + i + 128 * half + 32 * g;
                 FloatVector sum = FloatVector.zero(FLOATS);
                 for (int l = l0; l < l0 + 16; l += FLOATS.length()) {
-                    IntVector low = unsignedInts(ql, l).lanewise(VectorOperators.LSHR, 4 * (g >> 1)).and(0x0F);
-                    IntVector high = unsignedInts(qh, l).lanewise(VectorOperators.LSHR, 2 * g).and(3).lanewise(VectorOperators.LSHL, 4);
-                    sum = ((FloatVector) low.or(high).sub(32).convert(VectorOperators.I2F, 0))
+                    sum = ((FloatVector) quantsMinus32(ql, qh, g, l).convert(VectorOperators.I2F, 0))
                             .fma(FloatVector.fromArray(FLOATS, x, base + l), sum);
                 }
                 acc = sum.fma(FloatVector.broadcast(FLOATS, d * data.get(JAVA_BYTE, block + SCALES + sub)), acc);
@@ -175,7 +172,7 @@ public final class Q6_KTensor extends FloatTensor {
 
     @Override
     void rowsQ8Vector(int rowStart, int rowEnd, int cols, Q8Activations a, float[] out, int outOffset) {
-        float[] scales = scaleScratch(cols);
+        float[] scales = SubBlockProducts.scaleScratch(cols);
         for (int r = rowStart; r < rowEnd; r++) {
             long offset = (long) r * cols;
             float offsets = rowScales(offset, cols, a, 0, scales);
@@ -204,20 +201,9 @@ public final class Q6_KTensor extends FloatTensor {
 
     @Override
     float dotQ8Vector(long offset, Q8Activations a, int aOffset, int n) {
-        float[] scales = scaleScratch(n);
+        float[] scales = SubBlockProducts.scaleScratch(n);
         float offsets = rowScales(offset, n, a, aOffset / 16, scales);
         return dotQ8Scaled(offset, a, aOffset, n, scales) - offsets;
-    }
-
-    private static final ThreadLocal<float[]> SCALES_SCRATCH = ThreadLocal.withInitial(() -> new float[0]);
-
-    private static float[] scaleScratch(int n) {
-        float[] scales = SCALES_SCRATCH.get();
-        if (scales.length < n / 16) {
-            scales = new float[n / 16];
-            SCALES_SCRATCH.set(scales);
-        }
-        return scales;
     }
 
     /**
@@ -268,28 +254,16 @@ public final class Q6_KTensor extends FloatTensor {
             int t = step & (STEPS_PER_BLOCK - 1);
             int sb = step / STEPS_PER_BLOCK;
             long block = first + (long) sb * BLOCK_BYTES;
-            ShortVector run = unsignedShorts(block + STEP_RUN[t]);
-            ShortVector bits = unsignedShorts(block + STEP_BITS[t]).lanewise(VectorOperators.LSHR, (short) STEP_SHIFT[t]);
+            ShortVector run = SubBlockProducts.unsignedShorts(data, block + STEP_RUN[t]);
+            ShortVector bits = SubBlockProducts.unsignedShorts(data, block + STEP_BITS[t]).lanewise(VectorOperators.LSHR, (short) STEP_SHIFT[t]);
             ShortVector low = run.and((short) 0x0F).or(bits.lanewise(VectorOperators.LSHL, 4).and((short) 0x30));
             ShortVector high = run.lanewise(VectorOperators.LSHR, 4).or(bits.and((short) 0x30));
             int w = sb * BLOCK_WEIGHTS + STEP_WEIGHT[t];
             int sub = w >>> 4;
-            accLow = scaledSum(low, xw, aOffset + w, scales[sub], accLow);
-            accHigh = scaledSum(high, xw, aOffset + w + 64, scales[sub + 4], accHigh);
+            accLow = SubBlockProducts.scaledSum(low, xw, aOffset + w, scales[sub], accLow);
+            accHigh = SubBlockProducts.scaledSum(high, xw, aOffset + w + 64, scales[sub + 4], accHigh);
         }
         return accLow.add(accHigh).reduceLanes(VectorOperators.ADD) * VectorSupport.NARROW_SUM_UNIT;
-    }
-
-    private static FloatVector scaledSum(ShortVector q, short[] xw, int j, float scale, FloatVector acc) {
-        ShortVector products = q.mul(ShortVector.fromArray(SHORTS, xw, j));
-        FloatVector sum = (FloatVector) VectorSupport.widenNarrowSum(products).convert(VectorOperators.I2F, 0);
-        return sum.fma(FloatVector.broadcast(FLOATS, scale), acc);
-    }
-
-    /** The bytes at {@code at}, zero-extended to short lanes. */
-    private ShortVector unsignedShorts(long at) {
-        return (ShortVector) ByteVector.fromMemorySegment(HALF_BYTES, data, at, ByteOrder.LITTLE_ENDIAN)
-                .convertShape(VectorOperators.ZERO_EXTEND_B2S, SHORTS, 0);
     }
 
     @Override
@@ -327,37 +301,35 @@ public final class Q6_KTensor extends FloatTensor {
                 .convertShape(VectorOperators.B2I, INTS, (from - load) / FLOATS.length())).and(0xFF);
     }
 
-    // Batched prompt processing decodes every weight row once per batch: the quants are built in int
-    // lanes (x86 has no byte shifts), then (d · sc) · (q − 32), the one rounding of the scalar decode.
+    // Batched prompt processing decodes every weight row once per batch: a sub-block at a time, as in
+    // dotVector, its quants built in int lanes (x86 has no byte shifts), then (d · sc) · (q − 32), the
+    // one rounding of the scalar decode. (All four groups from one load of each run went past the node
+    // count at which C2 stops inlining, and left the stores calls on boxed vectors.)
     @Override
     void decodeVector(long offset, float[] out, int outOffset, int n) {
         long block = offset / BLOCK_WEIGHTS * BLOCK_BYTES;
         for (int i = 0; i < n; i += BLOCK_WEIGHTS, block += BLOCK_BYTES) {
             float d = f16At(block + D);
-            for (int half = 0; half < 2; half++) {
-                long ql = block + 64L * half;
+            for (int sub = 0; sub < 16; sub++) {
+                int half = sub >> 3;
+                int g = sub >> 1 & 3;
+                int l0 = (sub & 1) * 16;
+                long ql = block + 64L * half + 32 * (g & 1);
                 long qh = block + QH + 32L * half;
-                int at = outOffset + i + 128 * half;
-                for (int l0 = 0; l0 < 32; l0 += FLOATS.length()) {
-                    IntVector lowRun = unsignedInts(ql, l0);
-                    IntVector highRun = unsignedInts(ql + 32, l0);
-                    IntVector bits = unsignedInts(qh, l0);
-                    int sub = 8 * half + l0 / 16;
-                    decodedInto(lowRun.and(0x0F).or(bits.lanewise(VectorOperators.LSHL, 4).and(0x30)),
-                            d * data.get(JAVA_BYTE, block + SCALES + sub), out, at + l0);
-                    decodedInto(highRun.and(0x0F).or(bits.lanewise(VectorOperators.LSHL, 2).and(0x30)),
-                            d * data.get(JAVA_BYTE, block + SCALES + sub + 2), out, at + 32 + l0);
-                    decodedInto(lowRun.lanewise(VectorOperators.LSHR, 4).or(bits.and(0x30)),
-                            d * data.get(JAVA_BYTE, block + SCALES + sub + 4), out, at + 64 + l0);
-                    decodedInto(highRun.lanewise(VectorOperators.LSHR, 4).or(bits.lanewise(VectorOperators.LSHR, 2).and(0x30)),
-                            d * data.get(JAVA_BYTE, block + SCALES + sub + 6), out, at + 96 + l0);
+                float scale = d * data.get(JAVA_BYTE, block + SCALES + sub);
+                int at = outOffset + i + 128 * half + 32 * g;
+                for (int l = l0; l < l0 + 16; l += FLOATS.length()) {
+                    ((FloatVector) quantsMinus32(ql, qh, g, l).convert(VectorOperators.I2F, 0)).mul(scale).intoArray(out, at + l);
                 }
             }
         }
     }
 
-    private static void decodedInto(IntVector q, float scale, float[] out, int at) {
-        ((FloatVector) q.sub(32).convert(VectorOperators.I2F, 0)).mul(scale).intoArray(out, at);
+    /** q − 32 of group {@code g} at positions {@code l..} of the half whose runs start at {@code ql}, {@code qh}. */
+    private IntVector quantsMinus32(long ql, long qh, int g, int l) {
+        IntVector low = unsignedInts(ql, l).lanewise(VectorOperators.LSHR, 4 * (g >> 1)).and(0x0F);
+        IntVector high = unsignedInts(qh, l).lanewise(VectorOperators.LSHR, 2 * g).and(3).lanewise(VectorOperators.LSHL, 4);
+        return low.or(high).sub(32);
     }
 
     @Override
