@@ -43,7 +43,6 @@ public final class Q3_KTensor extends FloatTensor {
 
     private static final VectorSpecies<Float> FLOATS = VectorSupport.FLOAT_SPECIES;
     private static final VectorSpecies<Byte> BYTES = VectorSupport.BYTE_SPECIES;
-    private static final VectorSpecies<Integer> INTS = VectorSupport.INT_SPECIES;
     /** Positions l of a half that one integer step takes: a short vector's lanes (16, or 8 at 128 bits). */
     private static final int STEP = SubBlockProducts.SHORTS.length();
     /** Integer steps per super-block: each takes STEP positions of a half in two of its four groups. */
@@ -298,12 +297,6 @@ public final class Q3_KTensor extends FloatTensor {
         return sum;
     }
 
-    /** The stored bytes {@code at + from ..} for one float vector, zero-extended to int lanes. */
-    private IntVector unsignedInts(long at, int from) {
-        int load = from / BYTES.length() * BYTES.length();
-        return ((IntVector) ByteVector.fromMemorySegment(BYTES, data, at + load, ByteOrder.LITTLE_ENDIAN)
-                .convertShape(VectorOperators.B2I, INTS, (from - load) / FLOATS.length())).and(0xFF);
-    }
 
     // Batched prompt processing decodes every weight row once per batch: a sub-block at a time, its
     // quants built in int lanes (x86 has no byte shifts), then scale · (q − 4), the one rounding of
@@ -319,8 +312,8 @@ public final class Q3_KTensor extends FloatTensor {
                 int l0 = 16 * (sub & 1);
                 int at = outOffset + i + 128 * half + 32 * g;
                 for (int l = l0; l < l0 + 16; l += FLOATS.length()) {
-                    IntVector q = unsignedInts(block + QS + 32 * half, l).lanewise(VectorOperators.LSHR, 2 * g).and(3)
-                            .or(unsignedInts(block, l).lanewise(VectorOperators.LSHR, 4 * half + g).and(1).lanewise(VectorOperators.LSHL, 2));
+                    IntVector q = SubBlockProducts.unsignedInts(data, block + QS + 32 * half, l).lanewise(VectorOperators.LSHR, 2 * g).and(3)
+                            .or(SubBlockProducts.unsignedInts(data, block, l).lanewise(VectorOperators.LSHR, 4 * half + g).and(1).lanewise(VectorOperators.LSHL, 2));
                     ((FloatVector) q.sub(4).convert(VectorOperators.I2F, 0)).mul(scale).intoArray(out, at + l);
                 }
             }

@@ -45,7 +45,6 @@ public final class Q5_KTensor extends FloatTensor {
 
     private static final VectorSpecies<Float> FLOATS = VectorSupport.FLOAT_SPECIES;
     private static final VectorSpecies<Byte> BYTES = VectorSupport.BYTE_SPECIES;
-    private static final VectorSpecies<Integer> INTS = VectorSupport.INT_SPECIES;
     private static final VectorSpecies<Short> SHORTS = SubBlockProducts.SHORTS;
 
     Q5_KTensor(MemorySegment data, long size) {
@@ -268,12 +267,6 @@ public final class Q5_KTensor extends FloatTensor {
         return sum - mins;
     }
 
-    /** The stored bytes {@code at + from ..} for one float vector, zero-extended to int lanes. */
-    private IntVector unsignedInts(long at, int from) {
-        int load = from / BYTES.length() * BYTES.length();
-        return ((IntVector) ByteVector.fromMemorySegment(BYTES, data, at + load, ByteOrder.LITTLE_ENDIAN)
-                .convertShape(VectorOperators.B2I, INTS, (from - load) / FLOATS.length())).and(0xFF);
-    }
 
     // Batched prompt processing decodes every weight row once per batch: a sub-block at a time, its
     // quants built in int lanes (x86 has no byte shifts), then a · q − b, the two roundings of the
@@ -290,8 +283,8 @@ public final class Q5_KTensor extends FloatTensor {
                 int nibbleShift = 4 * (sub & 1);
                 int at = outOffset + i + 32 * sub;
                 for (int l = 0; l < 32; l += FLOATS.length()) {
-                    IntVector q = unsignedInts(qs, l).lanewise(VectorOperators.LSHR, nibbleShift).and(0x0F)
-                            .or(unsignedInts(block + QH, l).lanewise(VectorOperators.LSHR, sub).and(1).lanewise(VectorOperators.LSHL, 4));
+                    IntVector q = SubBlockProducts.unsignedInts(data, qs, l).lanewise(VectorOperators.LSHR, nibbleShift).and(0x0F)
+                            .or(SubBlockProducts.unsignedInts(data, block + QH, l).lanewise(VectorOperators.LSHR, sub).and(1).lanewise(VectorOperators.LSHL, 4));
                     ((FloatVector) q.convert(VectorOperators.I2F, 0)).mul(a).sub(b).intoArray(out, at + l);
                 }
             }

@@ -48,7 +48,6 @@ public final class Q6_KTensor extends FloatTensor {
 
     private static final VectorSpecies<Float> FLOATS = VectorSupport.FLOAT_SPECIES;
     private static final VectorSpecies<Byte> BYTES = VectorSupport.BYTE_SPECIES;
-    private static final VectorSpecies<Integer> INTS = VectorSupport.INT_SPECIES;
     private static final VectorSpecies<Short> SHORTS = SubBlockProducts.SHORTS;
     /** Positions l of a half that one integer step takes: a short vector's lanes (16, or 8 at 128 bits). */
     private static final int STEP = SHORTS.length();
@@ -294,12 +293,6 @@ public final class Q6_KTensor extends FloatTensor {
         return lowBits | highBits << 4;
     }
 
-    /** The stored bytes {@code at + from ..} for one float vector, zero-extended to int lanes. */
-    private IntVector unsignedInts(long at, int from) {
-        int load = from / BYTES.length() * BYTES.length();
-        return ((IntVector) ByteVector.fromMemorySegment(BYTES, data, at + load, ByteOrder.LITTLE_ENDIAN)
-                .convertShape(VectorOperators.B2I, INTS, (from - load) / FLOATS.length())).and(0xFF);
-    }
 
     // Batched prompt processing decodes every weight row once per batch: a sub-block at a time, as in
     // dotVector, its quants built in int lanes (x86 has no byte shifts), then (d · sc) · (q − 32), the
@@ -327,8 +320,8 @@ public final class Q6_KTensor extends FloatTensor {
 
     /** q − 32 of group {@code g} at positions {@code l..} of the half whose runs start at {@code ql}, {@code qh}. */
     private IntVector quantsMinus32(long ql, long qh, int g, int l) {
-        IntVector low = unsignedInts(ql, l).lanewise(VectorOperators.LSHR, 4 * (g >> 1)).and(0x0F);
-        IntVector high = unsignedInts(qh, l).lanewise(VectorOperators.LSHR, 2 * g).and(3).lanewise(VectorOperators.LSHL, 4);
+        IntVector low = SubBlockProducts.unsignedInts(data, ql, l).lanewise(VectorOperators.LSHR, 4 * (g >> 1)).and(0x0F);
+        IntVector high = SubBlockProducts.unsignedInts(data, qh, l).lanewise(VectorOperators.LSHR, 2 * g).and(3).lanewise(VectorOperators.LSHL, 4);
         return low.or(high).sub(32);
     }
 
