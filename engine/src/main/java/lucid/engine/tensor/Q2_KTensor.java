@@ -8,6 +8,8 @@ import java.nio.ByteOrder;
 
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -41,6 +43,28 @@ public final class Q2_KTensor extends FloatTensor {
 
     private static final VectorSpecies<Float> FLOATS = VectorSupport.FLOAT_SPECIES;
     private static final VectorSpecies<Byte> BYTES = VectorSupport.BYTE_SPECIES;
+    /** Positions l of a half that one integer step takes: a short vector's lanes (16, or 8 at 128 bits). */
+    private static final int STEP = SubBlockProducts.SHORTS.length();
+    /** Integer steps per super-block: each takes STEP positions of a half in two of its four groups. */
+    private static final int STEPS_PER_BLOCK = 128 / STEP;
+    // Step t of a super-block: half h, groups p and p + 2 (p = 0, 1), positions l0..: the quants from
+    // qs[32h + l0..] shifted right by 2p (group p + 2's are 4 bits higher), the activations from group
+    // p's first weight, 128h + 32p + l0.
+    private static final int[] STEP_QUANTS = new int[STEPS_PER_BLOCK];
+    private static final int[] STEP_SHIFT = new int[STEPS_PER_BLOCK];
+    private static final int[] STEP_WEIGHT = new int[STEPS_PER_BLOCK];
+
+    static {
+        for (int t = 0; t < STEPS_PER_BLOCK; t++) {
+            int chunks = 32 / STEP;
+            int h = t / (2 * chunks);
+            int p = t / chunks % 2;
+            int l0 = t % chunks * STEP;
+            STEP_QUANTS[t] = QS + 32 * h + l0;
+            STEP_SHIFT[t] = 2 * p;
+            STEP_WEIGHT[t] = 128 * h + 32 * p + l0;
+        }
+    }
 
     Q2_KTensor(MemorySegment data, long size) {
         super(data, size);
@@ -135,6 +159,148 @@ public final class Q2_KTensor extends FloatTensor {
     void rowsVector(int rowStart, int rowEnd, int cols, float[] x, int xOffset, float[] out, int outOffset) {
         for (int r = rowStart; r < rowEnd; r++) {
             out[outOffset + r - rowStart] = dotVector((long) r * cols, x, xOffset, cols);
+        }
+    }
+
+    @Override
+    void rowsQ8Vector(int rowStart, int rowEnd, int cols, Q8Activations a, float[] out, int outOffset) {
+        float[] scales = SubBlockProducts.scaleScratch(cols);
+        for (int r = rowStart; r < rowEnd; r++) {
+            long offset = (long) r * cols;
+            float mins = rowScales(offset, cols, a, 0, scales);
+            out[outOffset + r - rowStart] = dotQ8Scaled(offset, a, 0, cols, scales) - mins;
+        }
+    }
+
+    @Override
+    public boolean hasQ8Dot() {
+        return true;
+    }
+
+    // Integer path in decode, as llama.cpp multiplies Q2_K by 8-bit activations: the float kernel read
+    // 0.5 GB/s in cache on AVX2 (Q8DotInterleaved), a fraction of the integer one (docs/PERFORMANCE.md).
+    @Override
+    public boolean prefersQ8(int cols) {
+        return true;
+    }
+
+    // Per sub-block s of 16 weights: (d · sc[s] · dx) · Σ(q · qx) − dmin · m[s] · (dx · Σqx), the first
+    // factors and the minimums' term from rowScales, then the products (as Q3_KTensor's, without the
+    // third bits).
+
+    @Override
+    float dotQ8Vector(long offset, Q8Activations a, int aOffset, int n) {
+        float[] scales = SubBlockProducts.scaleScratch(n);
+        float mins = rowScales(offset, n, a, aOffset / 16, scales);
+        return dotQ8Scaled(offset, a, aOffset, n, scales) - mins;
+    }
+
+    /**
+     * Writes {@code d · sc · dx} of each of the {@code n / 16} sub-blocks from {@code offset} to
+     * {@code scales[sub]} ({@code d · sc} is exact, then one rounding, as in the scalar kernel) and
+     * returns {@code Σ dmin · m · (dx · Σqx)}. The activations' scales and sums per 16 start at
+     * {@code xs}.
+     */
+    private float rowScales(long offset, int n, Q8Activations a, int xs, float[] scales) {
+        float[] halfD = a.halfD;
+        float[] halfSum = a.halfSum;
+        float mins = 0f;
+        long block = offset / BLOCK_WEIGHTS * BLOCK_BYTES;
+        for (int sub = 0; sub < n / 16; sub += 16, block += BLOCK_BYTES) {
+            float d = f16At(block + D);
+            float dmin = f16At(block + DMIN);
+            float blockMins = 0f;
+            // The sixteen scale bytes as two longs: a scale in each byte's low nibble, a minimum in its high one.
+            for (int half = 0; half < 2; half++) {
+                long packed = data.get(FloatTensor.LONG_LE, block + 8 * half);
+                for (int j = 0; j < 8; j++) {
+                    int s = sub + 8 * half + j;
+                    int b = (int) (packed >>> (8 * j));
+                    float dx = halfD[xs + s];
+                    scales[s] = d * (b & 0x0F) * dx;
+                    blockMins += (b >>> 4 & 0x0F) * (dx * halfSum[xs + s]);
+                }
+            }
+            mins += dmin * blockMins;
+        }
+        return mins;
+    }
+
+    /**
+     * Σ over the sub-blocks of {@code scales[sub] · Σ(q · qx)}, q = 0..3. A step takes {@link #STEP}
+     * positions of a half in two groups from one load of the quants, zero-extended to shorts.
+     */
+    private float dotQ8Scaled(long offset, Q8Activations a, int aOffset, int n, float[] scales) {
+        short[] xw = a.wide;
+        FloatVector accLow = FloatVector.zero(FLOATS);
+        FloatVector accHigh = FloatVector.zero(FLOATS);
+        long first = offset / BLOCK_WEIGHTS * BLOCK_BYTES;
+        // One loop over the row's steps, two groups a step (see Q6_KTensor.dotQ8Scaled).
+        for (int step = 0; step < n / (2 * STEP); step++) {
+            int t = step & (STEPS_PER_BLOCK - 1);
+            int sb = step / STEPS_PER_BLOCK;
+            long block = first + (long) sb * BLOCK_BYTES;
+            ShortVector q = SubBlockProducts.unsignedShorts(data, block + STEP_QUANTS[t])
+                    .lanewise(VectorOperators.LSHR, (short) STEP_SHIFT[t]);
+            int w = sb * BLOCK_WEIGHTS + STEP_WEIGHT[t];
+            int sub = w >>> 4;
+            accLow = SubBlockProducts.scaledSum(q.and((short) 3), xw, aOffset + w, scales[sub], accLow);
+            accHigh = SubBlockProducts.scaledSum(q.lanewise(VectorOperators.LSHR, 4).and((short) 3), xw, aOffset + w + 64,
+                    scales[sub + 4], accHigh);
+        }
+        return accLow.add(accHigh).reduceLanes(VectorOperators.ADD) * VectorSupport.NARROW_SUM_UNIT;
+    }
+
+    @Override
+    float dotQ8Scalar(long offset, Q8Activations a, int aOffset, int n) {
+        byte[] xq = a.qs;
+        float sum = 0f;
+        float mins = 0f;
+        long block = offset / BLOCK_WEIGHTS * BLOCK_BYTES;
+        for (int i = 0; i < n; i += BLOCK_WEIGHTS, block += BLOCK_BYTES) {
+            float d = f16At(block + D);
+            float blockMins = 0f;
+            for (int sub = 0; sub < 16; sub++) {
+                int half = sub / 8;
+                int g = sub % 8 / 2;
+                int products = 0;
+                int activations = 0;
+                for (int l = 16 * (sub & 1); l < 16 * (sub & 1) + 16; l++) {
+                    int q = data.get(JAVA_BYTE, block + QS + 32 * half + l) >> (2 * g) & 3;
+                    int qx = xq[aOffset + i + 128 * half + 32 * g + l];
+                    products += q * qx;
+                    activations += qx;
+                }
+                int b = data.get(JAVA_BYTE, block + sub);
+                float dx = a.d[(aOffset + i + 16 * sub) / 32];
+                sum += products * (d * (b & 0x0F) * dx);
+                blockMins += (b >>> 4 & 0x0F) * (dx * activations);
+            }
+            mins += f16At(block + DMIN) * blockMins;
+        }
+        return sum - mins;
+    }
+
+    // Batched prompt processing decodes every weight row once per batch: a sub-block at a time, its
+    // quants built in int lanes (x86 has no byte shifts), then a · q − b, the two roundings of the
+    // scalar decode.
+    @Override
+    void decodeVector(long offset, float[] out, int outOffset, int n) {
+        long block = offset / BLOCK_WEIGHTS * BLOCK_BYTES;
+        for (int i = 0; i < n; i += BLOCK_WEIGHTS, block += BLOCK_BYTES) {
+            for (int sub = 0; sub < 16; sub++) {
+                float a = scale(block, sub);
+                float b = min(block, sub);
+                int half = sub / 8;
+                int g = sub % 8 / 2;
+                int l0 = 16 * (sub & 1);
+                int at = outOffset + i + 128 * half + 32 * g;
+                for (int l = l0; l < l0 + 16; l += FLOATS.length()) {
+                    IntVector q = SubBlockProducts.unsignedInts(data, block + QS + 32 * half, l)
+                            .lanewise(VectorOperators.LSHR, 2 * g).and(3);
+                    ((FloatVector) q.convert(VectorOperators.I2F, 0)).mul(a).sub(b).intoArray(out, at + l);
+                }
+            }
         }
     }
 
