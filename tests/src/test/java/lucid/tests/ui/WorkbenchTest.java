@@ -95,8 +95,9 @@ class WorkbenchTest {
         Label info = robot.lookup("#wb-rendered-info").queryAs(Label.class);
         waitFor(5, () -> info.getText().contains("name")
                 && first.renderedArea().getText().equals("Once upon a time, {{name}}"));
-        assertTrue(first.renderedArea().getStyleOfChar(first.renderedArea().getText().indexOf("{{") + 2)
-                .contains("wb-var-unknown"), "an unknown variable is flagged in the rendered prompt");
+        // The rendered area's styles follow its text a pulse later: wait for them, as for the editor's.
+        waitFor(5, () -> first.renderedArea().getStyleOfChar(first.renderedArea().getText().indexOf("{{") + 2)
+                .contains("wb-var-unknown"));
         robot.interact(() -> {
             doc.values.stream().filter(r -> r.name.equals("name")).findFirst().orElseThrow().value.set("Tom");
             DocumentModel.ColumnModel c = doc.columns.getFirst();
