@@ -131,7 +131,9 @@ public final class Q8Activations {
         }
         float scale = peak.reduceLanes(VectorOperators.MAX) / 127f;
         float inverse = scale != 0f ? 1f / scale : 0f;
-        IntVector totals = IntVector.zero(INTS);
+        // The sums of the block's two halves (16 each): each half is whole vectors at every width.
+        IntVector firstTotals = IntVector.zero(INTS);
+        IntVector secondTotals = IntVector.zero(INTS);
         // Half away from zero without Math.round: |v| = t + f with t its integer part (f is exact),
         // rounded up when f >= 0.5, then the sign put back.
         for (int k = 0; k < BLOCK; k += FLOATS.length()) {
@@ -142,17 +144,24 @@ public final class Q8Activations {
                     .compare(VectorOperators.GE, 0.5f);
             IntVector q = whole.add(1, up.cast(INTS));
             q = q.lanewise(VectorOperators.NEG, v.compare(VectorOperators.LT, 0f).cast(INTS));
-            totals = totals.add(q);
+            if (k < BLOCK / 2) {
+                firstTotals = firstTotals.add(q);
+            } else {
+                secondTotals = secondTotals.add(q);
+            }
             ((ShortVector) q.convertShape(VectorOperators.I2S, SHORTS, 0)).intoArray(wide, at + k);
         }
-        int total = totals.reduceLanes(VectorOperators.ADD);
+        int firstHalf = firstTotals.reduceLanes(VectorOperators.ADD);
+        int secondHalf = secondTotals.reduceLanes(VectorOperators.ADD);
+        int total = firstHalf + secondHalf;
         for (int j = 0; j < BLOCK; j++) {
             qs[at + j] = (byte) wide[at + j];
         }
         d[b] = scale;
         halfD[2 * b] = scale;
         halfD[2 * b + 1] = scale;
-        fillHalfSums(b);
+        halfSum[2 * b] = firstHalf;
+        halfSum[2 * b + 1] = secondHalf;
         sum[b] = scale * total;
         blockSum[b] = total;
         for (int j = 0; j < BLOCK / 2; j += SHORTS.length()) {
