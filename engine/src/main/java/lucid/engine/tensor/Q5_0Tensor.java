@@ -9,6 +9,7 @@ import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -39,6 +40,17 @@ public final class Q5_0Tensor extends FloatTensor {
     private static final VectorSpecies<Float> FLOATS = VectorSupport.FLOAT_SPECIES;
     private static final VectorSpecies<Integer> INTS = VectorSupport.INT_SPECIES;
     private static final VectorSpecies<Byte> BYTES = VectorSupport.BYTE_SPECIES;
+    private static final VectorSpecies<Short> SHORTS = SubBlockProducts.SHORTS;
+    /** Lane l holds bit l: picks each lane's fifth bit out of a broadcast of the block's qh. */
+    private static final ShortVector LANE_BITS = laneBits();
+
+    private static ShortVector laneBits() {
+        short[] bits = new short[SHORTS.length()];
+        for (int l = 0; l < bits.length; l++) {
+            bits[l] = (short) (1 << l);
+        }
+        return ShortVector.fromArray(SHORTS, bits, 0);
+    }
 
     Q5_0Tensor(MemorySegment data, long size) {
         super(data, size);
@@ -120,6 +132,82 @@ public final class Q5_0Tensor extends FloatTensor {
         for (int r = rowStart; r < rowEnd; r++) {
             out[outOffset + r - rowStart] = dotVector((long) r * cols, x, xOffset, cols);
         }
+    }
+
+    @Override
+    void rowsQ8Vector(int rowStart, int rowEnd, int cols, Q8Activations a, float[] out, int outOffset) {
+        for (int r = rowStart; r < rowEnd; r++) {
+            out[outOffset + r - rowStart] = dotQ8Vector((long) r * cols, a, 0, cols);
+        }
+    }
+
+    @Override
+    public boolean hasQ8Dot() {
+        return true;
+    }
+
+    // Integer path in decode, as llama.cpp multiplies Q5_0 by 8-bit activations (docs/PERFORMANCE.md).
+    @Override
+    public boolean prefersQ8(int cols) {
+        return true;
+    }
+
+    // Per block: d · dx · Σ(q · qx) − 16 · d · (dx · Σqx), q as stored (0..31), Σ(q · qx) exact in
+    // short and int lanes (a product is at most 3937, a pair of lanes at most 31496 at 128 bits).
+    @Override
+    float dotQ8Vector(long offset, Q8Activations a, int aOffset, int n) {
+        short[] xw = a.wide;
+        float[] xd = a.d;
+        float[] xsum = a.sum;
+        FloatVector acc = FloatVector.zero(FLOATS);
+        float offsets = 0f;
+        long first = offset / BLOCK_WEIGHTS * BLOCK_BYTES;
+        int xb0 = aOffset / BLOCK_WEIGHTS;
+        for (int b = 0; b < n / BLOCK_WEIGHTS; b++) {
+            long block = first + (long) b * BLOCK_BYTES;
+            int j = aOffset + BLOCK_WEIGHTS * b;
+            int qh = data.get(INT_LE, block + QH);
+            ShortVector p = ShortVector.zero(SHORTS);
+            for (int k = 0; k < 16; k += SHORTS.length()) {
+                p = p.add(products(block, qh, xw, j, k));
+            }
+            float d = f16At(block);
+            FloatVector sum = (FloatVector) VectorSupport.widenNarrowSum(p).convert(VectorOperators.I2F, 0);
+            acc = sum.fma(FloatVector.broadcast(FLOATS, d * xd[xb0 + b]), acc);
+            offsets += d * xsum[xb0 + b];
+        }
+        return acc.reduceLanes(VectorOperators.ADD) * VectorSupport.NARROW_SUM_UNIT - 16 * offsets;
+    }
+
+    /**
+     * Products of weights {@code k..} (low nibbles) and {@code k + 16..} (high nibbles) of the block,
+     * q as stored (the fifth bit adds 16 where qh has it), with the activations from {@code xw[j]}.
+     */
+    private ShortVector products(long block, int qh, short[] xw, int j, int k) {
+        ShortVector packed = SubBlockProducts.unsignedShorts(data, block + QS + k);
+        ShortVector low = packed.and((short) 0x0F).add((short) 16,
+                ShortVector.broadcast(SHORTS, (short) (qh >>> k)).and(LANE_BITS).compare(VectorOperators.NE, 0));
+        ShortVector high = packed.lanewise(VectorOperators.LSHR, 4).add((short) 16,
+                ShortVector.broadcast(SHORTS, (short) (qh >>> (16 + k))).and(LANE_BITS).compare(VectorOperators.NE, 0));
+        return low.mul(ShortVector.fromArray(SHORTS, xw, j + k)).add(high.mul(ShortVector.fromArray(SHORTS, xw, j + 16 + k)));
+    }
+
+    @Override
+    float dotQ8Scalar(long offset, Q8Activations a, int aOffset, int n) {
+        byte[] xq = a.qs;
+        float sum = 0f;
+        long block = offset / BLOCK_WEIGHTS * BLOCK_BYTES;
+        for (int i = 0; i < n; i += BLOCK_WEIGHTS, block += BLOCK_BYTES) {
+            int qh = data.get(INT_LE, block + QH);
+            int products = 0;
+            for (int j = 0; j < 16; j++) {
+                int packed = data.get(JAVA_BYTE, block + QS + j);
+                products += ((packed & 0x0F | (qh >>> j & 1) << 4) - 16) * xq[aOffset + i + j];
+                products += ((packed >> 4 & 0x0F | (qh >>> (j + 16) & 1) << 4) - 16) * xq[aOffset + i + j + 16];
+            }
+            sum += products * (f16At(block) * a.d[(aOffset + i) / BLOCK_WEIGHTS]);
+        }
+        return sum;
     }
 
     @Override

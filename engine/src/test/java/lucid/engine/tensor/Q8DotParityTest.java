@@ -30,7 +30,7 @@ class Q8DotParityTest {
     private static final int[] SHIFTS = {0, 1, 3};
 
     @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_0", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
+    @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_0", "Q5_0", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
     void integerDotMatchesReference(GgmlType type) {
         int block = type.blockSize();
         int count = BLOCKS * block;
@@ -57,7 +57,7 @@ class Q8DotParityTest {
      * the float-summation bound of both): the error llama.cpp accepts for the same speed-up.
      */
     @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_0", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
+    @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_0", "Q5_0", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
     void integerDotIsWithinTheActivationRoundingOfTheFloatDot(GgmlType type) {
         int count = BLOCKS * type.blockSize();
         Random random = new Random(SEED - type.ordinal());
@@ -81,7 +81,7 @@ class Q8DotParityTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_0", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
+    @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_0", "Q5_0", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
     void rowRangesEqualRowByRowDots(GgmlType type) {
         int cols = 2 * Math.max(type.blockSize(), 64);
         int rows = 13;
@@ -212,19 +212,25 @@ class Q8DotParityTest {
      * far outside the float tolerance.
      */
     @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_0", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
+    @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_0", "Q5_0", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
     void extremeQuantsDoNotOverflowTheShortLanes(GgmlType type) {
         int blocks = 3;
         int count = blocks * type.blockSize();
         for (int sign : new int[] {1, -1}) {
             // Q8_0 quants of -128, Q4_0 nibbles of 0 (weight -8): against +127 the products are all
             // negative; Q4_K nibbles of 15 (Q5_K quants of 31) with every 6-bit scale and minimum 63;
-            // Q2_K quants of 3 with scales and minimums 15; Q3_K quants of 7; Q6_K quants of 0.
+            // Q5_0 quants of 31; Q2_K quants of 3 with scales and minimums 15; Q3_K quants of 7; Q6_K quants of 0.
             java.nio.ByteBuffer bytes = TensorBytes.block(blocks * type.typeSize());
             for (int b = 0; b < blocks; b++) {
                 if (type == GgmlType.Q4_K || type == GgmlType.Q5_K) {
                     bytes.putShort(Float.floatToFloat16(1f)).putShort(Float.floatToFloat16(0.5f));
                     for (int i = 0; i < type.typeSize() - 4; i++) {
+                        bytes.put((byte) 0xFF);
+                    }
+                } else if (type == GgmlType.Q5_0) {
+                    // Every quant 31 (fifth bits all set): the largest products of the unsigned quants.
+                    bytes.putShort(Float.floatToFloat16(1f));
+                    for (int i = 0; i < 4 + 16; i++) {
                         bytes.put((byte) 0xFF);
                     }
                 } else if (type == GgmlType.Q2_K) {
