@@ -43,28 +43,6 @@ public final class Q2_KTensor extends FloatTensor {
 
     private static final VectorSpecies<Float> FLOATS = VectorSupport.FLOAT_SPECIES;
     private static final VectorSpecies<Byte> BYTES = VectorSupport.BYTE_SPECIES;
-    /** Positions l of a half that one integer step takes: a short vector's lanes (16, or 8 at 128 bits). */
-    private static final int STEP = SubBlockProducts.SHORTS.length();
-    /** Integer steps per super-block: each takes STEP positions of a half in two of its four groups. */
-    private static final int STEPS_PER_BLOCK = 128 / STEP;
-    // Step t of a super-block: half h, groups p and p + 2 (p = 0, 1), positions l0..: the quants from
-    // qs[32h + l0..] shifted right by 2p (group p + 2's are 4 bits higher), the activations from group
-    // p's first weight, 128h + 32p + l0.
-    private static final int[] STEP_QUANTS = new int[STEPS_PER_BLOCK];
-    private static final int[] STEP_SHIFT = new int[STEPS_PER_BLOCK];
-    private static final int[] STEP_WEIGHT = new int[STEPS_PER_BLOCK];
-
-    static {
-        for (int t = 0; t < STEPS_PER_BLOCK; t++) {
-            int chunks = 32 / STEP;
-            int h = t / (2 * chunks);
-            int p = t / chunks % 2;
-            int l0 = t % chunks * STEP;
-            STEP_QUANTS[t] = QS + 32 * h + l0;
-            STEP_SHIFT[t] = 2 * p;
-            STEP_WEIGHT[t] = 128 * h + 32 * p + l0;
-        }
-    }
 
     Q2_KTensor(MemorySegment data, long size) {
         super(data, size);
@@ -227,7 +205,7 @@ public final class Q2_KTensor extends FloatTensor {
     }
 
     /**
-     * Σ over the sub-blocks of {@code scales[sub] · Σ(q · qx)}, q = 0..3. A step takes {@link #STEP}
+     * Σ over the sub-blocks of {@code scales[sub] · Σ(q · qx)}, q = 0..3. A step takes {@link SubBlockProducts#STEP}
      * positions of a half in two groups from one load of the quants, zero-extended to shorts.
      */
     private float dotQ8Scaled(long offset, Q8Activations a, int aOffset, int n, float[] scales) {
@@ -236,13 +214,13 @@ public final class Q2_KTensor extends FloatTensor {
         FloatVector accHigh = FloatVector.zero(FLOATS);
         long first = offset / BLOCK_WEIGHTS * BLOCK_BYTES;
         // One loop over the row's steps, two groups a step (see Q6_KTensor.dotQ8Scaled).
-        for (int step = 0; step < n / (2 * STEP); step++) {
-            int t = step & (STEPS_PER_BLOCK - 1);
-            int sb = step / STEPS_PER_BLOCK;
+        for (int step = 0; step < n / (2 * SubBlockProducts.STEP); step++) {
+            int t = step & (SubBlockProducts.CROSSED_STEPS - 1);
+            int sb = step / SubBlockProducts.CROSSED_STEPS;
             long block = first + (long) sb * BLOCK_BYTES;
-            ShortVector q = SubBlockProducts.unsignedShorts(data, block + STEP_QUANTS[t])
-                    .lanewise(VectorOperators.LSHR, (short) STEP_SHIFT[t]);
-            int w = sb * BLOCK_WEIGHTS + STEP_WEIGHT[t];
+            ShortVector q = SubBlockProducts.unsignedShorts(data, block + QS + SubBlockProducts.CROSSED_RUN[t])
+                    .lanewise(VectorOperators.LSHR, (short) SubBlockProducts.CROSSED_SHIFT[t]);
+            int w = sb * BLOCK_WEIGHTS + SubBlockProducts.CROSSED_WEIGHT[t];
             int sub = w >>> 4;
             accLow = SubBlockProducts.scaledSum(q.and((short) 3), xw, aOffset + w, scales[sub], accLow);
             accHigh = SubBlockProducts.scaledSum(q.lanewise(VectorOperators.LSHR, 4).and((short) 3), xw, aOffset + w + 64,

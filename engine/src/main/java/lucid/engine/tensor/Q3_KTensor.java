@@ -43,33 +43,6 @@ public final class Q3_KTensor extends FloatTensor {
 
     private static final VectorSpecies<Float> FLOATS = VectorSupport.FLOAT_SPECIES;
     private static final VectorSpecies<Byte> BYTES = VectorSupport.BYTE_SPECIES;
-    /** Positions l of a half that one integer step takes: a short vector's lanes (16, or 8 at 128 bits). */
-    private static final int STEP = SubBlockProducts.SHORTS.length();
-    /** Integer steps per super-block: each takes STEP positions of a half in two of its four groups. */
-    private static final int STEPS_PER_BLOCK = 128 / STEP;
-    // Step t of a super-block: half h, groups p and p + 2 (p = 0, 1), positions l0..: the low bits from
-    // qs[32h + l0..] shifted right by 2p (group p + 2's are 4 bits higher), the third bits from
-    // hmask[l0..] shifted right by 4h + p (group p + 2's are 2 bits higher), and the activations from
-    // group p's first weight, 128h + 32p + l0.
-    private static final int[] STEP_LOW = new int[STEPS_PER_BLOCK];
-    private static final int[] STEP_LOW_SHIFT = new int[STEPS_PER_BLOCK];
-    private static final int[] STEP_THIRD = new int[STEPS_PER_BLOCK];
-    private static final int[] STEP_THIRD_SHIFT = new int[STEPS_PER_BLOCK];
-    private static final int[] STEP_WEIGHT = new int[STEPS_PER_BLOCK];
-
-    static {
-        for (int t = 0; t < STEPS_PER_BLOCK; t++) {
-            int chunks = 32 / STEP;
-            int h = t / (2 * chunks);
-            int p = t / chunks % 2;
-            int l0 = t % chunks * STEP;
-            STEP_LOW[t] = QS + 32 * h + l0;
-            STEP_LOW_SHIFT[t] = 2 * p;
-            STEP_THIRD[t] = l0;
-            STEP_THIRD_SHIFT[t] = 4 * h + p;
-            STEP_WEIGHT[t] = 128 * h + 32 * p + l0;
-        }
-    }
 
     Q3_KTensor(MemorySegment data, long size) {
         super(data, size);
@@ -247,7 +220,7 @@ public final class Q3_KTensor extends FloatTensor {
 
     /**
      * Σ over the sub-blocks of {@code scales[sub] · Σ(q · qx)}, q as stored (0..7). A step takes
-     * {@link #STEP} positions of a half in two groups, from one load of the low bits and one of the
+     * {@link SubBlockProducts#STEP} positions of a half in two groups, from one load of the low bits and one of the
      * third bits, zero-extended to shorts. A product is at most 889 in magnitude.
      */
     private float dotQ8Scaled(long offset, Q8Activations a, int aOffset, int n, float[] scales) {
@@ -256,17 +229,18 @@ public final class Q3_KTensor extends FloatTensor {
         FloatVector accHigh = FloatVector.zero(FLOATS);
         long first = offset / BLOCK_WEIGHTS * BLOCK_BYTES;
         // One loop over the row's steps, two groups a step (see Q6_KTensor.dotQ8Scaled).
-        for (int step = 0; step < n / (2 * STEP); step++) {
-            int t = step & (STEPS_PER_BLOCK - 1);
-            int sb = step / STEPS_PER_BLOCK;
+        for (int step = 0; step < n / (2 * SubBlockProducts.STEP); step++) {
+            int t = step & (SubBlockProducts.CROSSED_STEPS - 1);
+            int sb = step / SubBlockProducts.CROSSED_STEPS;
             long block = first + (long) sb * BLOCK_BYTES;
-            ShortVector low = SubBlockProducts.unsignedShorts(data, block + STEP_LOW[t])
-                    .lanewise(VectorOperators.LSHR, (short) STEP_LOW_SHIFT[t]);
-            ShortVector third = SubBlockProducts.unsignedShorts(data, block + STEP_THIRD[t])
-                    .lanewise(VectorOperators.LSHR, (short) STEP_THIRD_SHIFT[t]);
+            ShortVector low = SubBlockProducts.unsignedShorts(data, block + QS + SubBlockProducts.CROSSED_RUN[t])
+                    .lanewise(VectorOperators.LSHR, (short) SubBlockProducts.CROSSED_SHIFT[t]);
+            // hmask[l] holds the third bits, bit 4h + g for group g of half h.
+            ShortVector third = SubBlockProducts.unsignedShorts(data, block + SubBlockProducts.CROSSED_POSITION[t])
+                    .lanewise(VectorOperators.LSHR, (short) SubBlockProducts.CROSSED_GROUP[t]);
             ShortVector qLow = low.and((short) 3).or(third.lanewise(VectorOperators.LSHL, 2).and((short) 4));
             ShortVector qHigh = low.lanewise(VectorOperators.LSHR, 4).and((short) 3).or(third.and((short) 4));
-            int w = sb * BLOCK_WEIGHTS + STEP_WEIGHT[t];
+            int w = sb * BLOCK_WEIGHTS + SubBlockProducts.CROSSED_WEIGHT[t];
             int sub = w >>> 4;
             accLow = SubBlockProducts.scaledSum(qLow, xw, aOffset + w, scales[sub], accLow);
             accHigh = SubBlockProducts.scaledSum(qHigh, xw, aOffset + w + 64, scales[sub + 4], accHigh);

@@ -27,6 +27,39 @@ final class SubBlockProducts {
     private SubBlockProducts() {
     }
 
+    /** Positions l of a half that one integer step takes: a short vector's lanes (16, or 8 at 128 bits). */
+    static final int STEP = SHORTS.length();
+
+    /**
+     * Steps per super-block for the types that pack four 2-bit fields a byte (Q2_K's quants, Q3_K's
+     * low bits: bits 2g, 2g + 1 of byte l of half h belong to weight 128h + 32g + l). Each step takes
+     * {@link #STEP} positions of a half in two groups, p and p + 2, which share those bytes.
+     */
+    static final int CROSSED_STEPS = 128 / STEP;
+    // Step t: half h, groups p and p + 2 (p = 0, 1), positions l0..: the bytes from 32h + l0 of the
+    // 2-bit run, shifted right by 2p (group p + 2's fields are 4 bits higher); group index 4h + p (Q3_K's
+    // third bit of group p, the one of p + 2 two bits higher); the activations from group p's first
+    // weight, 128h + 32p + l0. Tables, so that a step's addresses cost a load each.
+    static final int[] CROSSED_RUN = new int[CROSSED_STEPS];
+    static final int[] CROSSED_SHIFT = new int[CROSSED_STEPS];
+    static final int[] CROSSED_POSITION = new int[CROSSED_STEPS];
+    static final int[] CROSSED_GROUP = new int[CROSSED_STEPS];
+    static final int[] CROSSED_WEIGHT = new int[CROSSED_STEPS];
+
+    static {
+        int chunks = 32 / STEP;
+        for (int t = 0; t < CROSSED_STEPS; t++) {
+            int h = t / (2 * chunks);
+            int p = t / chunks % 2;
+            int l0 = t % chunks * STEP;
+            CROSSED_RUN[t] = 32 * h + l0;
+            CROSSED_SHIFT[t] = 2 * p;
+            CROSSED_POSITION[t] = l0;
+            CROSSED_GROUP[t] = 4 * h + p;
+            CROSSED_WEIGHT[t] = 128 * h + 32 * p + l0;
+        }
+    }
+
     /** The bytes of {@code data} at {@code at}, zero-extended to {@link #SHORTS} lanes. */
     static ShortVector unsignedShorts(MemorySegment data, long at) {
         return (ShortVector) ByteVector.fromMemorySegment(HALF_BYTES, data, at, ByteOrder.LITTLE_ENDIAN)
