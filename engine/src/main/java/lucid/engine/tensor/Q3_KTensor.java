@@ -147,8 +147,8 @@ public final class Q3_KTensor extends FloatTensor {
         float[] scales = SubBlockProducts.scaleScratch(cols);
         for (int r = rowStart; r < rowEnd; r++) {
             long offset = (long) r * cols;
-            float offsets = rowScales(offset, cols, a, 0, scales);
-            out[outOffset + r - rowStart] = dotQ8Scaled(offset, a, 0, cols, scales) - offsets;
+            rowScales(offset, cols, a, 0, scales);
+            out[outOffset + r - rowStart] = dotQ8Scaled(offset, a, 0, cols, scales);
         }
     }
 
@@ -164,26 +164,23 @@ public final class Q3_KTensor extends FloatTensor {
         return true;
     }
 
-    // As Q6_KTensor's: per sub-block s of 16 weights, (d · sc[s] · dx) · (Σ(q · qx) − 4 · Σqx) with q
-    // as stored (0..7), the scales and the offsets' term first (rowScales), then the products.
+    // As Q6_KTensor's: per sub-block s of 16 weights, (d · sc[s] · dx) · Σ((q − 4) · qx), the scales
+    // first (rowScales), then the products of the signed quants.
 
     @Override
     float dotQ8Vector(long offset, Q8Activations a, int aOffset, int n) {
         float[] scales = SubBlockProducts.scaleScratch(n);
-        float offsets = rowScales(offset, n, a, aOffset / 16, scales);
-        return dotQ8Scaled(offset, a, aOffset, n, scales) - offsets;
+        rowScales(offset, n, a, aOffset / 16, scales);
+        return dotQ8Scaled(offset, a, aOffset, n, scales);
     }
 
     /**
      * Writes {@code d · sc · dx} of each of the {@code n / 16} sub-blocks from {@code offset} to
-     * {@code scales[sub]} ({@code d · sc} is exact, then one rounding, as in the scalar kernel) and
-     * returns {@code Σ scales[sub] · 4 · Σqx}. The activations' scales and sums per 16 start at
-     * {@code xs}.
+     * {@code scales[sub]} ({@code d · sc} is exact, then one rounding, as in the scalar kernel). The
+     * activations' scales per 16 start at {@code xs}.
      */
-    private float rowScales(long offset, int n, Q8Activations a, int xs, float[] scales) {
+    private void rowScales(long offset, int n, Q8Activations a, int xs, float[] scales) {
         float[] halfD = a.halfD;
-        float[] halfSum = a.halfSum;
-        float offsets = 0f;
         long block = offset / BLOCK_WEIGHTS * BLOCK_BYTES;
         for (int sub = 0; sub < n / 16; sub += 16, block += BLOCK_BYTES) {
             float d = f16At(block + D);
@@ -195,33 +192,26 @@ public final class Q3_KTensor extends FloatTensor {
                     | ((highs & 0x03030303L) | (highs >>> 2 & 0x03030303L) << 32) << 4;
             long second = nibbles >>> 4 & 0x0F0F0F0F0F0F0F0FL
                     | ((highs >>> 4 & 0x03030303L) | (highs >>> 6 & 0x03030303L) << 32) << 4;
-            offsets += eightScales(first, d, halfD, xs + sub, halfSum, scales, sub);
-            offsets += eightScales(second, d, halfD, xs + sub + 8, halfSum, scales, sub + 8);
+            eightScales(first, d, halfD, xs + sub, scales, sub);
+            eightScales(second, d, halfD, xs + sub + 8, scales, sub + 8);
         }
-        return 4 * offsets;
     }
 
     /**
-     * {@code scales[at + j] = d · (byte j of biased − 32) · halfD[from + j]} for j = 0..7, returning
-     * {@code Σ scales[at + j] · halfSum[from + j]}. Scalar: in eight vector lanes it was 14% faster
+     * {@code scales[at + j] = d · (byte j of biased − 32) · halfD[from + j]} for j = 0..7. Scalar: in eight vector lanes it was 14% faster
      * in cache, but once C2 inlined it with the products into the row loop, the products passed the
      * node count at which C2 stops inlining and the kernel ran at a quarter of its speed.
      */
-    private static float eightScales(long biased, float d, float[] halfD, int from, float[] halfSum, float[] scales,
-            int at) {
-        float total = 0f;
+    private static void eightScales(long biased, float d, float[] halfD, int from, float[] scales, int at) {
         for (int j = 0; j < 8; j++) {
-            float scale = d * ((int) (biased >>> (8 * j) & 0xFF) - 32) * halfD[from + j];
-            scales[at + j] = scale;
-            total += scale * halfSum[from + j];
+            scales[at + j] = d * ((int) (biased >>> (8 * j) & 0xFF) - 32) * halfD[from + j];
         }
-        return total;
     }
 
     /**
-     * Σ over the sub-blocks of {@code scales[sub] · Σ(q · qx)}, q as stored (0..7). A step takes
+     * Σ over the sub-blocks of {@code scales[sub] · Σ((q − 4) · qx)}. A step takes
      * {@link SubBlockProducts#STEP} positions of a half in two groups, from one load of the low bits and one of the
-     * third bits, zero-extended to shorts. A product is at most 889 in magnitude.
+     * third bits, zero-extended to shorts. A product is at most 508 in magnitude.
      */
     private float dotQ8Scaled(long offset, Q8Activations a, int aOffset, int n, float[] scales) {
         short[] xw = a.wide;
@@ -238,8 +228,8 @@ public final class Q3_KTensor extends FloatTensor {
             // hmask[l] holds the third bits, bit 4h + g for group g of half h.
             ShortVector third = SubBlockProducts.unsignedShorts(data, block + SubBlockProducts.CROSSED_POSITION[t])
                     .lanewise(VectorOperators.LSHR, (short) SubBlockProducts.CROSSED_GROUP[t]);
-            ShortVector qLow = low.and((short) 3).or(third.lanewise(VectorOperators.LSHL, 2).and((short) 4));
-            ShortVector qHigh = low.lanewise(VectorOperators.LSHR, 4).and((short) 3).or(third.and((short) 4));
+            ShortVector qLow = low.and((short) 3).or(third.lanewise(VectorOperators.LSHL, 2).and((short) 4)).sub((short) 4);
+            ShortVector qHigh = low.lanewise(VectorOperators.LSHR, 4).and((short) 3).or(third.and((short) 4)).sub((short) 4);
             int w = sb * BLOCK_WEIGHTS + SubBlockProducts.CROSSED_WEIGHT[t];
             int sub = w >>> 4;
             accLow = SubBlockProducts.scaledSum(qLow, xw, aOffset + w, scales[sub], accLow);

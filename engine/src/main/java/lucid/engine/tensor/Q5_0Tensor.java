@@ -152,15 +152,13 @@ public final class Q5_0Tensor extends FloatTensor {
         return true;
     }
 
-    // Per block: d · dx · Σ(q · qx) − 16 · d · (dx · Σqx), q as stored (0..31), Σ(q · qx) exact in
-    // short and int lanes (a product is at most 3937, a pair of lanes at most 31496 at 128 bits).
+    // Per block: d · dx · Σ((q − 16) · qx), the sum exact in short and int lanes (a product is at most
+    // 2032, a pair of lanes at most 16256 at 128 bits). Signed before the products, as Q6_K's quants.
     @Override
     float dotQ8Vector(long offset, Q8Activations a, int aOffset, int n) {
         short[] xw = a.wide;
         float[] xd = a.d;
-        float[] xsum = a.sum;
         FloatVector acc = FloatVector.zero(FLOATS);
-        float offsets = 0f;
         long first = offset / BLOCK_WEIGHTS * BLOCK_BYTES;
         int xb0 = aOffset / BLOCK_WEIGHTS;
         for (int b = 0; b < n / BLOCK_WEIGHTS; b++) {
@@ -174,21 +172,20 @@ public final class Q5_0Tensor extends FloatTensor {
             float d = f16At(block);
             FloatVector sum = (FloatVector) VectorSupport.widenNarrowSum(p).convert(VectorOperators.I2F, 0);
             acc = sum.fma(FloatVector.broadcast(FLOATS, d * xd[xb0 + b]), acc);
-            offsets += d * xsum[xb0 + b];
         }
-        return acc.reduceLanes(VectorOperators.ADD) * VectorSupport.NARROW_SUM_UNIT - 16 * offsets;
+        return acc.reduceLanes(VectorOperators.ADD) * VectorSupport.NARROW_SUM_UNIT;
     }
 
     /**
      * Products of weights {@code k..} (low nibbles) and {@code k + 16..} (high nibbles) of the block,
-     * q as stored (the fifth bit adds 16 where qh has it), with the activations from {@code xw[j]}.
+     * q − 16 (the fifth bit adds 16 where qh has it), with the activations from {@code xw[j]}.
      */
     private ShortVector products(long block, int qh, short[] xw, int j, int k) {
         ShortVector packed = SubBlockProducts.unsignedShorts(data, block + QS + k);
         ShortVector low = packed.and((short) 0x0F).add((short) 16,
-                ShortVector.broadcast(SHORTS, (short) (qh >>> k)).and(LANE_BITS).compare(VectorOperators.NE, 0));
+                ShortVector.broadcast(SHORTS, (short) (qh >>> k)).and(LANE_BITS).compare(VectorOperators.NE, 0)).sub((short) 16);
         ShortVector high = packed.lanewise(VectorOperators.LSHR, 4).add((short) 16,
-                ShortVector.broadcast(SHORTS, (short) (qh >>> (16 + k))).and(LANE_BITS).compare(VectorOperators.NE, 0));
+                ShortVector.broadcast(SHORTS, (short) (qh >>> (16 + k))).and(LANE_BITS).compare(VectorOperators.NE, 0)).sub((short) 16);
         return low.mul(ShortVector.fromArray(SHORTS, xw, j + k)).add(high.mul(ShortVector.fromArray(SHORTS, xw, j + 16 + k)));
     }
 

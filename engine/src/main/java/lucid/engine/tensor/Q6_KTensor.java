@@ -174,8 +174,8 @@ public final class Q6_KTensor extends FloatTensor {
         float[] scales = SubBlockProducts.scaleScratch(cols);
         for (int r = rowStart; r < rowEnd; r++) {
             long offset = (long) r * cols;
-            float offsets = rowScales(offset, cols, a, 0, scales);
-            out[outOffset + r - rowStart] = dotQ8Scaled(offset, a, 0, cols, scales) - offsets;
+            rowScales(offset, cols, a, 0, scales);
+            out[outOffset + r - rowStart] = dotQ8Scaled(offset, a, 0, cols, scales);
         }
     }
 
@@ -192,8 +192,10 @@ public final class Q6_KTensor extends FloatTensor {
         return true;
     }
 
-    // Per sub-block s of 16 weights: (d · sc[s] · dx) · (Σ(q · qx) − 32 · Σqx), Σ(q · qx) exact in int
-    // and Σqx kept by Q8Activations per 16. As for
+    // Per sub-block s of 16 weights: (d · sc[s] · dx) · Σ((q − 32) · qx), the sum exact in int. The
+    // quants are made signed before the products: taking 32 · Σqx off afterwards made each row the
+    // difference of two sums several times its size, and the same row then came out a few ulps of
+    // those sums apart depending on how C2 had compiled the reduction (Q8DotParityTest saw it). As for
     // Q4_K, each row goes twice through its super-blocks: rowScales writes the sub-blocks' factors,
     // then dotQ8Scaled sums the products against them, so that neither pass grows past the node
     // count at which C2 stops inlining the Vector API.
@@ -201,20 +203,17 @@ public final class Q6_KTensor extends FloatTensor {
     @Override
     float dotQ8Vector(long offset, Q8Activations a, int aOffset, int n) {
         float[] scales = SubBlockProducts.scaleScratch(n);
-        float offsets = rowScales(offset, n, a, aOffset / 16, scales);
-        return dotQ8Scaled(offset, a, aOffset, n, scales) - offsets;
+        rowScales(offset, n, a, aOffset / 16, scales);
+        return dotQ8Scaled(offset, a, aOffset, n, scales);
     }
 
     /**
      * Writes {@code d · sc · dx} of each of the {@code n / 16} sub-blocks from {@code offset} to
-     * {@code scales[sub]} ({@code d · sc} is exact, then one rounding, as in the scalar kernel) and
-     * returns {@code Σ scales[sub] · 32 · Σqx}, the term of the quants' offset of 32. The
-     * activations' scales and sums per 16 start at {@code xs}.
+     * {@code scales[sub]} ({@code d · sc} is exact, then one rounding, as in the scalar kernel). The
+     * activations' scales per 16 start at {@code xs}.
      */
-    private float rowScales(long offset, int n, Q8Activations a, int xs, float[] scales) {
+    private void rowScales(long offset, int n, Q8Activations a, int xs, float[] scales) {
         float[] halfD = a.halfD;
-        float[] halfSum = a.halfSum;
-        FloatVector offsets = FloatVector.zero(FLOATS);
         long block = offset / BLOCK_WEIGHTS * BLOCK_BYTES;
         for (int sub = 0; sub < n / 16; sub += 16, block += BLOCK_BYTES) {
             float d = f16At(block + D);
@@ -222,22 +221,19 @@ public final class Q6_KTensor extends FloatTensor {
                 ByteVector sc = ByteVector.fromMemorySegment(BYTES, data, block + SCALES + k, ByteOrder.LITTLE_ENDIAN);
                 for (int part = 0; part < VectorSupport.BYTE_PARTS; part++) {
                     int at = sub + k + part * FLOATS.length();
-                    FloatVector scale = ((FloatVector) sc.convertShape(VectorOperators.B2F, FLOATS, part)).mul(d)
-                            .mul(FloatVector.fromArray(FLOATS, halfD, xs + at));
-                    scale.intoArray(scales, at);
-                    offsets = scale.fma(FloatVector.fromArray(FLOATS, halfSum, xs + at), offsets);
+                    ((FloatVector) sc.convertShape(VectorOperators.B2F, FLOATS, part)).mul(d)
+                            .mul(FloatVector.fromArray(FLOATS, halfD, xs + at)).intoArray(scales, at);
                 }
             }
         }
-        return 32 * offsets.reduceLanes(VectorOperators.ADD);
     }
 
     /**
-     * Σ over the sub-blocks of {@code scales[sub] · Σ(q · qx)}, q as stored (0..63). One step takes {@link #STEP}
+     * Σ over the sub-blocks of {@code scales[sub] · Σ((q − 32) · qx)}. One step takes {@link #STEP}
      * positions l of a half in two of its groups, g and g + 2, which share a run of packed bytes (low
      * and high nibbles) and take bits 2g and 2g + 4 of the high bits: the run and the high bits are
      * zero-extended to shorts, where x86 has the shifts and masks that bytes lack. A product is at most
-     * 63 · 127 = 8001 in magnitude, so a pair of short lanes fits widenNarrowSum.
+     * 32 · 127 = 4064 in magnitude, so a pair of short lanes fits widenNarrowSum.
      */
     private float dotQ8Scaled(long offset, Q8Activations a, int aOffset, int n, float[] scales) {
         short[] xw = a.wide;
@@ -255,8 +251,8 @@ public final class Q6_KTensor extends FloatTensor {
             long block = first + (long) sb * BLOCK_BYTES;
             ShortVector run = SubBlockProducts.unsignedShorts(data, block + STEP_RUN[t]);
             ShortVector bits = SubBlockProducts.unsignedShorts(data, block + STEP_BITS[t]).lanewise(VectorOperators.LSHR, (short) STEP_SHIFT[t]);
-            ShortVector low = run.and((short) 0x0F).or(bits.lanewise(VectorOperators.LSHL, 4).and((short) 0x30));
-            ShortVector high = run.lanewise(VectorOperators.LSHR, 4).or(bits.and((short) 0x30));
+            ShortVector low = run.and((short) 0x0F).or(bits.lanewise(VectorOperators.LSHL, 4).and((short) 0x30)).sub((short) 32);
+            ShortVector high = run.lanewise(VectorOperators.LSHR, 4).or(bits.and((short) 0x30)).sub((short) 32);
             int w = sb * BLOCK_WEIGHTS + STEP_WEIGHT[t];
             int sub = w >>> 4;
             accLow = SubBlockProducts.scaledSum(low, xw, aOffset + w, scales[sub], accLow);

@@ -228,7 +228,7 @@ class Q8DotParityTest {
                         bytes.put((byte) 0xFF);
                     }
                 } else if (type == GgmlType.Q5_0) {
-                    // Every quant 31 (fifth bits all set): the largest products of the unsigned quants.
+                    // Every quant 31 (fifth bits all set): weight 15, products all of one sign.
                     bytes.putShort(Float.floatToFloat16(1f));
                     for (int i = 0; i < 4 + 16; i++) {
                         bytes.put((byte) 0xFF);
