@@ -1,5 +1,6 @@
 package lucid.engine.tensor;
 
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
@@ -54,6 +55,14 @@ public final class Q8Activations {
     // of a group its two activations with one vector load, which x86 folds into the multiply, where a
     // broadcast of the pair took one to three instructions of its own.
     short[] pairLanes = new short[0];
+    // The quants split by position within each chunk of PAIR_CHUNK (16 or 32): chunk c's even positions
+    // in evenWide[c/2 ..], its odd ones in oddWide[c/2 ..]. A kernel that builds a chunk of quants in byte
+    // lanes reads them as shorts, the even quant in each short's low byte and the odd one in its high
+    // byte, and multiplies each half by these without moving a lane (Q6_KTensor).
+    short[] evenWide = new short[0];
+    short[] oddWide = new short[0];
+    private static final int CHUNK = VectorSupport.PAIR_CHUNK;
+    private static final VectorSpecies<Byte> CHUNK_BYTES = VectorSupport.PAIR_BYTE_SPECIES;
     private static final int LANES = FLOATS.length();
     private int length;
 
@@ -79,6 +88,8 @@ public final class Q8Activations {
             blockSum = new int[n / BLOCK];
             pairs = new int[n / 2];
             pairLanes = new short[n * LANES];
+            evenWide = new short[n / 2];
+            oddWide = new short[n / 2];
         }
         length = n;
         for (int b = 0; b < n / BLOCK; b++) {
@@ -120,6 +131,11 @@ public final class Q8Activations {
         blockSum[b] = total;
         fillNibbleBias(b);
         fillPairs(b);
+        for (int j = at; j < at + BLOCK; j++) {
+            int chunk = j / CHUNK * CHUNK;
+            int position = j - chunk;
+            (position % 2 == 0 ? evenWide : oddWide)[chunk / 2 + position / 2] = wide[j];
+        }
     }
 
     // One block with vectors: one reduction each for the peak and the sum, and the pairs read from the
@@ -173,6 +189,12 @@ public final class Q8Activations {
         }
         for (int i = at / 2; i < (at + BLOCK) / 2; i++) {
             IntVector.broadcast(INTS, pairs[i]).reinterpretAsShorts().intoArray(pairLanes, 2 * LANES * i);
+        }
+        // Each short of a chunk holds an even quant in its low byte and the next odd one in its high byte.
+        for (int c = at; c < at + BLOCK; c += CHUNK) {
+            ShortVector both = ByteVector.fromArray(CHUNK_BYTES, qs, c).reinterpretAsShorts();
+            both.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 8).intoArray(evenWide, c / 2);
+            both.lanewise(VectorOperators.ASHR, 8).intoArray(oddWide, c / 2);
         }
     }
 

@@ -8,6 +8,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -87,6 +88,61 @@ final class SubBlockProducts {
         return sum.fma(FloatVector.broadcast(FLOATS, scale), acc);
     }
 
+    private static final VectorSpecies<Byte> CHUNK_BYTES = VectorSupport.PAIR_BYTE_SPECIES;
+    private static final VectorSpecies<Float> CHUNK_FLOATS = VectorSupport.PRODUCT_FLOAT_SPECIES;
+
+    private static final VectorShuffle<Float> SPREAD =
+            VectorShuffle.fromOp(CHUNK_FLOATS, i -> i / 4);
+
+    /** Positions of one chunk of quants built in byte lanes: 32, or 16 at 128 bits. */
+    static final int CHUNK = VectorSupport.PAIR_CHUNK;
+
+    /** What {@link #chunkSum}'s results count in: 2^-16 (a power of two, so exact). */
+    static final float CHUNK_SUM_UNIT = 0x1p-16f;
+
+    /** The bytes of {@code data} at {@code at}, one chunk. */
+    static ByteVector chunk(MemorySegment data, long at) {
+        return ByteVector.fromMemorySegment(CHUNK_BYTES, data, at, ByteOrder.LITTLE_ENDIAN);
+    }
+
+    /**
+     * {@code bytes} shifted left by {@code bits} as int lanes: bits cross into the next byte, so a
+     * caller masks each byte afterwards. x86 shifts 16- and 32-bit lanes but not bytes, and C2 gives
+     * int shifts by a constant an immediate count where short shifts load the count into a register.
+     */
+    static ByteVector shiftLeftInInts(ByteVector bytes, int bits) {
+        return bytes.reinterpretAsInts().lanewise(VectorOperators.LSHL, bits).reinterpretAsBytes();
+    }
+
+    /** {@code bytes} shifted right by {@code bits} as int lanes; a caller masks each byte afterwards. */
+    static ByteVector shiftRightInInts(ByteVector bytes, int bits) {
+        return bytes.reinterpretAsInts().lanewise(VectorOperators.LSHR, bits).reinterpretAsBytes();
+    }
+
+    /**
+     * {@code acc + Σ q · x} for one chunk of signed quants {@code q} (|q| &lt;= 32) starting at
+     * activation {@code 2 · jh} (a multiple of {@link #CHUNK}), in units of {@link #CHUNK_SUM_UNIT}. The
+     * chunk's sub-blocks of 16 take the factors {@code scales[s]} and {@code scales[s + 1]} (one at 16
+     * positions a chunk); a lane sums four positions, so the factors are spread over the lanes with a
+     * permute. Each short lane holds an even quant in its low and the odd one in its high byte: both are sign-extended in place and multiplied by the activations
+     * split the same way ({@link Q8Activations#evenWide}), so no lane moves. A short then holds two
+     * products (at most 2 · 32 · 127) and an int lane four, at most 16256: below 2^15, so the pair of
+     * shorts in each int adds up in its high half (as {@link VectorSupport#widenNarrowSum}).
+     */
+    static FloatVector chunkSum(ByteVector q, short[] even, short[] odd, int jh, float[] scales, int s, FloatVector acc) {
+        ShortVector both = q.reinterpretAsShorts();
+        // The even quant to its short's high byte by an int shift (the odd one's bits that cross into the
+        // next short are shifted out again), then sign-extended back down.
+        ShortVector products = both.reinterpretAsInts().lanewise(VectorOperators.LSHL, 8).reinterpretAsShorts()
+                .lanewise(VectorOperators.ASHR, 8)
+                .mul(ShortVector.fromArray(SHORTS, even, jh))
+                .add(both.lanewise(VectorOperators.ASHR, 8).mul(ShortVector.fromArray(SHORTS, odd, jh)));
+        IntVector pairs = products.reinterpretAsInts();
+        FloatVector sum = (FloatVector) pairs.add(pairs.lanewise(VectorOperators.LSHL, 16)).and(0xFFFF0000)
+                .convert(VectorOperators.I2F, 0);
+        return sum.fma(FloatVector.fromArray(CHUNK_FLOATS, scales, s).rearrange(SPREAD), acc);
+    }
+
     private static final ThreadLocal<float[]> SCALES = ThreadLocal.withInitial(() -> new float[0]);
 
     /** This thread's scratch for the scales of {@code n / 16} sub-blocks, grown to the longest row seen. */
@@ -97,5 +153,13 @@ final class SubBlockProducts {
             SCALES.set(scales);
         }
         return scales;
+    }
+
+    /**
+     * This thread's scratch for the factors of {@code n / 16} sub-blocks, with room after them for
+     * {@link #chunkSum}'s whole-vector load of the last ones.
+     */
+    static float[] chunkScaleScratch(int n) {
+        return scaleScratch(n + 16 * CHUNK_FLOATS.length());
     }
 }

@@ -91,6 +91,25 @@ public final class VectorSupport {
     static final VectorSpecies<Byte> PRODUCT_BYTE_SPECIES = ByteVector.SPECIES_PREFERRED.withShape(
             VectorShape.forBitSize(Math.max(64, PRODUCT_SHORT_SPECIES.vectorBitSize() / 2)));
 
+    /**
+     * Bytes in the shape of {@link #PRODUCT_SHORT_SPECIES}: a chunk of packed quants built in byte lanes
+     * (32 at 256 bits and above, 16 at 128), then split into its even and odd positions as the high and
+     * low halves of the short lanes that hold them ({@link Q8Activations#evenWide}).
+     */
+    static final VectorSpecies<Byte> PAIR_BYTE_SPECIES =
+            ByteVector.SPECIES_PREFERRED.withShape(PRODUCT_SHORT_SPECIES.vectorShape());
+
+    /** Positions in one {@link #PAIR_BYTE_SPECIES} chunk. */
+    static final int PAIR_CHUNK = PAIR_BYTE_SPECIES.length();
+
+    /** Ints in the shape of {@link #PRODUCT_SHORT_SPECIES}: each lane sums four positions of a chunk. */
+    static final VectorSpecies<Integer> PRODUCT_INT_SPECIES =
+            IntVector.SPECIES_PREFERRED.withShape(PRODUCT_SHORT_SPECIES.vectorShape());
+
+    /** Floats in the shape of {@link #PRODUCT_SHORT_SPECIES}. */
+    static final VectorSpecies<Float> PRODUCT_FLOAT_SPECIES =
+            FloatVector.SPECIES_PREFERRED.withShape(PRODUCT_SHORT_SPECIES.vectorShape());
+
     /** Int vectors widened from one {@link #PRODUCT_SHORT_SPECIES} vector: 1 at 512 bits, else 2. */
     static final int PRODUCT_PARTS = Math.max(1, PRODUCT_SHORT_SPECIES.length() / FLOAT_LANES);
 

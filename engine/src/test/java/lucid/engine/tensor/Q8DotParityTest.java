@@ -315,6 +315,13 @@ class Q8DotParityTest {
                 assertEquals(-8 * (a.qs[32 * b + j] + a.qs[32 * b + j + 16]), a.nibbleBias[16 * b + j], "bias " + j);
             }
         }
+        // Split by position within each chunk: the even ones first, then the odd ones.
+        int chunk = VectorSupport.PAIR_CHUNK;
+        for (int i = 0; i < 96; i++) {
+            int start = i / chunk * chunk;
+            short[] half = (i - start) % 2 == 0 ? a.evenWide : a.oddWide;
+            assertEquals(a.qs[i], half[start / 2 + (i - start) / 2], "activation " + i + " in its chunk's " + (half == a.evenWide ? "even" : "odd") + " half");
+        }
         for (int i = 0; i < 48; i++) {
             assertEquals((a.qs[2 * i] & 0xFFFF) | a.qs[2 * i + 1] << 16, a.pairs[i], "pair " + i);
             assertEquals(a.qs[2 * i], a.wide[2 * i]);
