@@ -9,7 +9,6 @@ import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -43,6 +42,7 @@ public final class Q2_KTensor extends FloatTensor {
 
     private static final VectorSpecies<Float> FLOATS = VectorSupport.FLOAT_SPECIES;
     private static final VectorSpecies<Byte> BYTES = VectorSupport.BYTE_SPECIES;
+    private static final VectorSpecies<Integer> INTS = VectorSupport.INT_SPECIES;
 
     Q2_KTensor(MemorySegment data, long size) {
         super(data, size);
@@ -142,11 +142,11 @@ public final class Q2_KTensor extends FloatTensor {
 
     @Override
     void rowsQ8Vector(int rowStart, int rowEnd, int cols, Q8Activations a, float[] out, int outOffset) {
-        float[] scales = SubBlockProducts.scaleScratch(cols);
+        float[] scales = SubBlockProducts.chunkScaleScratch(cols);
         for (int r = rowStart; r < rowEnd; r++) {
             long offset = (long) r * cols;
             float mins = rowScales(offset, cols, a, 0, scales);
-            out[outOffset + r - rowStart] = dotQ8Scaled(offset, a, 0, cols, scales) - mins;
+            out[outOffset + r - rowStart] = dotQ8Chunks(offset, a, 0, cols, scales) - mins;
         }
     }
 
@@ -168,9 +168,9 @@ public final class Q2_KTensor extends FloatTensor {
 
     @Override
     float dotQ8Vector(long offset, Q8Activations a, int aOffset, int n) {
-        float[] scales = SubBlockProducts.scaleScratch(n);
+        float[] scales = SubBlockProducts.chunkScaleScratch(n);
         float mins = rowScales(offset, n, a, aOffset / 16, scales);
-        return dotQ8Scaled(offset, a, aOffset, n, scales) - mins;
+        return dotQ8Chunks(offset, a, aOffset, n, scales) - mins;
     }
 
     /**
@@ -182,51 +182,93 @@ public final class Q2_KTensor extends FloatTensor {
     private float rowScales(long offset, int n, Q8Activations a, int xs, float[] scales) {
         float[] halfD = a.halfD;
         float[] halfSum = a.halfSum;
-        float mins = 0f;
+        FloatVector mins = FloatVector.zero(FLOATS);
         long block = offset / BLOCK_WEIGHTS * BLOCK_BYTES;
         for (int sub = 0; sub < n / 16; sub += 16, block += BLOCK_BYTES) {
             float d = f16At(block + D);
-            float dmin = f16At(block + DMIN);
-            float blockMins = 0f;
-            // The sixteen scale bytes as two longs: a scale in each byte's low nibble, a minimum in its high one.
-            for (int half = 0; half < 2; half++) {
-                long packed = data.get(FloatTensor.LONG_LE, block + 8 * half);
-                for (int j = 0; j < 8; j++) {
-                    int s = sub + 8 * half + j;
-                    int b = (int) (packed >>> (8 * j));
-                    float dx = halfD[xs + s];
-                    scales[s] = d * (b & 0x0F) * dx;
-                    blockMins += (b >>> 4 & 0x0F) * (dx * halfSum[xs + s]);
+            FloatVector blockMins = FloatVector.zero(FLOATS);
+            // A scale in each byte's low nibble, a minimum in its high one.
+            for (int k = 0; k < 16; k += BYTES.length()) {
+                ByteVector packed = ByteVector.fromMemorySegment(BYTES, data, block + k, ByteOrder.LITTLE_ENDIAN);
+                for (int part = 0; part < VectorSupport.BYTE_PARTS; part++) {
+                    int at = sub + k + part * FLOATS.length();
+                    IntVector b = (IntVector) packed.convertShape(VectorOperators.B2I, INTS, part);
+                    FloatVector dx = FloatVector.fromArray(FLOATS, halfD, xs + at);
+                    ((FloatVector) b.and(0x0F).convert(VectorOperators.I2F, 0)).mul(d).mul(dx).intoArray(scales, at);
+                    FloatVector m = (FloatVector) b.lanewise(VectorOperators.LSHR, 4).and(0x0F).convert(VectorOperators.I2F, 0);
+                    blockMins = m.fma(dx.mul(FloatVector.fromArray(FLOATS, halfSum, xs + at)), blockMins);
                 }
             }
-            mins += dmin * blockMins;
+            mins = blockMins.fma(FloatVector.broadcast(FLOATS, f16At(block + DMIN)), mins);
         }
-        return mins;
+        // The lanes in a fixed order: reduceLanes adds them in another order in C2's code than when
+        // interpreted, and a row must come out the same from every path (Q8DotParityTest).
+        float total = 0f;
+        for (int lane = 0; lane < FLOATS.length(); lane++) {
+            total += mins.lane(lane);
+        }
+        return total;
     }
 
     /**
-     * Σ over the sub-blocks of {@code scales[sub] · Σ(q · qx)}, q = 0..3. A step takes {@link SubBlockProducts#STEP}
-     * positions of a half in two groups from one load of the quants, zero-extended to shorts.
+     * Σ over the sub-blocks of {@code scales[sub] · Σ(q · qx)}, q = 0..3, in two passes over the row
+     * (as Q6_KTensor's): groups 0 and 1 of each half, then groups 2 and 3, each a chunk of quants a
+     * load, built in byte lanes with constant shifts.
      */
-    private float dotQ8Scaled(long offset, Q8Activations a, int aOffset, int n, float[] scales) {
-        short[] xw = a.wide;
-        FloatVector accLow = FloatVector.zero(FLOATS);
-        FloatVector accHigh = FloatVector.zero(FLOATS);
+    private float dotQ8Chunks(long offset, Q8Activations a, int aOffset, int n, float[] scales) {
+        return (lowGroups(offset, a, aOffset, n, scales) + highGroups(offset, a, aOffset, n, scales))
+                * SubBlockProducts.CHUNK_SUM_UNIT;
+    }
+
+    private static final int CHUNK = SubBlockProducts.CHUNK;
+    private static final int CHUNKS_PER_RUN = 32 / CHUNK;
+    private static final int CHUNK_STEPS_PER_BLOCK = 2 * CHUNKS_PER_RUN;
+    private static final VectorSpecies<Float> CHUNK_FLOATS = VectorSupport.PRODUCT_FLOAT_SPECIES;
+
+    /** Groups 0 and 1 of each half: bits 0-1 and 2-3 of its quant bytes. */
+    private float lowGroups(long offset, Q8Activations a, int aOffset, int n, float[] scales) {
+        short[] even = a.evenWide;
+        short[] odd = a.oddWide;
+        FloatVector acc0 = FloatVector.zero(CHUNK_FLOATS);
+        FloatVector acc1 = FloatVector.zero(CHUNK_FLOATS);
         long first = offset / BLOCK_WEIGHTS * BLOCK_BYTES;
-        // One loop over the row's steps, two groups a step (see Q6_KTensor.dotQ8Scaled).
-        for (int step = 0; step < n / (2 * SubBlockProducts.STEP); step++) {
-            int t = step & (SubBlockProducts.CROSSED_STEPS - 1);
-            int sb = step / SubBlockProducts.CROSSED_STEPS;
-            long block = first + (long) sb * BLOCK_BYTES;
-            ShortVector q = SubBlockProducts.unsignedShorts(data, block + QS + SubBlockProducts.CROSSED_RUN[t])
-                    .lanewise(VectorOperators.LSHR, (short) SubBlockProducts.CROSSED_SHIFT[t]);
-            int w = sb * BLOCK_WEIGHTS + SubBlockProducts.CROSSED_WEIGHT[t];
-            int sub = w >>> 4;
-            accLow = SubBlockProducts.scaledSum(q.and((short) 3), xw, aOffset + w, scales[sub], accLow);
-            accHigh = SubBlockProducts.scaledSum(q.lanewise(VectorOperators.LSHR, 4).and((short) 3), xw, aOffset + w + 64,
-                    scales[sub + 4], accHigh);
+        int xh = aOffset >> 1;
+        for (int s = 0; s < n / (4 * CHUNK); s++) {
+            int h = s / CHUNKS_PER_RUN & 1;
+            int l0 = (s & (CHUNKS_PER_RUN - 1)) * CHUNK;
+            long block = first + (long) (s / CHUNK_STEPS_PER_BLOCK) * BLOCK_BYTES;
+            ByteVector q = SubBlockProducts.chunk(data, block + QS + 32 * h + l0);
+            // Affine in s at 32 positions a chunk, so C2 drops the arrays' bounds checks (see Q6_KTensor).
+            int wh = CHUNKS_PER_RUN == 1 ? 64 * s : (s / CHUNKS_PER_RUN) * 64 + l0 / 2;
+            int ws = CHUNKS_PER_RUN == 1 ? 8 * s : (s / CHUNKS_PER_RUN) * 8 + l0 / 16;
+            acc0 = SubBlockProducts.chunkSum(q.and((byte) 3), even, odd, xh + wh, scales, ws, acc0);
+            acc1 = SubBlockProducts.chunkSum(SubBlockProducts.shiftRightInInts(q, 2).and((byte) 3), even, odd,
+                    xh + wh + 16, scales, ws + 2, acc1);
         }
-        return accLow.add(accHigh).reduceLanes(VectorOperators.ADD) * VectorSupport.NARROW_SUM_UNIT;
+        return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+    }
+
+    /** Groups 2 and 3 of each half: bits 4-5 and 6-7 of its quant bytes. */
+    private float highGroups(long offset, Q8Activations a, int aOffset, int n, float[] scales) {
+        short[] even = a.evenWide;
+        short[] odd = a.oddWide;
+        FloatVector acc0 = FloatVector.zero(CHUNK_FLOATS);
+        FloatVector acc1 = FloatVector.zero(CHUNK_FLOATS);
+        long first = offset / BLOCK_WEIGHTS * BLOCK_BYTES;
+        int xh = aOffset >> 1;
+        for (int s = 0; s < n / (4 * CHUNK); s++) {
+            int h = s / CHUNKS_PER_RUN & 1;
+            int l0 = (s & (CHUNKS_PER_RUN - 1)) * CHUNK;
+            long block = first + (long) (s / CHUNK_STEPS_PER_BLOCK) * BLOCK_BYTES;
+            ByteVector q = SubBlockProducts.chunk(data, block + QS + 32 * h + l0);
+            int wh = CHUNKS_PER_RUN == 1 ? 64 * s : (s / CHUNKS_PER_RUN) * 64 + l0 / 2;
+            int ws = CHUNKS_PER_RUN == 1 ? 8 * s : (s / CHUNKS_PER_RUN) * 8 + l0 / 16;
+            acc0 = SubBlockProducts.chunkSum(SubBlockProducts.shiftRightInInts(q, 4).and((byte) 3), even, odd,
+                    xh + wh + 32, scales, ws + 4, acc0);
+            acc1 = SubBlockProducts.chunkSum(SubBlockProducts.shiftRightInInts(q, 6).and((byte) 3), even, odd,
+                    xh + wh + 48, scales, ws + 6, acc1);
+        }
+        return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
     }
 
     @Override

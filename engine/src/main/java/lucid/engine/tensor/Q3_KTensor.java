@@ -9,7 +9,6 @@ import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -144,11 +143,11 @@ public final class Q3_KTensor extends FloatTensor {
 
     @Override
     void rowsQ8Vector(int rowStart, int rowEnd, int cols, Q8Activations a, float[] out, int outOffset) {
-        float[] scales = SubBlockProducts.scaleScratch(cols);
+        float[] scales = SubBlockProducts.chunkScaleScratch(cols);
         for (int r = rowStart; r < rowEnd; r++) {
             long offset = (long) r * cols;
             rowScales(offset, cols, a, 0, scales);
-            out[outOffset + r - rowStart] = dotQ8Scaled(offset, a, 0, cols, scales);
+            out[outOffset + r - rowStart] = dotQ8Chunks(offset, a, 0, cols, scales);
         }
     }
 
@@ -169,9 +168,9 @@ public final class Q3_KTensor extends FloatTensor {
 
     @Override
     float dotQ8Vector(long offset, Q8Activations a, int aOffset, int n) {
-        float[] scales = SubBlockProducts.scaleScratch(n);
+        float[] scales = SubBlockProducts.chunkScaleScratch(n);
         rowScales(offset, n, a, aOffset / 16, scales);
-        return dotQ8Scaled(offset, a, aOffset, n, scales);
+        return dotQ8Chunks(offset, a, aOffset, n, scales);
     }
 
     /**
@@ -200,7 +199,9 @@ public final class Q3_KTensor extends FloatTensor {
     /**
      * {@code scales[at + j] = d · (byte j of biased − 32) · halfD[from + j]} for j = 0..7. Scalar: in eight vector lanes it was 14% faster
      * in cache, but once C2 inlined it with the products into the row loop, the products passed the
-     * node count at which C2 stops inlining and the kernel ran at a quarter of its speed.
+     * node count at which C2 stops inlining and the kernel ran at a quarter of its speed. With the
+     * products in methods of their own, eight lanes from the two longs (a broadcast long reinterpreted
+     * as bytes) ran at a third of this loop's speed.
      */
     private static void eightScales(long biased, float d, float[] halfD, int from, float[] scales, int at) {
         for (int j = 0; j < 8; j++) {
@@ -209,33 +210,50 @@ public final class Q3_KTensor extends FloatTensor {
     }
 
     /**
-     * Σ over the sub-blocks of {@code scales[sub] · Σ((q − 4) · qx)}. A step takes
-     * {@link SubBlockProducts#STEP} positions of a half in two groups, from one load of the low bits and one of the
-     * third bits, zero-extended to shorts. A product is at most 508 in magnitude.
+     * Σ over the sub-blocks of {@code scales[sub] · Σ((q − 4) · qx)}, in four passes over the row, one
+     * per group of each half. Two groups a pass, as Q2_KTensor does, passed the node count at which C2
+     * stops inlining (NodeCountInliningCutoff): Q3_K's quants take more steps to build.
      */
-    private float dotQ8Scaled(long offset, Q8Activations a, int aOffset, int n, float[] scales) {
-        short[] xw = a.wide;
-        FloatVector accLow = FloatVector.zero(FLOATS);
-        FloatVector accHigh = FloatVector.zero(FLOATS);
-        long first = offset / BLOCK_WEIGHTS * BLOCK_BYTES;
-        // One loop over the row's steps, two groups a step (see Q6_KTensor.dotQ8Scaled).
-        for (int step = 0; step < n / (2 * SubBlockProducts.STEP); step++) {
-            int t = step & (SubBlockProducts.CROSSED_STEPS - 1);
-            int sb = step / SubBlockProducts.CROSSED_STEPS;
-            long block = first + (long) sb * BLOCK_BYTES;
-            ShortVector low = SubBlockProducts.unsignedShorts(data, block + QS + SubBlockProducts.CROSSED_RUN[t])
-                    .lanewise(VectorOperators.LSHR, (short) SubBlockProducts.CROSSED_SHIFT[t]);
-            // hmask[l] holds the third bits, bit 4h + g for group g of half h.
-            ShortVector third = SubBlockProducts.unsignedShorts(data, block + SubBlockProducts.CROSSED_POSITION[t])
-                    .lanewise(VectorOperators.LSHR, (short) SubBlockProducts.CROSSED_GROUP[t]);
-            ShortVector qLow = low.and((short) 3).or(third.lanewise(VectorOperators.LSHL, 2).and((short) 4)).sub((short) 4);
-            ShortVector qHigh = low.lanewise(VectorOperators.LSHR, 4).and((short) 3).or(third.and((short) 4)).sub((short) 4);
-            int w = sb * BLOCK_WEIGHTS + SubBlockProducts.CROSSED_WEIGHT[t];
-            int sub = w >>> 4;
-            accLow = SubBlockProducts.scaledSum(qLow, xw, aOffset + w, scales[sub], accLow);
-            accHigh = SubBlockProducts.scaledSum(qHigh, xw, aOffset + w + 64, scales[sub + 4], accHigh);
+    private float dotQ8Chunks(long offset, Q8Activations a, int aOffset, int n, float[] scales) {
+        float sum = 0f;
+        for (int g = 0; g < 4; g++) {
+            sum += group(offset, a, aOffset, n, scales, g);
         }
-        return accLow.add(accHigh).reduceLanes(VectorOperators.ADD) * VectorSupport.NARROW_SUM_UNIT;
+        return sum * SubBlockProducts.CHUNK_SUM_UNIT;
+    }
+
+    private static final int CHUNK = SubBlockProducts.CHUNK;
+    private static final int CHUNKS_PER_RUN = 32 / CHUNK;
+    private static final int CHUNK_STEPS_PER_BLOCK = 2 * CHUNKS_PER_RUN;
+    private static final VectorSpecies<Float> CHUNK_FLOATS = VectorSupport.PRODUCT_FLOAT_SPECIES;
+
+    /**
+     * Group {@code g} of each half: its low bits are bits 2g, 2g + 1 of the half's bytes of qs[], its
+     * third bits bit 4h + g of hmask[l] (weight 128h + 32g + l). The shifts by a count that varies
+     * from pass to pass stay out of the loop's instructions but one, the third bits' 4h + g. Shifts
+     * are of int lanes: what crosses in from a neighbouring byte is masked off.
+     */
+    private float group(long offset, Q8Activations a, int aOffset, int n, float[] scales, int g) {
+        short[] even = a.evenWide;
+        short[] odd = a.oddWide;
+        FloatVector acc = FloatVector.zero(CHUNK_FLOATS);
+        long first = offset / BLOCK_WEIGHTS * BLOCK_BYTES;
+        int xh = (aOffset >> 1) + 16 * g;
+        for (int s = 0; s < n / (4 * CHUNK); s++) {
+            int h = s / CHUNKS_PER_RUN & 1;
+            int l0 = (s & (CHUNKS_PER_RUN - 1)) * CHUNK;
+            long block = first + (long) (s / CHUNK_STEPS_PER_BLOCK) * BLOCK_BYTES;
+            ByteVector low = SubBlockProducts.shiftRightInInts(SubBlockProducts.chunk(data, block + QS + 32 * h + l0), 2 * g)
+                    .and((byte) 3);
+            ByteVector third = SubBlockProducts.shiftRightInInts(SubBlockProducts.chunk(data, block + l0), 4 * h + g)
+                    .and((byte) 1);
+            ByteVector q = low.or(SubBlockProducts.shiftLeftInInts(third, 2)).sub((byte) 4);
+            // Affine in s at 32 positions a chunk, so C2 drops the arrays' bounds checks (see Q6_KTensor).
+            int wh = CHUNKS_PER_RUN == 1 ? 64 * s : (s / CHUNKS_PER_RUN) * 64 + l0 / 2;
+            int ws = CHUNKS_PER_RUN == 1 ? 8 * s : (s / CHUNKS_PER_RUN) * 8 + l0 / 16;
+            acc = SubBlockProducts.chunkSum(q, even, odd, xh + wh, scales, ws + 2 * g, acc);
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
     }
 
     @Override

@@ -12,10 +12,10 @@ import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * What the kernels of the K-quants Q3_K, Q5_K and Q6_K share: packed bytes zero-extended to short
- * or int lanes, where x86 has the shifts and masks that bytes lack; a vector
- * of short products summed, converted and scaled into a float accumulator; and each thread's
- * scratch for a row's sub-block scales.
+ * What the integer kernels of Q2_K, Q3_K, Q5_K, Q6_K and Q5_0 share: packed bytes zero-extended to
+ * short or int lanes; chunks of 32 quants built in byte lanes (shifted as ints, since x86 has no byte
+ * shifts) and multiplied in place against activations split into even and odd positions
+ * ({@link #chunkSum}); and each thread's scratch for a row's sub-block scales.
  */
 final class SubBlockProducts {
 
@@ -26,39 +26,6 @@ final class SubBlockProducts {
     private static final VectorSpecies<Integer> INTS = VectorSupport.INT_SPECIES;
 
     private SubBlockProducts() {
-    }
-
-    /** Positions l of a half that one integer step takes: a short vector's lanes (16, or 8 at 128 bits). */
-    static final int STEP = SHORTS.length();
-
-    /**
-     * Steps per super-block for the types that pack four 2-bit fields a byte (Q2_K's quants, Q3_K's
-     * low bits: bits 2g, 2g + 1 of byte l of half h belong to weight 128h + 32g + l). Each step takes
-     * {@link #STEP} positions of a half in two groups, p and p + 2, which share those bytes.
-     */
-    static final int CROSSED_STEPS = 128 / STEP;
-    // Step t: half h, groups p and p + 2 (p = 0, 1), positions l0..: the bytes from 32h + l0 of the
-    // 2-bit run, shifted right by 2p (group p + 2's fields are 4 bits higher); group index 4h + p (Q3_K's
-    // third bit of group p, the one of p + 2 two bits higher); the activations from group p's first
-    // weight, 128h + 32p + l0. Tables, so that a step's addresses cost a load each.
-    static final int[] CROSSED_RUN = new int[CROSSED_STEPS];
-    static final int[] CROSSED_SHIFT = new int[CROSSED_STEPS];
-    static final int[] CROSSED_POSITION = new int[CROSSED_STEPS];
-    static final int[] CROSSED_GROUP = new int[CROSSED_STEPS];
-    static final int[] CROSSED_WEIGHT = new int[CROSSED_STEPS];
-
-    static {
-        int chunks = 32 / STEP;
-        for (int t = 0; t < CROSSED_STEPS; t++) {
-            int h = t / (2 * chunks);
-            int p = t / chunks % 2;
-            int l0 = t % chunks * STEP;
-            CROSSED_RUN[t] = 32 * h + l0;
-            CROSSED_SHIFT[t] = 2 * p;
-            CROSSED_POSITION[t] = l0;
-            CROSSED_GROUP[t] = 4 * h + p;
-            CROSSED_WEIGHT[t] = 128 * h + 32 * p + l0;
-        }
     }
 
     /** The bytes of {@code data} at {@code at}, zero-extended to {@link #SHORTS} lanes. */
@@ -75,17 +42,6 @@ final class SubBlockProducts {
         int load = from / BYTES.length() * BYTES.length();
         return ((IntVector) ByteVector.fromMemorySegment(BYTES, data, at + load, ByteOrder.LITTLE_ENDIAN)
                 .convertShape(VectorOperators.B2I, INTS, (from - load) / FLOATS.length())).and(0xFF);
-    }
-
-    /**
-     * {@code acc + scale · Σ q · xw[j..]} with the sum in lanes, in units of
-     * {@link VectorSupport#NARROW_SUM_UNIT}: the products of a pair of short lanes must stay below
-     * 2^15 in magnitude ({@link VectorSupport#widenNarrowSum}).
-     */
-    static FloatVector scaledSum(ShortVector q, short[] xw, int j, float scale, FloatVector acc) {
-        ShortVector products = q.mul(ShortVector.fromArray(SHORTS, xw, j));
-        FloatVector sum = (FloatVector) VectorSupport.widenNarrowSum(products).convert(VectorOperators.I2F, 0);
-        return sum.fma(FloatVector.broadcast(FLOATS, scale), acc);
     }
 
     private static final VectorSpecies<Byte> CHUNK_BYTES = VectorSupport.PAIR_BYTE_SPECIES;
@@ -146,7 +102,7 @@ final class SubBlockProducts {
     private static final ThreadLocal<float[]> SCALES = ThreadLocal.withInitial(() -> new float[0]);
 
     /** This thread's scratch for the scales of {@code n / 16} sub-blocks, grown to the longest row seen. */
-    static float[] scaleScratch(int n) {
+    private static float[] scaleScratch(int n) {
         float[] scales = SCALES.get();
         if (scales.length < n / 16) {
             scales = new float[n / 16];
