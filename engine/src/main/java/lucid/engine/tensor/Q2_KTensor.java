@@ -225,6 +225,8 @@ public final class Q2_KTensor extends FloatTensor {
     private static final int CHUNK_STEPS_PER_BLOCK = 2 * CHUNKS_PER_RUN;
     private static final VectorSpecies<Float> CHUNK_FLOATS = VectorSupport.PRODUCT_FLOAT_SPECIES;
 
+    // Two methods, not one taking the pair as a parameter: see Q6_KTensor.lowPairs.
+
     /** Groups 0 and 1 of each half: bits 0-1 and 2-3 of its quant bytes. */
     private float lowGroups(long offset, Q8Activations a, int aOffset, int n, float[] scales) {
         short[] even = a.evenWide;

@@ -194,6 +194,10 @@ public final class Q6_KTensor extends FloatTensor {
         return (lowPairs(offset, a, aOffset, n, scales) + highPairs(offset, a, aOffset, n, scales)) * SubBlockProducts.CHUNK_SUM_UNIT;
     }
 
+    // lowPairs and highPairs differ only in their offsets and shift counts, and stay two methods: one
+    // method taking the pair as a parameter (shift counts the same through a pass, steps and indices
+    // from shared helpers), called in a loop, ran at 0.6 times their speed in cache (Q8DotInterleaved).
+
     /** Groups 0 and 2 of every half: low bits from the first run, high bits 0-1 and 4-5. */
     private float lowPairs(long offset, Q8Activations a, int aOffset, int n, float[] scales) {
         short[] even = a.evenWide;
