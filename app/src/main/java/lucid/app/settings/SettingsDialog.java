@@ -16,10 +16,14 @@ import javafx.scene.layout.HBox;
 import javafx.stage.DirectoryChooser;
 import javafx.stage.Window;
 import javafx.util.StringConverter;
+import javafx.util.Subscription;
 
 import atlantafx.base.theme.Styles;
 
-/** Language, theme, font size, models folder and arithmetic. Changes apply at once, so the user sees them. */
+/**
+ * Language, theme, font size, models folder and arithmetic. Changes apply at once, so the user sees
+ * them; the dialog's own text follows a change of language while it is open.
+ */
 public final class SettingsDialog {
 
     /** The languages with a bundle, by tag, each named in its own language. */
@@ -35,7 +39,7 @@ public final class SettingsDialog {
         Messages m = vm.messages();
         Dialog<Void> d = new Dialog<>();
         d.initOwner(owner);
-        d.setTitle(m.get("settings.title"));
+        d.titleProperty().bind(m.bind("settings.title"));
         ComboBox<String> language = new ComboBox<>();
         language.setId("settings-language");
         language.getItems().setAll(LANGUAGES);
@@ -45,7 +49,9 @@ public final class SettingsDialog {
         ComboBox<Theme> theme = new ComboBox<>();
         theme.setId("settings-theme");
         theme.getItems().setAll(Theme.values());
-        theme.setConverter(converter(t -> m.get(t.messageKey())));
+        // A new converter makes the combo box name its items again in the new language.
+        Subscription relabel = m.subscribe(() -> theme.setConverter(converter(t -> m.get(t.messageKey()))));
+        d.setOnHidden(e -> relabel.unsubscribe());
         theme.setValue(vm.get().theme());
         theme.setOnAction(e -> vm.setTheme(theme.getValue()));
         Spinner<Double> font = new Spinner<>(9.0, 24.0, vm.get().fontSize(), 1.0);
@@ -61,7 +67,8 @@ public final class SettingsDialog {
                 vm.setModelsFolder(folder.getText().strip());
             }
         });
-        Button browse = new Button(m.get("settings.browse"));
+        Button browse = new Button();
+        browse.textProperty().bind(m.bind("settings.browse"));
         browse.setOnAction(e -> {
             DirectoryChooser chooser = new DirectoryChooser();
             File dir = chooser.showDialog(d.getDialogPane().getScene().getWindow());
@@ -77,11 +84,11 @@ public final class SettingsDialog {
         GridPane g = new GridPane();
         g.setHgap(10);
         g.setVgap(8);
-        g.addRow(0, new Label(m.get("settings.language")), language);
-        g.addRow(1, new Label(m.get("settings.theme")), theme);
-        g.addRow(2, new Label(m.get("settings.fontsize")), font);
-        g.addRow(3, new Label(m.get("settings.models")), new HBox(6, folder, browse));
-        g.addRow(4, new Label(m.get("settings.arithmetic")), exact);
+        g.addRow(0, label(m, "settings.language"), language);
+        g.addRow(1, label(m, "settings.theme"), theme);
+        g.addRow(2, label(m, "settings.fontsize"), font);
+        g.addRow(3, label(m, "settings.models"), new HBox(6, folder, browse));
+        g.addRow(4, label(m, "settings.arithmetic"), exact);
         g.add(exactHelp, 1, 5);
         g.add(repack, 1, 6);
         g.add(repackHelp, 1, 7);
@@ -93,7 +100,8 @@ public final class SettingsDialog {
     /** The switch {@code settings.<key>}, id {@code settings-<key>}, saved on each change. */
     private static CheckBox checkBox(Messages m, String key, boolean selected,
                                      java.util.function.Consumer<Boolean> onChange) {
-        CheckBox box = new CheckBox(m.get("settings." + key));
+        CheckBox box = new CheckBox();
+        box.textProperty().bind(m.bind("settings." + key));
         box.setId("settings-" + key);
         box.setMnemonicParsing(false); // "Q4_0": an underscore is text, not a mnemonic
         box.setSelected(selected);
@@ -103,12 +111,19 @@ public final class SettingsDialog {
 
     /** The muted explanation {@code settings.<key>.help} under a switch. */
     private static Label help(Messages m, String key) {
-        Label help = new Label(m.get("settings." + key + ".help"));
+        Label help = label(m, "settings." + key + ".help");
         help.setId("settings-" + key + "-help");
         help.getStyleClass().add(Styles.TEXT_MUTED);
         help.setWrapText(true);
         help.setMaxWidth(420);
         return help;
+    }
+
+    /** A label whose text follows the language. */
+    private static Label label(Messages m, String key) {
+        Label label = new Label();
+        label.textProperty().bind(m.bind(key));
+        return label;
     }
 
     private static <T> StringConverter<T> converter(java.util.function.Function<T, String> f) {

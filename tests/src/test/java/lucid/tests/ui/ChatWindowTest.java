@@ -39,6 +39,8 @@ import lucid.app.chat.Conversation;
 import lucid.app.chat.MarkdownEditor;
 import lucid.app.chat.MessageItem;
 import lucid.app.chat.Role;
+import lucid.app.settings.Messages;
+import lucid.app.settings.Theme;
 import lucid.engine.backend.ProductPrecision;
 import lucid.engine.gguf.SharedFixtures;
 import lucid.engine.inference.StopReason;
@@ -169,8 +171,14 @@ class ChatWindowTest {
         robot.clickOn(labeled("简体中文"));
         waitFor(5, () -> "发送".equals(robot.lookup("#send").queryButton().getText()));
         assertTrue(visibleText().contains("新对话"), "the sidebar follows: " + visibleText());
+        // So does the open dialog's own text: its labels, switches, help and the themes' names.
+        Messages zh = new Messages("zh-CN");
+        waitFor(5, () -> zh.get("settings.exact").equals(robot.lookup("#settings-exact").queryLabeled().getText()));
+        assertEquals(zh.get("settings.repack.help"), robot.lookup("#settings-repack-help").queryLabeled().getText());
+        assertTrue(visibleText().contains(zh.get("settings.theme")), "the theme's label: " + visibleText());
+        assertNotEquals(new Messages("en").get("settings.exact"), zh.get("settings.exact"), "the bundles differ");
         robot.clickOn((Node) robot.lookup("#settings-theme").query());
-        robot.clickOn(labeled("Nord dark", "Nord 深色"));
+        robot.clickOn(labeled(zh.get(Theme.NORD_DARK.messageKey())));
         waitFor(5, () -> String.valueOf(Application.getUserAgentStylesheet()).contains("nord-dark"));
         // Exact arithmetic: the engine's products switch at once, and back.
         assertEquals(ProductPrecision.FAST, ctx.engine().backend().precision(), "fast by default");
