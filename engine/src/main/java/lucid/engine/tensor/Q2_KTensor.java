@@ -221,9 +221,9 @@ public final class Q2_KTensor extends FloatTensor {
     }
 
     private static final int CHUNK = SubBlockProducts.CHUNK;
-    private static final int CHUNKS_PER_RUN = 32 / CHUNK;
-    private static final int CHUNK_STEPS_PER_BLOCK = 2 * CHUNKS_PER_RUN;
-    private static final VectorSpecies<Float> CHUNK_FLOATS = VectorSupport.PRODUCT_FLOAT_SPECIES;
+    private static final int CHUNKS_PER_RUN = SubBlockProducts.CHUNKS_PER_RUN;
+    private static final int CHUNK_STEPS_PER_BLOCK = SubBlockProducts.CHUNK_STEPS_PER_BLOCK;
+    private static final VectorSpecies<Float> CHUNK_FLOATS = SubBlockProducts.CHUNK_FLOATS;
 
     // Two methods, not one taking the pair as a parameter: see Q6_KTensor.lowPairs.
 

@@ -200,8 +200,10 @@ public final class Q3_KTensor extends FloatTensor {
      * {@code scales[at + j] = d · (byte j of biased − 32) · halfD[from + j]} for j = 0..7. Scalar: in eight vector lanes it was 14% faster
      * in cache, but once C2 inlined it with the products into the row loop, the products passed the
      * node count at which C2 stops inlining and the kernel ran at a quarter of its speed. With the
-     * products in methods of their own, eight lanes from the two longs (a broadcast long reinterpreted
-     * as bytes) ran at a third of this loop's speed.
+     * products in passes of their own it still happens: lanes that each shift their own byte out of the
+     * two longs ({@code vpsrlvd}) made this pass three times faster in cache, but in a whole-model bench
+     * C2 inlined a pass into the row loop with them and decode fell to 2.8 tok/s. A long reinterpreted
+     * as eight byte lanes ran at a third of this loop's speed.
      */
     private static void eightScales(long biased, float d, float[] halfD, int from, float[] scales, int at) {
         for (int j = 0; j < 8; j++) {
@@ -223,15 +225,15 @@ public final class Q3_KTensor extends FloatTensor {
     }
 
     private static final int CHUNK = SubBlockProducts.CHUNK;
-    private static final int CHUNKS_PER_RUN = 32 / CHUNK;
-    private static final int CHUNK_STEPS_PER_BLOCK = 2 * CHUNKS_PER_RUN;
-    private static final VectorSpecies<Float> CHUNK_FLOATS = VectorSupport.PRODUCT_FLOAT_SPECIES;
+    private static final int CHUNKS_PER_RUN = SubBlockProducts.CHUNKS_PER_RUN;
+    private static final int CHUNK_STEPS_PER_BLOCK = SubBlockProducts.CHUNK_STEPS_PER_BLOCK;
+    private static final VectorSpecies<Float> CHUNK_FLOATS = SubBlockProducts.CHUNK_FLOATS;
 
     /**
      * Group {@code g} of each half: its low bits are bits 2g, 2g + 1 of the half's bytes of qs[], its
-     * third bits bit 4h + g of hmask[l] (weight 128h + 32g + l). The shifts by a count that varies
-     * from pass to pass stay out of the loop's instructions but one, the third bits' 4h + g. Shifts
-     * are of int lanes: what crosses in from a neighbouring byte is masked off.
+     * third bits bit 4h + g of hmask[l] (weight 128h + 32g + l). The low bits' shift count is the
+     * same through the pass; only the third bits' (4h + g) changes from step to step. Shifts are of
+     * int lanes: what crosses in from a neighbouring byte is masked off.
      */
     private float group(long offset, Q8Activations a, int aOffset, int n, float[] scales, int g) {
         short[] even = a.evenWide;

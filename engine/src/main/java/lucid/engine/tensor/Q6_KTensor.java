@@ -47,11 +47,11 @@ public final class Q6_KTensor extends FloatTensor {
 
     private static final VectorSpecies<Float> FLOATS = VectorSupport.FLOAT_SPECIES;
     private static final VectorSpecies<Byte> BYTES = VectorSupport.BYTE_SPECIES;
-    private static final VectorSpecies<Float> CHUNK_FLOATS = VectorSupport.PRODUCT_FLOAT_SPECIES;
+    private static final VectorSpecies<Float> CHUNK_FLOATS = SubBlockProducts.CHUNK_FLOATS;
     /** Positions of a half that one step of the integer kernel takes in each of two groups: 32, or 16 at 128 bits. */
     private static final int CHUNK = SubBlockProducts.CHUNK;
-    private static final int CHUNKS_PER_RUN = 32 / CHUNK;
-    private static final int CHUNK_STEPS_PER_BLOCK = 2 * CHUNKS_PER_RUN;
+    private static final int CHUNKS_PER_RUN = SubBlockProducts.CHUNKS_PER_RUN;
+    private static final int CHUNK_STEPS_PER_BLOCK = SubBlockProducts.CHUNK_STEPS_PER_BLOCK;
     Q6_KTensor(MemorySegment data, long size) {
         super(data, size);
     }

@@ -45,13 +45,21 @@ final class SubBlockProducts {
     }
 
     private static final VectorSpecies<Byte> CHUNK_BYTES = VectorSupport.PAIR_BYTE_SPECIES;
-    private static final VectorSpecies<Float> CHUNK_FLOATS = VectorSupport.PRODUCT_FLOAT_SPECIES;
+
+    /** Floats in the shape of a chunk's products: the accumulators of {@link #chunkSum}. */
+    static final VectorSpecies<Float> CHUNK_FLOATS = VectorSupport.PRODUCT_FLOAT_SPECIES;
 
     private static final VectorShuffle<Float> SPREAD =
             VectorShuffle.fromOp(CHUNK_FLOATS, i -> i / 4);
 
     /** Positions of one chunk of quants built in byte lanes: 32, or 16 at 128 bits. */
     static final int CHUNK = VectorSupport.PAIR_CHUNK;
+
+    /** Chunks in a run of 32 positions: 1, or 2 at 128 bits. */
+    static final int CHUNKS_PER_RUN = 32 / CHUNK;
+
+    /** Steps per super-block of a pass that takes a chunk of each half a step. */
+    static final int CHUNK_STEPS_PER_BLOCK = 2 * CHUNKS_PER_RUN;
 
     /** What {@link #chunkSum}'s results count in: 2^-16 (a power of two, so exact). */
     static final float CHUNK_SUM_UNIT = 0x1p-16f;
@@ -77,15 +85,19 @@ final class SubBlockProducts {
 
     /**
      * {@code acc + Σ q · x} for one chunk of signed quants {@code q} (|q| &lt;= 32) starting at
-     * activation {@code 2 · jh} (a multiple of {@link #CHUNK}), in units of {@link #CHUNK_SUM_UNIT}. The
-     * chunk's sub-blocks of 16 take the factors {@code scales[s]} and {@code scales[s + 1]} (one at 16
-     * positions a chunk); a lane sums four positions, so the factors are spread over the lanes with a
-     * permute. Each short lane holds an even quant in its low and the odd one in its high byte: both are sign-extended in place and multiplied by the activations
-     * split the same way ({@link Q8Activations#evenWide}), so no lane moves. A short then holds two
-     * products (at most 2 · 32 · 127) and an int lane four, at most 16256: below 2^15, so the pair of
-     * shorts in each int adds up in its high half (as {@link VectorSupport#widenNarrowSum}).
+     * activation {@code 2 · jh} (a multiple of {@link #CHUNK}), in units of {@link #CHUNK_SUM_UNIT}.
+     * The chunk's sub-blocks of 16 take the factors {@code scales[s]} and {@code scales[s + 1]} (one at
+     * 16 positions a chunk); a lane sums four positions, so the factors are spread over the lanes with
+     * a permute. Each short lane holds an even quant in its low and the odd one in its high byte: both
+     * are sign-extended in place and multiplied by the activations split the same way
+     * ({@link Q8Activations#evenWide}), so no lane moves. A short then holds two products (at most
+     * 2 · 32 · 127) and an int lane four, at most 16256: below 2^15, so the pair of shorts in each
+     * int adds up in its high half (as {@link VectorSupport#widenNarrowSum}).
      */
     static FloatVector chunkSum(ByteVector q, short[] even, short[] odd, int jh, float[] scales, int s, FloatVector acc) {
+        // Written out in one method: with the sign extensions or the pair sum as calls of their own (shared
+        // with Q8Activations and VectorSupport.widenNarrowSum), the extra inlining took Q6_K's passes past
+        // C2's node limit, and they ran at 1.4 to 2.7 GB/s in cache instead of 6 to 7.
         ShortVector both = q.reinterpretAsShorts();
         // The even quant to its short's high byte by an int shift (the odd one's bits that cross into the
         // next short are shifted out again), then sign-extended back down.

@@ -102,10 +102,6 @@ public final class VectorSupport {
     /** Positions in one {@link #PAIR_BYTE_SPECIES} chunk. */
     static final int PAIR_CHUNK = PAIR_BYTE_SPECIES.length();
 
-    /** Ints in the shape of {@link #PRODUCT_SHORT_SPECIES}: each lane sums four positions of a chunk. */
-    static final VectorSpecies<Integer> PRODUCT_INT_SPECIES =
-            IntVector.SPECIES_PREFERRED.withShape(PRODUCT_SHORT_SPECIES.vectorShape());
-
     /** Floats in the shape of {@link #PRODUCT_SHORT_SPECIES}. */
     static final VectorSpecies<Float> PRODUCT_FLOAT_SPECIES =
             FloatVector.SPECIES_PREFERRED.withShape(PRODUCT_SHORT_SPECIES.vectorShape());
