@@ -15,7 +15,6 @@ import javafx.beans.binding.Bindings;
 import javafx.beans.binding.StringBinding;
 import javafx.beans.property.ObjectProperty;
 import javafx.beans.property.SimpleObjectProperty;
-import javafx.util.Subscription;
 
 /**
  * The UI's translated strings, switchable at run time: views bind to {@link #bind} so changing the
@@ -56,14 +55,6 @@ public final class Messages {
             pattern = key; // a missing key shows itself instead of crashing a view
         }
         return args.length == 0 ? pattern : new MessageFormat(pattern, locale.get()).format(args);
-    }
-
-    /**
-     * Runs {@code relabel} now and after each change of language, until the subscription is cancelled:
-     * for what a binding cannot follow, such as the converter that names a combo box's items.
-     */
-    public Subscription subscribe(Runnable relabel) {
-        return bundle.subscribe(b -> relabel.run());
     }
 
     /** A string that follows the language. */

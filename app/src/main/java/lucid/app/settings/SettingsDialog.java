@@ -9,6 +9,7 @@ import javafx.scene.control.CheckBox;
 import javafx.scene.control.ComboBox;
 import javafx.scene.control.Dialog;
 import javafx.scene.control.Label;
+import javafx.scene.control.ListCell;
 import javafx.scene.control.Spinner;
 import javafx.scene.control.TextField;
 import javafx.scene.layout.GridPane;
@@ -16,7 +17,6 @@ import javafx.scene.layout.HBox;
 import javafx.stage.DirectoryChooser;
 import javafx.stage.Window;
 import javafx.util.StringConverter;
-import javafx.util.Subscription;
 
 import atlantafx.base.theme.Styles;
 
@@ -49,9 +49,10 @@ public final class SettingsDialog {
         ComboBox<Theme> theme = new ComboBox<>();
         theme.setId("settings-theme");
         theme.getItems().setAll(Theme.values());
-        // A new converter makes the combo box name its items again in the new language.
-        Subscription relabel = m.subscribe(() -> theme.setConverter(converter(t -> m.get(t.messageKey()))));
-        d.setOnHidden(e -> relabel.unsubscribe());
+        // Cells whose text follows the language: a combo box shows its value through the button cell,
+        // which a new converter does not relabel.
+        theme.setCellFactory(list -> themeCell(m));
+        theme.setButtonCell(themeCell(m));
         theme.setValue(vm.get().theme());
         theme.setOnAction(e -> vm.setTheme(theme.getValue()));
         Spinner<Double> font = new Spinner<>(9.0, 24.0, vm.get().fontSize(), 1.0);
@@ -124,6 +125,22 @@ public final class SettingsDialog {
         Label label = new Label();
         label.textProperty().bind(m.bind(key));
         return label;
+    }
+
+    /** A theme's name, following the language. */
+    private static ListCell<Theme> themeCell(Messages m) {
+        return new ListCell<>() {
+            @Override
+            protected void updateItem(Theme t, boolean empty) {
+                super.updateItem(t, empty);
+                textProperty().unbind();
+                if (empty || t == null) {
+                    setText(null);
+                } else {
+                    textProperty().bind(m.bind(t.messageKey()));
+                }
+            }
+        };
     }
 
     private static <T> StringConverter<T> converter(java.util.function.Function<T, String> f) {

@@ -176,6 +176,8 @@ class ChatWindowTest {
         waitFor(5, () -> zh.get("settings.exact").equals(robot.lookup("#settings-exact").queryLabeled().getText()));
         assertEquals(zh.get("settings.repack.help"), robot.lookup("#settings-repack-help").queryLabeled().getText());
         assertTrue(visibleText().contains(zh.get("settings.theme")), "the theme's label: " + visibleText());
+        assertTrue(visibleText().contains(zh.get(ctx.settings().get().theme().messageKey())),
+                "the chosen theme's name: " + visibleText());
         assertNotEquals(new Messages("en").get("settings.exact"), zh.get("settings.exact"), "the bundles differ");
         robot.clickOn((Node) robot.lookup("#settings-theme").query());
         robot.clickOn(labeled(zh.get(Theme.NORD_DARK.messageKey())));
