@@ -35,8 +35,9 @@ public final class Messages {
         Locale l = Locale.forLanguageTag(languageTag);
         ResourceBundle root = read(BASE + ".properties", null);
         ResourceBundle b = "zh".equals(l.getLanguage()) ? read(BASE + "_zh_CN.properties", root) : root;
-        locale.set(l);
+        // The bundle first: views that relabel on a change of locale then read the new language.
         bundle.set(b);
+        locale.set(l);
     }
 
     public Locale locale() {
@@ -59,7 +60,7 @@ public final class Messages {
 
     /** A string that follows the language. */
     public StringBinding bind(String key, Object... args) {
-        return Bindings.createStringBinding(() -> get(key, args), bundle);
+        return Bindings.createStringBinding(() -> get(key, args), bundle, locale);
     }
 
     private static ResourceBundle read(String path, ResourceBundle parent) {

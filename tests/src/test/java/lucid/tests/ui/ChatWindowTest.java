@@ -171,6 +171,10 @@ class ChatWindowTest {
         robot.clickOn(labeled("简体中文"));
         waitFor(5, () -> "发送".equals(robot.lookup("#send").queryButton().getText()));
         assertTrue(visibleText().contains("新对话"), "the sidebar follows: " + visibleText());
+        // Text that views format themselves when the language changes: the model's details, a reply's statistics.
+        assertTrue(robot.lookup("#model-details").queryLabeled().getText().contains("约需"),
+                robot.lookup("#model-details").queryLabeled().getText());
+        assertTrue(visibleText().stream().anyMatch(t -> t.contains("词元/秒")), "the statistics line: " + visibleText());
         // So does the open dialog's own text: its labels, switches, help and the themes' names.
         Messages zh = new Messages("zh-CN");
         waitFor(5, () -> zh.get("settings.exact").equals(robot.lookup("#settings-exact").queryLabeled().getText()));
