@@ -17,10 +17,11 @@ import lucid.engine.tensor.VectorSupport;
  * and the work becomes arithmetic. Two micro-kernels do it:
  * <ul>
  *   <li>Outer products ({@link #OUTER}, 512 and 256 bits): the activations are transposed once per
- *       product into panels of {@link #PANEL} tokens; for each column, four decoded weights (two
- *       with AVX2's 16 registers) are broadcast against the panel's four vectors of tokens, 16 (8)
- *       accumulators that each hold one weight row's sums for a vector of tokens. No horizontal
- *       sums, and the panel streams through the cache once per four (two) weight rows.</li>
+ *       product into panels of {@link #PANEL} tokens; for each column, four decoded weights are
+ *       broadcast against the panel's four vectors of tokens (with AVX2's 16 registers, six weights
+ *       against two vectors), 16 (12) accumulators that each hold one weight row's sums for a vector
+ *       of tokens. No horizontal sums, and the panel streams through the cache once per four (six)
+ *       weight rows.</li>
  *   <li>Dot products, for the tokens that do not fill a panel and on narrower vectors: 4 weight rows
  *       by 2 activation rows, 6 vector loads feeding 8 independent FMA chains (enough to hide FMA
  *       latency without spilling AVX2's 16 registers); with AVX-512's 32 registers, 4 by 4 (8 loads,
@@ -46,15 +47,21 @@ final class BatchMatmul {
 
     /**
      * Whether whole panels of tokens take the outer-product kernels: {@link #outer4} at 512 bits,
-     * {@link #outer2} at 256 (16 accumulators and 5 operands would spill AVX2's 16 registers; 8 and 5
+     * {@link #outer6} at 256 (16 accumulators and 5 operands would spill AVX2's 16 registers; 12 and 3
      * do not). Narrower vectors keep the dot kernels. {@code -Dlucid.outer=off} keeps the dot kernels
      * everywhere, for measuring.
      */
     static final boolean OUTER = (WIDE_TILE || SPECIES.vectorBitSize() == 256)
             && !"off".equals(System.getProperty("lucid.outer"));
 
-    /** Tokens per transposed panel: four vectors. */
-    static final int PANEL = 4 * SPECIES.length();
+    /** Vectors of tokens in a transposed panel: four for {@link #outer4}, two for {@link #outer6}. */
+    static final int PANEL_VECTORS = WIDE_TILE ? 4 : 2;
+
+    /** Tokens per transposed panel. */
+    static final int PANEL = PANEL_VECTORS * SPECIES.length();
+
+    /** Weight rows per call of the outer-product kernel: {@link #outer4} or {@link #outer6}. */
+    static final int OUTER_ROWS = WIDE_TILE ? 4 : 6;
 
     private BatchMatmul() {
     }
@@ -66,10 +73,15 @@ final class BatchMatmul {
 
     /**
      * Rows per tile for a product of {@code rows} on {@code threads} threads: {@link #ROW_TILE}, or
-     * fewer (a multiple of 4, at least 4) so that every thread gets about four tiles.
+     * fewer so that every thread gets about four tiles: a multiple of {@link #OUTER_ROWS} where that
+     * leaves at least one, else a multiple of 4 (at least 4), as the dot kernels take rows by fours.
      */
     static int tileRows(int rows, int threads) {
-        return Math.max(4, Math.min(ROW_TILE, rows / (4 * threads) / 4 * 4));
+        int even = rows / (4 * threads);
+        if (OUTER && even >= OUTER_ROWS) {
+            return Math.min(ROW_TILE, even / OUTER_ROWS * OUTER_ROWS);
+        }
+        return Math.max(4, Math.min(ROW_TILE, even / 4 * 4));
     }
 
     /** Floats of scratch {@link #rowTile} needs: the decoded rows, then a panel's sums for each. */
@@ -152,8 +164,8 @@ final class BatchMatmul {
                     outer4(scratch, i * cols, cols, xT, p * cols * PANEL, scratch, sums + i * PANEL);
                 }
             } else {
-                for (; i + 2 <= n; i += 2) {
-                    outer2(scratch, i * cols, cols, xT, p * cols * PANEL, scratch, sums + i * PANEL);
+                for (; i + 6 <= n; i += 6) {
+                    outer6(scratch, i * cols, cols, xT, p * cols * PANEL, scratch, sums + i * PANEL);
                 }
             }
             for (; i < n; i++) {
@@ -244,49 +256,88 @@ final class BatchMatmul {
     }
 
     /**
-     * {@link #outer4} for two weight rows, where vectors are 256 bits wide and there are 16 vector
-     * registers (AVX2): 8 accumulators, 4 loads and a broadcast fit them. Per column it reads 4 vectors
-     * of tokens for 8 FMAs, where {@link #dot4x2} reads 6 for 8.
+     * {@link #outer4} for six weight rows against a panel of two vectors of tokens, where vectors are
+     * 256 bits wide and there are 16 vector registers (AVX2): 12 accumulators, 2 loads and a broadcast
+     * fit them. Per column it reads 2 vectors of tokens and 6 weights for 12 FMAs. Taller than wide
+     * because a weight's broadcast costs a register and a load once per row, a vector of tokens once
+     * per column: in cache on a Zen 3 core (one thread) six rows by two vectors ran at 96 to 97 GFLOP/s,
+     * against 67 to 70 for two rows by four vectors (8 FMA chains, too few to cover the FMA latency
+     * whenever a load is late), 86 for four by two and 78 to 80 for three by three; four by three and
+     * three by four (12 accumulators but 16 and 17 registers) spilled, at 23 and 43.
      */
-    private static void outer2(float[] w, int w0, int cols, float[] xT, int x0, float[] sums, int to) {
+    private static void outer6(float[] w, int w0, int cols, float[] xT, int x0, float[] sums, int to) {
         int lanes = SPECIES.length();
-        FloatVector a0 = FloatVector.zero(SPECIES), b0 = a0, c0 = a0, d0 = a0;
-        FloatVector a1 = a0, b1 = a0, c1 = a0, d1 = a0;
+        FloatVector a0 = FloatVector.zero(SPECIES), b0 = a0, a1 = a0, b1 = a0, a2 = a0, b2 = a0;
+        FloatVector a3 = a0, b3 = a0, a4 = a0, b4 = a0, a5 = a0, b5 = a0;
         int w1 = w0 + cols;
+        int w2 = w1 + cols;
+        int w3 = w2 + cols;
+        int w4 = w3 + cols;
+        int w5 = w4 + cols;
         for (int k = 0; k < cols; k++) {
             int at = x0 + k * PANEL;
             FloatVector xa = FloatVector.fromArray(SPECIES, xT, at);
             FloatVector xb = FloatVector.fromArray(SPECIES, xT, at + lanes);
-            FloatVector xc = FloatVector.fromArray(SPECIES, xT, at + 2 * lanes);
-            FloatVector xd = FloatVector.fromArray(SPECIES, xT, at + 3 * lanes);
             FloatVector v = FloatVector.broadcast(SPECIES, w[w0 + k]);
             a0 = v.fma(xa, a0);
             b0 = v.fma(xb, b0);
-            c0 = v.fma(xc, c0);
-            d0 = v.fma(xd, d0);
             v = FloatVector.broadcast(SPECIES, w[w1 + k]);
             a1 = v.fma(xa, a1);
             b1 = v.fma(xb, b1);
-            c1 = v.fma(xc, c1);
-            d1 = v.fma(xd, d1);
+            v = FloatVector.broadcast(SPECIES, w[w2 + k]);
+            a2 = v.fma(xa, a2);
+            b2 = v.fma(xb, b2);
+            v = FloatVector.broadcast(SPECIES, w[w3 + k]);
+            a3 = v.fma(xa, a3);
+            b3 = v.fma(xb, b3);
+            v = FloatVector.broadcast(SPECIES, w[w4 + k]);
+            a4 = v.fma(xa, a4);
+            b4 = v.fma(xb, b4);
+            v = FloatVector.broadcast(SPECIES, w[w5 + k]);
+            a5 = v.fma(xa, a5);
+            b5 = v.fma(xb, b5);
         }
-        store(a0, b0, c0, d0, sums, to);
-        store(a1, b1, c1, d1, sums, to + PANEL);
+        a0.intoArray(sums, to);
+        b0.intoArray(sums, to + lanes);
+        a1.intoArray(sums, to + PANEL);
+        b1.intoArray(sums, to + PANEL + lanes);
+        a2.intoArray(sums, to + 2 * PANEL);
+        b2.intoArray(sums, to + 2 * PANEL + lanes);
+        a3.intoArray(sums, to + 3 * PANEL);
+        b3.intoArray(sums, to + 3 * PANEL + lanes);
+        a4.intoArray(sums, to + 4 * PANEL);
+        b4.intoArray(sums, to + 4 * PANEL + lanes);
+        a5.intoArray(sums, to + 5 * PANEL);
+        b5.intoArray(sums, to + 5 * PANEL + lanes);
     }
 
-    /** {@link #outer4} for one weight row. */
+    /**
+     * {@link #outer4} for one weight row: each pair of the panel's vectors of tokens in four FMA chains
+     * (even and odd columns apart), so that a panel of two vectors still keeps four chains going.
+     */
     private static void outer1(float[] w, int w0, int cols, float[] xT, int x0, float[] sums, int to) {
         int lanes = SPECIES.length();
-        FloatVector a = FloatVector.zero(SPECIES), b = a, c = a, d = a;
-        for (int k = 0; k < cols; k++) {
-            int at = x0 + k * PANEL;
-            FloatVector v = FloatVector.broadcast(SPECIES, w[w0 + k]);
-            a = v.fma(FloatVector.fromArray(SPECIES, xT, at), a);
-            b = v.fma(FloatVector.fromArray(SPECIES, xT, at + lanes), b);
-            c = v.fma(FloatVector.fromArray(SPECIES, xT, at + 2 * lanes), c);
-            d = v.fma(FloatVector.fromArray(SPECIES, xT, at + 3 * lanes), d);
+        for (int part = 0; part < PANEL_VECTORS; part += 2) {
+            FloatVector a = FloatVector.zero(SPECIES), b = a, c = a, d = a;
+            int k = 0;
+            for (; k + 1 < cols; k += 2) {
+                int at = x0 + k * PANEL + part * lanes;
+                FloatVector v = FloatVector.broadcast(SPECIES, w[w0 + k]);
+                a = v.fma(FloatVector.fromArray(SPECIES, xT, at), a);
+                b = v.fma(FloatVector.fromArray(SPECIES, xT, at + lanes), b);
+                v = FloatVector.broadcast(SPECIES, w[w0 + k + 1]);
+                c = v.fma(FloatVector.fromArray(SPECIES, xT, at + PANEL), c);
+                d = v.fma(FloatVector.fromArray(SPECIES, xT, at + PANEL + lanes), d);
+            }
+            if (k < cols) {
+                int at = x0 + k * PANEL + part * lanes;
+                FloatVector v = FloatVector.broadcast(SPECIES, w[w0 + k]);
+                a = v.fma(FloatVector.fromArray(SPECIES, xT, at), a);
+                b = v.fma(FloatVector.fromArray(SPECIES, xT, at + lanes), b);
+            }
+            a.add(c).intoArray(sums, to + part * lanes);
+            b.add(d).intoArray(sums, to + (part + 1) * lanes);
         }
-        store(a, b, c, d, sums, to);
     }
 
     /** One weight row's sums for a panel (the lanes of a, b, c, d in token order) into {@code sums[at..at + PANEL)}. */

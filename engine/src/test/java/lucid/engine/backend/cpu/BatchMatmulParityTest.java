@@ -53,11 +53,15 @@ class BatchMatmulParityTest {
         }
     }
 
-    /** F32 at a width that is no multiple of any vector length, so the scalar tails run too. */
+    /**
+     * F32 at an odd width, no multiple of any vector length, so the scalar tails run too, and the
+     * single-row outer kernel's last odd column; 13 rows leave a single row after the groups of four
+     * or six, and batches of 37 and 67 fill panels at 256 and 512 bits and leave tokens over.
+     */
     @Test
     void oddWidthsRunTheTails() {
         int rows = 13;
-        int cols = 250;
+        int cols = 251;
         SplittableRandom random = new SplittableRandom(7);
         float[] weights = new float[rows * cols];
         for (int i = 0; i < weights.length; i++) {
@@ -65,7 +69,7 @@ class BatchMatmulParityTest {
         }
         // Heap floats are in the platform's order; GGUF data is little-endian, as are the CPUs we run on.
         FloatTensor w = FloatTensor.wrap(GgmlType.F32, MemorySegment.ofArray(weights), (long) rows * cols);
-        for (int batch : new int[] {1, 3, 8}) {
+        for (int batch : new int[] {1, 3, 8, 37, 67}) {
             check(w, rows, cols, batch);
         }
     }
