@@ -42,6 +42,7 @@ public final class Q3_KTensor extends FloatTensor {
 
     private static final VectorSpecies<Float> FLOATS = VectorSupport.FLOAT_SPECIES;
     private static final VectorSpecies<Byte> BYTES = VectorSupport.BYTE_SPECIES;
+    private static final VectorSpecies<Integer> INTS = VectorSupport.INT_SPECIES;
 
     Q3_KTensor(MemorySegment data, long size) {
         super(data, size);
@@ -183,17 +184,21 @@ public final class Q3_KTensor extends FloatTensor {
         long block = offset / BLOCK_WEIGHTS * BLOCK_BYTES;
         for (int sub = 0; sub < n / 16; sub += 16, block += BLOCK_BYTES) {
             float d = f16At(block + D);
-            // The sixteen biased scales (0..63) as the bytes of two longs: low nibbles from the first
-            // eight packed bytes, high 2 bits from the last four (PackedScales.scaleQ3).
-            long nibbles = data.get(FloatTensor.LONG_LE, block + SCALES);
-            long highs = data.get(FloatTensor.INT_LE, block + SCALES + 8) & 0xFFFFFFFFL;
-            long first = nibbles & 0x0F0F0F0F0F0F0F0FL
-                    | ((highs & 0x03030303L) | (highs >>> 2 & 0x03030303L) << 32) << 4;
-            long second = nibbles >>> 4 & 0x0F0F0F0F0F0F0F0FL
-                    | ((highs >>> 4 & 0x03030303L) | (highs >>> 6 & 0x03030303L) << 32) << 4;
-            eightScales(first, d, halfD, xs + sub, scales, sub);
-            eightScales(second, d, halfD, xs + sub + 8, scales, sub + 8);
+            eightScales(biasedScales(block, 0), d, halfD, xs + sub, scales, sub);
+            eightScales(biasedScales(block, 1), d, halfD, xs + sub + 8, scales, sub + 8);
         }
+    }
+
+    /**
+     * The biased scales (0..63) of sub-blocks {@code 8 · which .. 8 · which + 7} of the super-block at
+     * {@code block}, as the bytes of a long: their low nibbles from the first eight packed bytes (low
+     * nibbles for the first eight sub-blocks, high for the rest), their high 2 bits from the last four
+     * (PackedScales.scaleQ3).
+     */
+    private long biasedScales(long block, int which) {
+        long nibbles = data.get(FloatTensor.LONG_LE, block + SCALES) >>> (4 * which);
+        long highs = (data.get(FloatTensor.INT_LE, block + SCALES + 8) & 0xFFFFFFFFL) >>> (4 * which);
+        return nibbles & 0x0F0F0F0F0F0F0F0FL | ((highs & 0x03030303L) | (highs >>> 2 & 0x03030303L) << 32) << 4;
     }
 
     /**
@@ -282,27 +287,56 @@ public final class Q3_KTensor extends FloatTensor {
     }
 
 
-    // Batched prompt processing decodes every weight row once per batch: a sub-block at a time, its
-    // quants built in int lanes (x86 has no byte shifts), then scale · (q − 4), the one rounding of
-    // the scalar decode.
+    // Batched prompt processing decodes every weight row once per batch. Per half and vector of
+    // positions, one load of the low bits and one of the third bits give all four groups with constant
+    // shifts (the half's shift of the third bits, 4 · half, once per vector); the sixteen
+    // d · (scale - 32) are converted once per super-block, and each weight is then that times q − 4,
+    // the one rounding of the scalar decode. On AVX2 (one thread, rows of 2048) a weight takes 0.20
+    // ns, against 0.89 a sub-block at a time.
     @Override
     void decodeVector(long offset, float[] out, int outOffset, int n) {
+        float[] factors = FACTORS.get();
         long block = offset / BLOCK_WEIGHTS * BLOCK_BYTES;
         for (int i = 0; i < n; i += BLOCK_WEIGHTS, block += BLOCK_BYTES) {
-            for (int sub = 0; sub < 16; sub++) {
-                float scale = scale(block, sub);
-                int half = sub / 8;
-                int g = sub % 8 / 2;
-                int l0 = 16 * (sub & 1);
-                int at = outOffset + i + 128 * half + 32 * g;
-                for (int l = l0; l < l0 + 16; l += FLOATS.length()) {
-                    IntVector q = SubBlockProducts.unsignedInts(data, block + QS + 32 * half, l).lanewise(VectorOperators.LSHR, 2 * g).and(3)
-                            .or(SubBlockProducts.unsignedInts(data, block, l).lanewise(VectorOperators.LSHR, 4 * half + g).and(1).lanewise(VectorOperators.LSHL, 2));
-                    ((FloatVector) q.sub(4).convert(VectorOperators.I2F, 0)).mul(scale).intoArray(out, at + l);
+            float d = f16At(block + D);
+            if (Q4_KTensor.EIGHT_LANES) {
+                Q4_KTensor.eight(biasedScales(block, 0)).sub(32).mul(d).intoArray(factors, 0);
+                Q4_KTensor.eight(biasedScales(block, 1)).sub(32).mul(d).intoArray(factors, 8);
+            } else {
+                for (int sub = 0; sub < 16; sub++) {
+                    factors[sub] = d * PackedScales.scaleQ3(data, block + SCALES, sub);
+                }
+            }
+            for (int half = 0; half < 2; half++) {
+                long qs = block + QS + 32L * half;
+                int third = 4 * half;
+                int at = outOffset + i + 128 * half;
+                for (int l = 0; l < 32; l += BYTES.length()) {
+                    ByteVector packed = ByteVector.fromMemorySegment(BYTES, data, qs + l, ByteOrder.LITTLE_ENDIAN);
+                    ByteVector mask = ByteVector.fromMemorySegment(BYTES, data, block + l, ByteOrder.LITTLE_ENDIAN);
+                    for (int part = 0; part < VectorSupport.BYTE_PARTS; part++) {
+                        IntVector q = (IntVector) packed.convertShape(VectorOperators.B2I, INTS, part);
+                        // Group g's third bit moved to bit 2 + g: bit 2 is then worth 4.
+                        IntVector h = ((IntVector) mask.convertShape(VectorOperators.B2I, INTS, part))
+                                .lanewise(VectorOperators.LSHR, third).lanewise(VectorOperators.LSHL, 2);
+                        int j = l + part * FLOATS.length();
+                        int sub = 8 * half + j / 16;
+                        IntVector q0 = q.and(3).or(h.and(4));
+                        IntVector q1 = q.lanewise(VectorOperators.LSHR, 2).and(3).or(h.lanewise(VectorOperators.LSHR, 1).and(4));
+                        IntVector q2 = q.lanewise(VectorOperators.LSHR, 4).and(3).or(h.lanewise(VectorOperators.LSHR, 2).and(4));
+                        IntVector q3 = q.lanewise(VectorOperators.LSHR, 6).and(3).or(h.lanewise(VectorOperators.LSHR, 3).and(4));
+                        ((FloatVector) q0.sub(4).convert(VectorOperators.I2F, 0)).mul(factors[sub]).intoArray(out, at + j);
+                        ((FloatVector) q1.sub(4).convert(VectorOperators.I2F, 0)).mul(factors[sub + 2]).intoArray(out, at + j + 32);
+                        ((FloatVector) q2.sub(4).convert(VectorOperators.I2F, 0)).mul(factors[sub + 4]).intoArray(out, at + j + 64);
+                        ((FloatVector) q3.sub(4).convert(VectorOperators.I2F, 0)).mul(factors[sub + 6]).intoArray(out, at + j + 96);
+                    }
                 }
             }
         }
     }
+
+    // Each thread's d · (scale - 32) of a super-block's sixteen sub-blocks, for decodeVector.
+    private static final ThreadLocal<float[]> FACTORS = ThreadLocal.withInitial(() -> new float[16]);
 
     @Override
     void decode(long offset, float[] out, int outOffset, int n) {

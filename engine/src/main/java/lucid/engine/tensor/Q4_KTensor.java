@@ -53,7 +53,7 @@ public final class Q4_KTensor extends FloatTensor {
     // A super-block's eight minimums against eight activation sums, in one vector of eight floats
     // where vectors are at least that wide; as a scalar loop the eight int-to-float conversions and
     // the chain of additions took about 16% of the row kernel (Q8DotInterleaved).
-    private static final boolean EIGHT_LANES = FLOATS.vectorBitSize() >= 256;
+    static final boolean EIGHT_LANES = FLOATS.vectorBitSize() >= 256;
     private static final VectorSpecies<Float> EIGHT_FLOATS = FloatVector.SPECIES_256;
 
     // The rows in groups for the integer kernel (--repack), or null: decode only reads the mapping.
@@ -230,7 +230,7 @@ public final class Q4_KTensor extends FloatTensor {
      * The eight bytes of {@code packed} (each 0..63, so converting them as signed bytes is exact) as
      * eight float lanes. The long goes in a two-lane vector: C2 compiles no one-lane long vector.
      */
-    private static FloatVector eight(long packed) {
+    static FloatVector eight(long packed) {
         return (FloatVector) LongVector.broadcast(LongVector.SPECIES_128, packed).reinterpretAsBytes()
                 .convertShape(VectorOperators.B2F, EIGHT_FLOATS, 0);
     }
@@ -470,35 +470,49 @@ public final class Q4_KTensor extends FloatTensor {
         }
     }
 
+    // Each thread's a and -b of a super-block's eight sub-blocks, for decodeVector (Q4_K and Q5_K).
+    private static final ThreadLocal<float[]> FACTORS = ThreadLocal.withInitial(() -> new float[16]);
+
+    /** This thread's scratch for {@link #decodeFactors}. */
+    static float[] decodeFactorScratch() {
+        return FACTORS.get();
+    }
+
+    /**
+     * {@code a = d · sc} of the eight sub-blocks of the super-block at {@code block} to
+     * {@code factors[0..8)} and {@code -b = -dmin · m} to {@code factors[8..16)} (both exact), for any
+     * type whose super-blocks begin with Q4_K's d, dmin and packed scales (Q4_K, Q5_K).
+     */
+    static void decodeFactors(MemorySegment data, long block, float[] factors) {
+        float d = Float.float16ToFloat(data.get(SHORT_LE, block));
+        float dmin = Float.float16ToFloat(data.get(SHORT_LE, block + DMIN));
+        long low = PackedScales.lowWordK4(data, block + SCALES);
+        int high = PackedScales.highWordK4(data, block + SCALES);
+        long scales = PackedScales.scalesK4(low, high);
+        long mins = PackedScales.minsK4(low, high);
+        if (EIGHT_LANES) {
+            eight(scales).mul(d).intoArray(factors, 0);
+            eight(mins).mul(-dmin).intoArray(factors, 8);
+        } else {
+            for (int sub = 0; sub < 8; sub++) {
+                factors[sub] = d * (int) (scales >>> (8 * sub) & 0xFF);
+                factors[8 + sub] = -dmin * (int) (mins >>> (8 * sub) & 0xFF);
+            }
+        }
+    }
+
     // Prefill decodes every weight row once per batch. The super-block's scales and minimums are
     // unpacked once from their two words, in vector lanes (not per sub-block through scale() and min(),
     // which read and mask the packed bytes again for each), and each weight takes one FMA: a·q is
     // exact (a 17-bit a times a 4-bit q), so fma(q, a, -b) rounds a·q - b once, as the scalar decode's
     // multiply and subtract do. On AVX2 (one thread, rows of 2048) this decodes a weight in 0.16 ns
     // instead of 0.33.
-    // Each thread's a and -b of a super-block's eight sub-blocks, for decodeVector.
-    private static final ThreadLocal<float[]> FACTORS = ThreadLocal.withInitial(() -> new float[16]);
-
     @Override
     void decodeVector(long offset, float[] out, int outOffset, int n) {
         float[] factors = FACTORS.get();
         long block = offset / BLOCK_WEIGHTS * BLOCK_BYTES;
         for (int i = 0; i < n; i += BLOCK_WEIGHTS, block += BLOCK_BYTES) {
-            float d = f16At(block);
-            float dmin = f16At(block + DMIN);
-            long low = PackedScales.lowWordK4(data, block + SCALES);
-            int high = PackedScales.highWordK4(data, block + SCALES);
-            long scales = PackedScales.scalesK4(low, high);
-            long mins = PackedScales.minsK4(low, high);
-            if (EIGHT_LANES) {
-                eight(scales).mul(d).intoArray(factors, 0);
-                eight(mins).mul(-dmin).intoArray(factors, 8);
-            } else {
-                for (int sub = 0; sub < 8; sub++) {
-                    factors[sub] = d * (int) (scales >>> (8 * sub) & 0xFF);
-                    factors[8 + sub] = -dmin * (int) (mins >>> (8 * sub) & 0xFF);
-                }
-            }
+            decodeFactors(data, block, factors);
             for (int run = 0; run < 4; run++) {
                 FloatVector aLow = FloatVector.broadcast(FLOATS, factors[2 * run]);
                 FloatVector bLow = FloatVector.broadcast(FLOATS, factors[8 + 2 * run]);

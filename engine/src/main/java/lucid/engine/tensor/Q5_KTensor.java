@@ -45,6 +45,7 @@ public final class Q5_KTensor extends FloatTensor {
 
     private static final VectorSpecies<Float> FLOATS = VectorSupport.FLOAT_SPECIES;
     private static final VectorSpecies<Byte> BYTES = VectorSupport.BYTE_SPECIES;
+    private static final VectorSpecies<Integer> INTS = VectorSupport.INT_SPECIES;
     private static final VectorSpecies<Short> SHORTS = SubBlockProducts.SHORTS;
 
     Q5_KTensor(MemorySegment data, long size) {
@@ -268,24 +269,39 @@ public final class Q5_KTensor extends FloatTensor {
     }
 
 
-    // Batched prompt processing decodes every weight row once per batch: a sub-block at a time, its
-    // quants built in int lanes (x86 has no byte shifts), then a · q − b, the two roundings of the
-    // scalar decode. (Both sub-blocks of a run in one pass went past the node count at which C2 stops
-    // inlining.)
+    // Batched prompt processing decodes every weight row once per batch. As Q4_K's decode: the
+    // super-block's a and -b unpacked once (Q4_KTensor.decodeFactors), both sub-blocks of a run from one
+    // load of its nibbles, and one FMA a weight (a·q is exact: a 17-bit a times a 5-bit q, so
+    // fma(q, a, -b) rounds a·q - b once, as the scalar decode does). The fifth bits of sub-block s are
+    // bit s of the QH bytes, moved to bit 4. On AVX2 (one thread, rows of 2048) a weight takes 0.25 ns
+    // instead of 0.49.
     @Override
     void decodeVector(long offset, float[] out, int outOffset, int n) {
+        float[] factors = Q4_KTensor.decodeFactorScratch();
         long block = offset / BLOCK_WEIGHTS * BLOCK_BYTES;
         for (int i = 0; i < n; i += BLOCK_WEIGHTS, block += BLOCK_BYTES) {
-            for (int sub = 0; sub < 8; sub++) {
-                float a = scale(block, sub);
-                float b = min(block, sub);
-                long qs = block + QS + (sub >> 1) * 32;
-                int nibbleShift = 4 * (sub & 1);
-                int at = outOffset + i + 32 * sub;
-                for (int l = 0; l < 32; l += FLOATS.length()) {
-                    IntVector q = SubBlockProducts.unsignedInts(data, qs, l).lanewise(VectorOperators.LSHR, nibbleShift).and(0x0F)
-                            .or(SubBlockProducts.unsignedInts(data, block + QH, l).lanewise(VectorOperators.LSHR, sub).and(1).lanewise(VectorOperators.LSHL, 4));
-                    ((FloatVector) q.convert(VectorOperators.I2F, 0)).mul(a).sub(b).intoArray(out, at + l);
+            Q4_KTensor.decodeFactors(data, block, factors);
+            for (int run = 0; run < 4; run++) {
+                FloatVector aLow = FloatVector.broadcast(FLOATS, factors[2 * run]);
+                FloatVector bLow = FloatVector.broadcast(FLOATS, factors[8 + 2 * run]);
+                FloatVector aHigh = FloatVector.broadcast(FLOATS, factors[2 * run + 1]);
+                FloatVector bHigh = FloatVector.broadcast(FLOATS, factors[9 + 2 * run]);
+                int shift = 2 * run;
+                int at = outOffset + i + run * 64;
+                for (int k = 0; k < 32; k += BYTES.length()) {
+                    ByteVector packed = ByteVector.fromMemorySegment(BYTES, data, block + QS + run * 32 + k,
+                            ByteOrder.LITTLE_ENDIAN);
+                    ByteVector fifth = ByteVector.fromMemorySegment(BYTES, data, block + QH + k, ByteOrder.LITTLE_ENDIAN);
+                    for (int part = 0; part < VectorSupport.BYTE_PARTS; part++) {
+                        IntVector q = (IntVector) packed.convertShape(VectorOperators.B2I, INTS, part);
+                        // The QH bits with bit 0 moved to bit 4: sub-block s's bit is then bit s + 4.
+                        IntVector h = ((IntVector) fifth.convertShape(VectorOperators.B2I, INTS, part)).lanewise(VectorOperators.LSHL, 4);
+                        int j = at + k + part * FLOATS.length();
+                        ((FloatVector) q.and(0x0F).or(h.lanewise(VectorOperators.LSHR, shift).and(0x10))
+                                .convert(VectorOperators.I2F, 0)).fma(aLow, bLow).intoArray(out, j);
+                        ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).and(0x0F).or(h.lanewise(VectorOperators.LSHR, shift + 1).and(0x10))
+                                .convert(VectorOperators.I2F, 0)).fma(aHigh, bHigh).intoArray(out, j + 32);
+                    }
                 }
             }
         }
