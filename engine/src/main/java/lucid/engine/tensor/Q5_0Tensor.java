@@ -227,8 +227,8 @@ public final class Q5_0Tensor extends FloatTensor {
         }
     }
 
-    /** Bits {@code first..} of {@code qh}, one a lane, each moved to bit 4. */
-    private static IntVector fifthBits(int qh, int first) {
+    /** Bits {@code first..} of {@code qh}, one a lane, each moved to bit 4 (Q5_0 and Q5_1). */
+    static IntVector fifthBits(int qh, int first) {
         return IntVector.broadcast(INTS, qh >>> first)
                 .lanewise(VectorOperators.LSHR, VectorSupport.LANE_INDEX)
                 .and(1)
