@@ -66,10 +66,25 @@ final class BatchMatmul {
     private BatchMatmul() {
     }
 
-    /** Whole panels in {@code batch} activation rows: the outer-product kernel takes these tokens, the rest go to the dot kernels. */
+    /**
+     * Panels of {@code batch} activation rows for the outer-product kernel: the whole ones, and a last
+     * one padded with zeros when at least {@link #PAD_FROM} tokens are left over; the tokens of no
+     * panel go to the dot kernels.
+     */
     static int panels(int batch) {
-        return OUTER ? batch / PANEL : 0;
+        if (!OUTER) {
+            return 0;
+        }
+        return batch / PANEL + (batch % PANEL >= PAD_FROM ? 1 : 0);
     }
+
+    /**
+     * Tokens left over after the whole panels from which they take a padded panel of their own: five
+     * eighths of a panel. With AVX2 (panels of 16) and 1B Q4_K prompts of 16 + L tokens, the dot kernels
+     * were faster up to L = 6, level at 8, and slower from 11 (`bench -p 16+L -n 2`, pp 53 against 62
+     * tok/s at L = 11, 53 against 72 at 15). {@code -Dlucid.padFrom=N} sets it, for measuring.
+     */
+    static final int PAD_FROM = Integer.getInteger("lucid.padFrom", PANEL * 5 / 8);
 
     /**
      * Rows per tile for a product of {@code rows} on {@code threads} threads: {@link #ROW_TILE}, or
@@ -91,21 +106,25 @@ final class BatchMatmul {
 
     /** Length of {@link #transpose}'s output for {@code batch} activation rows of {@code cols}. */
     static int transposedLength(int batch, int cols) {
-        return batch / PANEL * PANEL * cols;
+        return panels(batch) * PANEL * cols;
     }
 
     /**
-     * Whole panel {@code p} of {@code x (batch, cols)} into {@code xT}: {@code xT[(p * cols + k) * PANEL + t]
-     * = x[(p * PANEL + t) * cols + k]}.
+     * Panel {@code p} of {@code x (batch, cols)} into {@code xT}: {@code xT[(p * cols + k) * PANEL + t]
+     * = x[(p * PANEL + t) * cols + k]}, and 0 for the tokens past {@code batch} of a padded last panel.
      */
-    static void transpose(float[] x, int cols, int p, float[] xT) {
+    static void transpose(float[] x, int batch, int cols, int p, float[] xT) {
         int base = p * cols * PANEL;
+        int tokens = Math.min(PANEL, batch - p * PANEL);
+        if (tokens < PANEL) {
+            java.util.Arrays.fill(xT, base, base + cols * PANEL, 0f);
+        }
         // A band of columns at a time: its PANEL-float rows of xT (16 KB) stay in L1 while every
         // token writes its lane of them. Whole rows at once, each written one float per token, left
         // the lines for cols of 576 or more to fall out of L1 between a token and the next.
         for (int k0 = 0; k0 < cols; k0 += TRANSPOSE_BAND) {
             int k1 = Math.min(cols, k0 + TRANSPOSE_BAND);
-            for (int t = 0; t < PANEL; t++) {
+            for (int t = 0; t < tokens; t++) {
                 int from = (p * PANEL + t) * cols;
                 for (int k = k0; k < k1; k++) {
                     xT[base + k * PANEL + t] = x[from + k];
@@ -171,14 +190,14 @@ final class BatchMatmul {
             for (; i < n; i++) {
                 outer1(scratch, i * cols, cols, xT, p * cols * PANEL, scratch, sums + i * PANEL);
             }
-            for (int t = 0; t < PANEL; t++) {
+            for (int t = 0, tokens = Math.min(PANEL, batch - p * PANEL); t < tokens; t++) {
                 int o = (p * PANEL + t) * rows + r0;
                 for (i = 0; i < n; i++) {
                     out[o + i] = scratch[sums + i * PANEL + t];
                 }
             }
         }
-        int b0 = panels * PANEL;
+        int b0 = Math.min(batch, panels * PANEL);
         // Four weight rows at a time against four (or two) activation rows: the activation rows stay
         // in L1/L2 while every quad of the tile's decoded rows passes over them.
         int quads = n / 4 * 4;

@@ -383,6 +383,7 @@ public final class CpuBackend implements Backend {
         }
         TransposeJob j = transposeJob;
         j.x = x;
+        j.batch = batch;
         j.cols = cols;
         j.xT = transposed;
         try {
@@ -397,11 +398,12 @@ public final class CpuBackend implements Backend {
     private static final class TransposeJob implements IntTask {
         float[] x;
         float[] xT;
+        int batch;
         int cols;
 
         @Override
         public void run(int panel) {
-            BatchMatmul.transpose(x, cols, panel, xT);
+            BatchMatmul.transpose(x, batch, cols, panel, xT);
         }
     }
 

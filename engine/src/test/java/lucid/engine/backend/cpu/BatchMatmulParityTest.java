@@ -47,7 +47,8 @@ class BatchMatmulParityTest {
             // 254 rows: whole tiles of ROW_TILE (24) and a remainder of 14: groups of six and four rows and single rows.
             int rows = 254;
             FloatTensor w = FloatTensor.wrap(info.type(), file.tensorData(info), (long) rows * cols);
-            for (int batch : new int[] {1, 2, 7, 64, 135}) {
+            // 110 tokens end in a padded panel at 256 bits (6 x 16 + 14) and at 512 (64 + 46).
+            for (int batch : new int[] {1, 2, 7, 64, 110, 135}) {
                 check(w, rows, cols, batch);
             }
         }
@@ -56,7 +57,8 @@ class BatchMatmulParityTest {
     /**
      * F32 at an odd width, no multiple of any vector length, so the scalar tails run too, and the
      * single-row outer kernel's last odd column; 13 rows leave a single row after the groups of four
-     * or six, and batches of 37 and 67 fill panels at 256 and 512 bits and leave tokens over.
+     * or six, and batches of 37 and 67 fill panels at 256 and 512 bits and leave tokens over; 12 and
+     * 30 tokens end in a padded panel at 256 bits.
      */
     @Test
     void oddWidthsRunTheTails() {
@@ -69,7 +71,7 @@ class BatchMatmulParityTest {
         }
         // Heap floats are in the platform's order; GGUF data is little-endian, as are the CPUs we run on.
         FloatTensor w = FloatTensor.wrap(GgmlType.F32, MemorySegment.ofArray(weights), (long) rows * cols);
-        for (int batch : new int[] {1, 3, 8, 37, 67}) {
+        for (int batch : new int[] {1, 3, 8, 12, 30, 37, 67}) {
             check(w, rows, cols, batch);
         }
     }
@@ -87,7 +89,7 @@ class BatchMatmulParityTest {
         float[] scratch = new float[BatchMatmul.scratchLength(cols)];
         float[] xT = new float[BatchMatmul.transposedLength(batch, cols)];
         for (int p = 0; p < BatchMatmul.panels(batch); p++) {
-            BatchMatmul.transpose(x, cols, p, xT);
+            BatchMatmul.transpose(x, batch, cols, p, xT);
         }
         for (int r0 = 0; r0 < rows; r0 += BatchMatmul.ROW_TILE) {
             BatchMatmul.rowTile(w, x, vector, batch, rows, cols, r0, Math.min(BatchMatmul.ROW_TILE, rows - r0),
