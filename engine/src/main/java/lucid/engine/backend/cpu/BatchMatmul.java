@@ -1,5 +1,7 @@
 package lucid.engine.backend.cpu;
 
+import java.util.Arrays;
+
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -22,10 +24,10 @@ import lucid.engine.tensor.VectorSupport;
  *       against two vectors), 16 (12) accumulators that each hold one weight row's sums for a vector
  *       of tokens. No horizontal sums, and the panel streams through the cache once per four (six)
  *       weight rows.</li>
- *   <li>Dot products, for the tokens that do not fill a panel and on narrower vectors: 4 weight rows
- *       by 2 activation rows, 6 vector loads feeding 8 independent FMA chains (enough to hide FMA
- *       latency without spilling AVX2's 16 registers); with AVX-512's 32 registers, 4 by 4 (8 loads,
- *       16 chains; see {@link #WIDE_TILE}).</li>
+ *   <li>Dot products, for the few tokens left over after the panels ({@link #PAD_FROM}) and on
+ *       narrower vectors: 4 weight rows by 2 activation rows, 6 vector loads feeding 8 independent
+ *       FMA chains (enough to hide FMA latency without spilling AVX2's 16 registers); with AVX-512's
+ *       32 registers, 4 by 4 (8 loads, 16 chains; see {@link #WIDE_TILE}).</li>
  * </ul>
  *
  * <p>{@link #reference} is the scalar definition the vector path is tested against.
@@ -117,11 +119,11 @@ final class BatchMatmul {
         int base = p * cols * PANEL;
         int tokens = Math.min(PANEL, batch - p * PANEL);
         if (tokens < PANEL) {
-            java.util.Arrays.fill(xT, base, base + cols * PANEL, 0f);
+            Arrays.fill(xT, base, base + cols * PANEL, 0f);
         }
-        // A band of columns at a time: its PANEL-float rows of xT (16 KB) stay in L1 while every
-        // token writes its lane of them. Whole rows at once, each written one float per token, left
-        // the lines for cols of 576 or more to fall out of L1 between a token and the next.
+        // A band of columns at a time: its PANEL-float rows of xT (4 KB, or 16 KB at 512 bits) stay in
+        // L1 while every token writes its lane of them. Whole rows at once, each written one float per
+        // token, left the lines for cols of 576 or more to fall out of L1 between a token and the next.
         for (int k0 = 0; k0 < cols; k0 += TRANSPOSE_BAND) {
             int k1 = Math.min(cols, k0 + TRANSPOSE_BAND);
             for (int t = 0; t < tokens; t++) {
