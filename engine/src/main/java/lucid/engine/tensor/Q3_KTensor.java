@@ -298,15 +298,7 @@ public final class Q3_KTensor extends FloatTensor {
         float[] factors = FACTORS.get();
         long block = offset / BLOCK_WEIGHTS * BLOCK_BYTES;
         for (int i = 0; i < n; i += BLOCK_WEIGHTS, block += BLOCK_BYTES) {
-            float d = f16At(block + D);
-            if (Q4_KTensor.EIGHT_LANES) {
-                Q4_KTensor.eight(biasedScales(block, 0)).sub(32).mul(d).intoArray(factors, 0);
-                Q4_KTensor.eight(biasedScales(block, 1)).sub(32).mul(d).intoArray(factors, 8);
-            } else {
-                for (int sub = 0; sub < 16; sub++) {
-                    factors[sub] = d * PackedScales.scaleQ3(data, block + SCALES, sub);
-                }
-            }
+            decodeFactors(block, factors);
             for (int half = 0; half < 2; half++) {
                 long qs = block + QS + 32L * half;
                 int third = 4 * half;
@@ -331,6 +323,23 @@ public final class Q3_KTensor extends FloatTensor {
                         ((FloatVector) q3.sub(4).convert(VectorOperators.I2F, 0)).mul(factors[sub + 6]).intoArray(out, at + j + 96);
                     }
                 }
+            }
+        }
+    }
+
+    /**
+     * {@code factors[s] = d · (scale[s] − 32)} for the sixteen sub-blocks of the super-block at
+     * {@code block}. A method of its own that passes no vectors: inlined into decodeVector, the node
+     * count reached C2's inlining limit and the vectors of the conversion were left boxed in objects.
+     */
+    private void decodeFactors(long block, float[] factors) {
+        float d = f16At(block + D);
+        if (Q4_KTensor.EIGHT_LANES) {
+            Q4_KTensor.eight(biasedScales(block, 0)).sub(32).mul(d).intoArray(factors, 0);
+            Q4_KTensor.eight(biasedScales(block, 1)).sub(32).mul(d).intoArray(factors, 8);
+        } else {
+            for (int sub = 0; sub < 16; sub++) {
+                factors[sub] = d * PackedScales.scaleQ3(data, block + SCALES, sub);
             }
         }
     }
