@@ -310,7 +310,7 @@ public final class Q2_KTensor extends FloatTensor {
     // AVX2 (one thread, rows of 2048) a weight takes 0.16 ns, against 0.70 a sub-block at a time.
     @Override
     void decodeVector(long offset, float[] out, int outOffset, int n) {
-        float[] factors = FACTORS.get();
+        float[] factors = SubBlockProducts.decodeFactorScratch();
         long block = offset / BLOCK_WEIGHTS * BLOCK_BYTES;
         for (int i = 0; i < n; i += BLOCK_WEIGHTS, block += BLOCK_BYTES) {
             float d = f16At(block + D);
@@ -348,9 +348,6 @@ public final class Q2_KTensor extends FloatTensor {
             }
         }
     }
-
-    // Each thread's a and -b of a super-block's sixteen sub-blocks, for decodeVector.
-    private static final ThreadLocal<float[]> FACTORS = ThreadLocal.withInitial(() -> new float[32]);
 
     @Override
     void decode(long offset, float[] out, int outOffset, int n) {

@@ -295,7 +295,7 @@ public final class Q3_KTensor extends FloatTensor {
     // ns, against 0.89 a sub-block at a time.
     @Override
     void decodeVector(long offset, float[] out, int outOffset, int n) {
-        float[] factors = FACTORS.get();
+        float[] factors = SubBlockProducts.decodeFactorScratch();
         long block = offset / BLOCK_WEIGHTS * BLOCK_BYTES;
         for (int i = 0; i < n; i += BLOCK_WEIGHTS, block += BLOCK_BYTES) {
             decodeFactors(block, factors);
@@ -343,9 +343,6 @@ public final class Q3_KTensor extends FloatTensor {
             }
         }
     }
-
-    // Each thread's d · (scale - 32) of a super-block's sixteen sub-blocks, for decodeVector.
-    private static final ThreadLocal<float[]> FACTORS = ThreadLocal.withInitial(() -> new float[16]);
 
     @Override
     void decode(long offset, float[] out, int outOffset, int n) {

@@ -470,14 +470,6 @@ public final class Q4_KTensor extends FloatTensor {
         }
     }
 
-    // Each thread's a and -b of a super-block's eight sub-blocks, for decodeVector (Q4_K and Q5_K).
-    private static final ThreadLocal<float[]> FACTORS = ThreadLocal.withInitial(() -> new float[16]);
-
-    /** This thread's scratch for {@link #decodeFactors}. */
-    static float[] decodeFactorScratch() {
-        return FACTORS.get();
-    }
-
     /**
      * {@code a = d · sc} of the eight sub-blocks of the super-block at {@code block} to
      * {@code factors[0..8)} and {@code -b = -dmin · m} to {@code factors[8..16)} (both exact), for any
@@ -509,7 +501,7 @@ public final class Q4_KTensor extends FloatTensor {
     // instead of 0.33.
     @Override
     void decodeVector(long offset, float[] out, int outOffset, int n) {
-        float[] factors = FACTORS.get();
+        float[] factors = SubBlockProducts.decodeFactorScratch();
         long block = offset / BLOCK_WEIGHTS * BLOCK_BYTES;
         for (int i = 0; i < n; i += BLOCK_WEIGHTS, block += BLOCK_BYTES) {
             decodeFactors(data, block, factors);

@@ -277,7 +277,7 @@ public final class Q5_KTensor extends FloatTensor {
     // instead of 0.49.
     @Override
     void decodeVector(long offset, float[] out, int outOffset, int n) {
-        float[] factors = Q4_KTensor.decodeFactorScratch();
+        float[] factors = SubBlockProducts.decodeFactorScratch();
         long block = offset / BLOCK_WEIGHTS * BLOCK_BYTES;
         for (int i = 0; i < n; i += BLOCK_WEIGHTS, block += BLOCK_BYTES) {
             Q4_KTensor.decodeFactors(data, block, factors);

@@ -308,7 +308,7 @@ public final class Q6_KTensor extends FloatTensor {
     // dotVector's quantsMinus32.
     @Override
     void decodeVector(long offset, float[] out, int outOffset, int n) {
-        float[] factors = FACTORS.get();
+        float[] factors = SubBlockProducts.decodeFactorScratch();
         long block = offset / BLOCK_WEIGHTS * BLOCK_BYTES;
         for (int i = 0; i < n; i += BLOCK_WEIGHTS, block += BLOCK_BYTES) {
             float d = f16At(block + D);
@@ -347,9 +347,6 @@ public final class Q6_KTensor extends FloatTensor {
             }
         }
     }
-
-    // Each thread's d · sc of a super-block's sixteen sub-blocks, for decodeVector.
-    private static final ThreadLocal<float[]> FACTORS = ThreadLocal.withInitial(() -> new float[16]);
 
     /** q − 32 of group {@code g} at positions {@code l..} of the half whose runs start at {@code ql}, {@code qh}. */
     private IntVector quantsMinus32(long ql, long qh, int g, int l) {

@@ -15,7 +15,8 @@ import jdk.incubator.vector.VectorSpecies;
  * What the integer kernels of Q2_K, Q3_K, Q5_K, Q6_K and Q5_0 share: packed bytes zero-extended to
  * short or int lanes; chunks of 32 quants built in byte lanes (shifted as ints, since x86 has no byte
  * shifts) and multiplied in place against activations split into even and odd positions
- * ({@link #chunkSum}); and each thread's scratch for a row's sub-block scales.
+ * ({@link #chunkSum}); each thread's scratch for a row's sub-block scales; and each thread's scratch
+ * for a super-block's factors in the K-quants' vector decodes.
  */
 final class SubBlockProducts {
 
@@ -112,6 +113,16 @@ final class SubBlockProducts {
     }
 
     private static final ThreadLocal<float[]> SCALES = ThreadLocal.withInitial(() -> new float[0]);
+
+    private static final ThreadLocal<float[]> DECODE_FACTORS = ThreadLocal.withInitial(() -> new float[32]);
+
+    /**
+     * This thread's scratch for one super-block's factors in a vector decode (prefill): up to 32
+     * floats, for the sixteen sub-blocks' scales and minimums.
+     */
+    static float[] decodeFactorScratch() {
+        return DECODE_FACTORS.get();
+    }
 
     /** This thread's scratch for the scales of {@code n / 16} sub-blocks, grown to the longest row seen. */
     private static float[] scaleScratch(int n) {
