@@ -3,7 +3,9 @@ package lucid.engine.backend.cpu;
 import java.util.Arrays;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 import lucid.engine.tensor.FloatTensor;
@@ -192,9 +194,18 @@ final class BatchMatmul {
             for (; i < n; i++) {
                 outer1(scratch, i * cols, cols, xT, p * cols * PANEL, scratch, sums + i * PANEL);
             }
-            for (int t = 0, tokens = Math.min(PANEL, batch - p * PANEL); t < tokens; t++) {
+            int tokens = Math.min(PANEL, batch - p * PANEL);
+            int copied = 0;
+            if (TRANSPOSE_EIGHT && tokens == PANEL) {
+                for (; copied + 8 <= n; copied += 8) {
+                    for (int t0 = 0; t0 < PANEL; t0 += 8) {
+                        transposeEight(scratch, sums + copied * PANEL + t0, out, (p * PANEL + t0) * rows + r0 + copied, rows);
+                    }
+                }
+            }
+            for (int t = 0; t < tokens; t++) {
                 int o = (p * PANEL + t) * rows + r0;
-                for (i = 0; i < n; i++) {
+                for (i = copied; i < n; i++) {
                     out[o + i] = scratch[sums + i * PANEL + t];
                 }
             }
@@ -226,6 +237,61 @@ final class BatchMatmul {
                 out[b * rows + r0 + i] = dotVector(scratch, i * cols, x, b * cols, cols);
             }
         }
+    }
+
+    /** Whether float vectors have 8 lanes, so that {@link #transposeEight} applies. */
+    private static final boolean TRANSPOSE_EIGHT = SPECIES.length() == 8 && !Boolean.getBoolean("lucid.scalarCopyOut");
+    private static final VectorShuffle<Float> SWAP1 = VectorShuffle.fromOp(SPECIES, i -> i ^ 1);
+    private static final VectorShuffle<Float> SWAP2 = VectorShuffle.fromOp(SPECIES, i -> i ^ 2);
+    private static final VectorShuffle<Float> SWAP4 = VectorShuffle.fromOp(SPECIES, i -> i ^ 4);
+    private static final VectorMask<Float> ODD1 = VectorMask.fromLong(SPECIES, 0b1010_1010);
+    private static final VectorMask<Float> ODD2 = VectorMask.fromLong(SPECIES, 0b1100_1100);
+    private static final VectorMask<Float> ODD4 = VectorMask.fromLong(SPECIES, 0b1111_0000);
+
+    /**
+     * Eight rows of a tile's sums ({@code sums[from + r * PANEL + t]}, eight tokens each) to
+     * {@code out[to + t * rows + r]}: eight loads, an 8 × 8 transpose in registers, eight stores of
+     * eight rows each. Each of the three steps exchanges one bit of the row index with the same bit of
+     * the lane index: the lanes of row {@code r} whose bit is set swap with the lanes of row
+     * {@code r + s} whose bit is clear, by a permute and a blend. Copying the sums one float at a
+     * time took 8% of smollm-135m's prompt time.
+     */
+    private static void transposeEight(float[] sums, int from, float[] out, int to, int rows) {
+        FloatVector v0 = FloatVector.fromArray(SPECIES, sums, from);
+        FloatVector v1 = FloatVector.fromArray(SPECIES, sums, from + PANEL);
+        FloatVector v2 = FloatVector.fromArray(SPECIES, sums, from + 2 * PANEL);
+        FloatVector v3 = FloatVector.fromArray(SPECIES, sums, from + 3 * PANEL);
+        FloatVector v4 = FloatVector.fromArray(SPECIES, sums, from + 4 * PANEL);
+        FloatVector v5 = FloatVector.fromArray(SPECIES, sums, from + 5 * PANEL);
+        FloatVector v6 = FloatVector.fromArray(SPECIES, sums, from + 6 * PANEL);
+        FloatVector v7 = FloatVector.fromArray(SPECIES, sums, from + 7 * PANEL);
+        // Bit 0: rows 0/1, 2/3, 4/5, 6/7.
+        FloatVector a0 = v0.blend(v1.rearrange(SWAP1), ODD1);
+        FloatVector a1 = v0.rearrange(SWAP1).blend(v1, ODD1);
+        FloatVector a2 = v2.blend(v3.rearrange(SWAP1), ODD1);
+        FloatVector a3 = v2.rearrange(SWAP1).blend(v3, ODD1);
+        FloatVector a4 = v4.blend(v5.rearrange(SWAP1), ODD1);
+        FloatVector a5 = v4.rearrange(SWAP1).blend(v5, ODD1);
+        FloatVector a6 = v6.blend(v7.rearrange(SWAP1), ODD1);
+        FloatVector a7 = v6.rearrange(SWAP1).blend(v7, ODD1);
+        // Bit 1: rows 0/2, 1/3, 4/6, 5/7.
+        FloatVector b0 = a0.blend(a2.rearrange(SWAP2), ODD2);
+        FloatVector b2 = a0.rearrange(SWAP2).blend(a2, ODD2);
+        FloatVector b1 = a1.blend(a3.rearrange(SWAP2), ODD2);
+        FloatVector b3 = a1.rearrange(SWAP2).blend(a3, ODD2);
+        FloatVector b4 = a4.blend(a6.rearrange(SWAP2), ODD2);
+        FloatVector b6 = a4.rearrange(SWAP2).blend(a6, ODD2);
+        FloatVector b5 = a5.blend(a7.rearrange(SWAP2), ODD2);
+        FloatVector b7 = a5.rearrange(SWAP2).blend(a7, ODD2);
+        // Bit 2: rows 0/4, 1/5, 2/6, 3/7; row t now holds token t's eight sums.
+        b0.blend(b4.rearrange(SWAP4), ODD4).intoArray(out, to);
+        b1.blend(b5.rearrange(SWAP4), ODD4).intoArray(out, to + rows);
+        b2.blend(b6.rearrange(SWAP4), ODD4).intoArray(out, to + 2 * rows);
+        b3.blend(b7.rearrange(SWAP4), ODD4).intoArray(out, to + 3 * rows);
+        b0.rearrange(SWAP4).blend(b4, ODD4).intoArray(out, to + 4 * rows);
+        b1.rearrange(SWAP4).blend(b5, ODD4).intoArray(out, to + 5 * rows);
+        b2.rearrange(SWAP4).blend(b6, ODD4).intoArray(out, to + 6 * rows);
+        b3.rearrange(SWAP4).blend(b7, ODD4).intoArray(out, to + 7 * rows);
     }
 
     /**
