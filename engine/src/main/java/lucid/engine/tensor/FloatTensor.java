@@ -91,6 +91,15 @@ public abstract class FloatTensor {
     }
 
     /**
+     * The forms of {@link Q8Activations} beyond the quants, scales and sums that this tensor's integer
+     * kernels read (bits of {@link Q8Activations#ALL_FORMS}): a product quantizes its input into these
+     * only. {@link #matvecQ8} and {@link #dotQ8} refuse activations that lack one of them.
+     */
+    public int q8Forms() {
+        return 0;
+    }
+
+    /**
      * Whether a matrix-vector product with rows of {@code cols} weights runs faster through
      * {@link #matvecQ8} than through {@link #matvec} on this CPU (measured: see docs/PERFORMANCE.md).
      */
@@ -236,6 +245,10 @@ public abstract class FloatTensor {
             throw new UnsupportedOperationException(type() + " has no 8-bit integer dot product");
         }
         Objects.checkFromIndexSize(aOffset, n, a.length());
+        if ((a.forms() & q8Forms()) != q8Forms()) {
+            throw new IllegalArgumentException(type() + " reads activation forms " + Integer.toBinaryString(q8Forms())
+                    + " but they were quantized into " + Integer.toBinaryString(a.forms()));
+        }
         if (aOffset % Q8Activations.BLOCK != 0) {
             throw new IllegalArgumentException("activations are read in whole blocks of " + Q8Activations.BLOCK
                     + ", got offset " + aOffset);

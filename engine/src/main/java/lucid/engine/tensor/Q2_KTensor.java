@@ -155,6 +155,11 @@ public final class Q2_KTensor extends FloatTensor {
         return true;
     }
 
+    @Override
+    public int q8Forms() {
+        return Q8Activations.EVEN_ODD;
+    }
+
     // Integer path in decode, as llama.cpp multiplies Q2_K by 8-bit activations: the float kernel read
     // 0.5 GB/s in cache on AVX2 (Q8DotInterleaved), a fraction of the integer one (docs/PERFORMANCE.md).
     @Override

@@ -157,6 +157,11 @@ public final class Q3_KTensor extends FloatTensor {
         return true;
     }
 
+    @Override
+    public int q8Forms() {
+        return Q8Activations.EVEN_ODD;
+    }
+
     // Integer path in decode, as llama.cpp multiplies Q3_K by 8-bit activations: the float kernel read
     // 0.4 GB/s in cache on AVX2 (Q8DotInterleaved), a tenth of the integer one (docs/PERFORMANCE.md).
     @Override

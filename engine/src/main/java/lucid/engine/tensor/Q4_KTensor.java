@@ -293,6 +293,11 @@ public final class Q4_KTensor extends FloatTensor {
         return true;
     }
 
+    @Override
+    public int q8Forms() {
+        return rowGroups != null ? Q8Activations.PAIR_LANES : 0;
+    }
+
     // Integer path in decode, as llama.cpp multiplies Q4_K by 8-bit activations: 1.4 to 1.6 times the
     // float kernel in cache on AVX2 (Q8DotInterleaved) and 1B Q4_K decode 6.2 -> 9.0 tok/s there, once the
     // kernel's loop and widening were fixed (docs/PERFORMANCE.md).

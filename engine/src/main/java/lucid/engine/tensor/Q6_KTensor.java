@@ -162,6 +162,11 @@ public final class Q6_KTensor extends FloatTensor {
         return true;
     }
 
+    @Override
+    public int q8Forms() {
+        return Q8Activations.EVEN_ODD;
+    }
+
     // Integer path in decode, as llama.cpp multiplies Q6_K by 8-bit activations: the float kernel read
     // 0.6 to 0.7 GB/s in cache and from memory on AVX2 (Q8DotInterleaved), a tenth of the integer one
     // (docs/PERFORMANCE.md).

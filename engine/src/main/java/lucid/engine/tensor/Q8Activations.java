@@ -4,7 +4,6 @@ import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
@@ -27,6 +26,20 @@ public final class Q8Activations {
 
     /** Activations per block. */
     public static final int BLOCK = 32;
+
+    /**
+     * A form of the quants beyond the ones every kernel reads (the quants as bytes and widened to
+     * shorts, the block scales and the sums): the Q4_0 kernel's nibble bias ({@link #nibbleBias}).
+     * {@link #quantize(float[], int, int, int)} fills only the forms asked for, since building all of
+     * them for every product took longer than quantizing (see {@link FloatTensor#q8Forms}).
+     */
+    public static final int NIBBLE_BIAS = 1;
+    /** The pairs repeated across a vector's lanes that the repacked kernels read ({@link #pairLanes}). */
+    public static final int PAIR_LANES = 2;
+    /** The quants split into even and odd positions that Q6_K, Q3_K and Q2_K read ({@link #evenWide}). */
+    public static final int EVEN_ODD = 4;
+    /** Every form. */
+    public static final int ALL_FORMS = NIBBLE_BIAS | PAIR_LANES | EVEN_ODD;
 
     private static final VectorSpecies<Float> FLOATS = VectorSupport.FLOAT_SPECIES;
     private static final VectorSpecies<Integer> INTS = VectorSupport.INT_SPECIES;
@@ -63,16 +76,39 @@ public final class Q8Activations {
     short[] oddWide = new short[0];
     private static final int CHUNK = VectorSupport.PAIR_CHUNK;
     private static final VectorSpecies<Byte> CHUNK_BYTES = VectorSupport.PAIR_BYTE_SPECIES;
+    // The quants as bytes, one lane per float lane, stored straight from the int lanes (reading them
+    // back from the shorts just stored would wait for those stores to complete); null below 8 lanes,
+    // where no byte shape is that narrow, and the bytes are copied from the shorts.
+    private static final VectorSpecies<Byte> QUANT_BYTES = FLOATS.length() < 8 ? null
+            : ByteVector.SPECIES_PREFERRED.withShape(VectorShape.forBitSize(FLOATS.vectorBitSize() / 4));
     private static final int LANES = FLOATS.length();
     private int length;
+    private int forms;
 
     /** How many activations the last {@link #quantize} took. */
     public int length() {
         return length;
     }
 
-    /** Quantizes {@code x[offset..offset + n)}; {@code n} must be a multiple of {@value #BLOCK}. */
+    /** The forms (bits of {@link #ALL_FORMS}) the last {@link #quantize} filled. */
+    public int forms() {
+        return forms;
+    }
+
+    /** Quantizes {@code x[offset..offset + n)} into every form; {@code n} must be a multiple of {@value #BLOCK}. */
     public void quantize(float[] x, int offset, int n) {
+        quantize(x, offset, n, ALL_FORMS);
+    }
+
+    /**
+     * Quantizes {@code x[offset..offset + n)}, filling the quants, scales and sums and of the other
+     * forms those in {@code forms} (bits of {@link #ALL_FORMS}); {@code n} must be a multiple of
+     * {@value #BLOCK}.
+     */
+    public void quantize(float[] x, int offset, int n, int forms) {
+        if ((forms & ~ALL_FORMS) != 0) {
+            throw new IllegalArgumentException("unknown activation forms " + Integer.toBinaryString(forms));
+        }
         if (n % BLOCK != 0) {
             throw new IllegalArgumentException("activations are quantized in blocks of " + BLOCK + ", got " + n);
         }
@@ -92,9 +128,27 @@ public final class Q8Activations {
             oddWide = new short[n / 2];
         }
         length = n;
-        for (int b = 0; b < n / BLOCK; b++) {
-            quantizeBlock(x, offset + b * BLOCK, b);
+        this.forms = forms;
+        if (VECTOR) {
+            quantizeVector(x, offset, n / BLOCK, forms);
+            return;
         }
+        for (int b = 0; b < n / BLOCK; b++) {
+            quantizeBlock(x, offset + b * BLOCK, b, forms);
+        }
+    }
+
+    /**
+     * The largest magnitude of {@code x[from..from + BLOCK)}. A non-negative float's bits order as an
+     * int does, so the peak is an integer maximum of the bits with the sign cleared, one instruction
+     * where a float maximum takes Java's rules for NaN and -0 (several blends on x86). A NaN still wins.
+     */
+    private static float peak(float[] x, int from) {
+        IntVector peak = IntVector.zero(INTS);
+        for (int k = 0; k < BLOCK; k += FLOATS.length()) {
+            peak = peak.max(FloatVector.fromArray(FLOATS, x, from + k).reinterpretAsInts().and(0x7FFFFFFF));
+        }
+        return Float.intBitsToFloat(peak.reduceLanes(VectorOperators.MAX));
     }
 
     /** Activation {@code i} as the integer path sees it: {@code qs[i] · d}. */
@@ -102,12 +156,8 @@ public final class Q8Activations {
         return qs[i] * d[i / BLOCK];
     }
 
-    private void quantizeBlock(float[] x, int from, int b) {
+    private void quantizeBlock(float[] x, int from, int b, int forms) {
         int at = b * BLOCK;
-        if (VECTOR) {
-            quantizeBlockVector(x, from, b, at);
-            return;
-        }
         float amax = 0f;
         for (int j = 0; j < BLOCK; j++) {
             amax = Math.max(amax, Math.abs(x[from + j]));
@@ -129,72 +179,107 @@ public final class Q8Activations {
         fillHalfSums(b);
         sum[b] = scale * total;
         blockSum[b] = total;
-        fillNibbleBias(b);
-        fillPairs(b);
-        for (int j = at; j < at + BLOCK; j++) {
-            int chunk = j / CHUNK * CHUNK;
-            int position = j - chunk;
-            (position % 2 == 0 ? evenWide : oddWide)[chunk / 2 + position / 2] = wide[j];
+        if ((forms & NIBBLE_BIAS) != 0) {
+            fillNibbleBias(b);
+        }
+        if ((forms & PAIR_LANES) != 0) {
+            fillPairs(b);
+        }
+        if ((forms & EVEN_ODD) != 0) {
+            for (int j = at; j < at + BLOCK; j++) {
+                int chunk = j / CHUNK * CHUNK;
+                int position = j - chunk;
+                (position % 2 == 0 ? evenWide : oddWide)[chunk / 2 + position / 2] = wide[j];
+            }
         }
     }
 
-    // One block with vectors: one reduction each for the peak and the sum, and the pairs read from the
-    // widened quants (two consecutive shorts are one little-endian int).
-    private void quantizeBlockVector(float[] x, int from, int b, int at) {
-        FloatVector peak = FloatVector.zero(FLOATS);
-        for (int k = 0; k < BLOCK; k += FLOATS.length()) {
-            peak = peak.max(FloatVector.fromArray(FLOATS, x, from + k).abs());
+    /**
+     * The vector path, one pass per form over all blocks. Each pass is a short loop that C2 compiles
+     * whole; as one method per block (about 700 bytes of bytecode) it stayed a call, and a block's
+     * peak, division and rounding were one chain of latencies that the next block could not overlap.
+     */
+    private void quantizeVector(float[] x, int offset, int blocks, int forms) {
+        for (int b = 0; b < blocks; b++) {
+            d[b] = peak(x, offset + b * BLOCK) / 127f;
         }
-        float scale = peak.reduceLanes(VectorOperators.MAX) / 127f;
-        float inverse = scale != 0f ? 1f / scale : 0f;
-        // The sums of the block's two halves (16 each): each half is whole vectors at every width.
-        IntVector firstTotals = IntVector.zero(INTS);
-        IntVector secondTotals = IntVector.zero(INTS);
-        // Half away from zero without Math.round: |v| = t + f with t its integer part (f is exact),
-        // rounded up when f >= 0.5, then the sign put back.
-        for (int k = 0; k < BLOCK; k += FLOATS.length()) {
-            FloatVector v = FloatVector.fromArray(FLOATS, x, from + k).mul(inverse);
-            FloatVector magnitude = v.abs();
-            IntVector whole = (IntVector) magnitude.convert(VectorOperators.F2I, 0);
-            VectorMask<Float> up = magnitude.sub((FloatVector) whole.convert(VectorOperators.I2F, 0))
-                    .compare(VectorOperators.GE, 0.5f);
-            IntVector q = whole.add(1, up.cast(INTS));
-            q = q.lanewise(VectorOperators.NEG, v.compare(VectorOperators.LT, 0f).cast(INTS));
-            if (k < BLOCK / 2) {
-                firstTotals = firstTotals.add(q);
-            } else {
-                secondTotals = secondTotals.add(q);
+        roundBlocks(x, offset, blocks);
+        for (int b = 0; b < blocks; b++) {
+            float scale = d[b];
+            int total = (int) (halfSum[2 * b] + halfSum[2 * b + 1]);
+            halfD[2 * b] = scale;
+            halfD[2 * b + 1] = scale;
+            sum[b] = scale * total;
+            blockSum[b] = total;
+        }
+        int n = blocks * BLOCK;
+        if ((forms & NIBBLE_BIAS) != 0) {
+            for (int at = 0; at < n; at += BLOCK) {
+                for (int j = 0; j < BLOCK / 2; j += SHORTS.length()) {
+                    ShortVector.fromArray(SHORTS, wide, at + j).add(ShortVector.fromArray(SHORTS, wide, at + j + BLOCK / 2))
+                            .mul((short) -8).intoArray(nibbleBias, at / 2 + j);
+                }
             }
-            ((ShortVector) q.convertShape(VectorOperators.I2S, SHORTS, 0)).intoArray(wide, at + k);
         }
-        int firstHalf = firstTotals.reduceLanes(VectorOperators.ADD);
-        int secondHalf = secondTotals.reduceLanes(VectorOperators.ADD);
-        int total = firstHalf + secondHalf;
-        for (int j = 0; j < BLOCK; j++) {
-            qs[at + j] = (byte) wide[at + j];
+        if ((forms & PAIR_LANES) != 0) {
+            // Two consecutive shorts are one little-endian int.
+            for (int j = 0; j < n; j += SHORTS.length()) {
+                ShortVector.fromArray(SHORTS, wide, j).reinterpretAsInts().intoArray(pairs, j / 2);
+            }
+            for (int i = 0; i < n / 2; i++) {
+                IntVector.broadcast(INTS, pairs[i]).reinterpretAsShorts().intoArray(pairLanes, 2 * LANES * i);
+            }
         }
-        d[b] = scale;
-        halfD[2 * b] = scale;
-        halfD[2 * b + 1] = scale;
-        halfSum[2 * b] = firstHalf;
-        halfSum[2 * b + 1] = secondHalf;
-        sum[b] = scale * total;
-        blockSum[b] = total;
-        for (int j = 0; j < BLOCK / 2; j += SHORTS.length()) {
-            ShortVector.fromArray(SHORTS, wide, at + j).add(ShortVector.fromArray(SHORTS, wide, at + j + BLOCK / 2))
-                    .mul((short) -8).intoArray(nibbleBias, b * (BLOCK / 2) + j);
+        if ((forms & EVEN_ODD) != 0) {
+            // Each short of a chunk holds an even quant in its low byte and the next odd one in its high byte.
+            for (int c = 0; c < n; c += CHUNK) {
+                ShortVector both = ByteVector.fromArray(CHUNK_BYTES, qs, c).reinterpretAsShorts();
+                both.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 8).intoArray(evenWide, c / 2);
+                both.lanewise(VectorOperators.ASHR, 8).intoArray(oddWide, c / 2);
+            }
         }
-        for (int j = 0; j < BLOCK; j += SHORTS.length()) {
-            ShortVector.fromArray(SHORTS, wide, at + j).reinterpretAsInts().intoArray(pairs, (at + j) / 2);
+    }
+
+    /**
+     * The blocks' quants, rounded half away from zero as ggml's roundf, into {@link #wide} and
+     * {@link #qs}, and the sums of its two halves (16 each, whole vectors at every width) into
+     * {@link #halfSum}. Without Math.round and without masks: |v| = t + f with t its integer part (f
+     * is exact), and f >= 0.5 exactly when f's bits (a positive float's bits order as ints) are at
+     * least those of 0.5, which the sign bit of 0x3EFFFFFF - bits(f) tells. The sign goes back on as
+     * (q ^ s) - s, s being -1 for a negative v and 0 otherwise.
+     */
+    private void roundBlocks(float[] x, int offset, int blocks) {
+        for (int b = 0; b < blocks; b++) {
+            int at = b * BLOCK;
+            float scale = d[b];
+            float inverse = scale != 0f ? 1f / scale : 0f;
+            IntVector firstTotals = IntVector.zero(INTS);
+            IntVector secondTotals = IntVector.zero(INTS);
+            for (int k = 0; k < BLOCK; k += FLOATS.length()) {
+                FloatVector v = FloatVector.fromArray(FLOATS, x, offset + at + k).mul(inverse);
+                FloatVector magnitude = v.abs();
+                IntVector whole = (IntVector) magnitude.convert(VectorOperators.F2I, 0);
+                IntVector fraction = magnitude.sub((FloatVector) whole.convert(VectorOperators.I2F, 0)).reinterpretAsInts();
+                IntVector up = IntVector.broadcast(INTS, 0x3EFFFFFF).sub(fraction).lanewise(VectorOperators.LSHR, 31);
+                IntVector sign = v.reinterpretAsInts().lanewise(VectorOperators.ASHR, 31);
+                IntVector q = whole.add(up).lanewise(VectorOperators.XOR, sign).sub(sign);
+                if (k < BLOCK / 2) {
+                    firstTotals = firstTotals.add(q);
+                } else {
+                    secondTotals = secondTotals.add(q);
+                }
+                ((ShortVector) q.convertShape(VectorOperators.I2S, SHORTS, 0)).intoArray(wide, at + k);
+                if (QUANT_BYTES != null) {
+                    ((ByteVector) q.convertShape(VectorOperators.I2B, QUANT_BYTES, 0)).intoArray(qs, at + k);
+                }
+            }
+            halfSum[2 * b] = firstTotals.reduceLanes(VectorOperators.ADD);
+            halfSum[2 * b + 1] = secondTotals.reduceLanes(VectorOperators.ADD);
         }
-        for (int i = at / 2; i < (at + BLOCK) / 2; i++) {
-            IntVector.broadcast(INTS, pairs[i]).reinterpretAsShorts().intoArray(pairLanes, 2 * LANES * i);
-        }
-        // Each short of a chunk holds an even quant in its low byte and the next odd one in its high byte.
-        for (int c = at; c < at + BLOCK; c += CHUNK) {
-            ShortVector both = ByteVector.fromArray(CHUNK_BYTES, qs, c).reinterpretAsShorts();
-            both.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 8).intoArray(evenWide, c / 2);
-            both.lanewise(VectorOperators.ASHR, 8).intoArray(oddWide, c / 2);
+        if (QUANT_BYTES == null) {
+            for (int j = 0; j < blocks * BLOCK; j++) {
+                qs[j] = (byte) wide[j];
+            }
         }
     }
 

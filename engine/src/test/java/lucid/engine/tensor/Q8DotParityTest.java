@@ -1,5 +1,6 @@
 package lucid.engine.tensor;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -352,6 +353,100 @@ class Q8DotParityTest {
             total += want[j];
         }
         assertEquals(total, a.sum[0], 0f);
+    }
+
+    /**
+     * Random blocks of many magnitudes, with ties made on purpose, against ggml's rule written out
+     * one value at a time (scale amax / 127, inverse 1 / scale, roundf): the quants, their widened
+     * copies, the scales and every sum equal it exactly, at whatever width this run's vectors have.
+     */
+    @Test
+    void quantsEqualTheScalarRuleOnRandomBlocks() {
+        Random random = new Random(SEED + 5);
+        int n = 37 * 32;
+        float[] x = new float[n + 3];
+        for (int b = 0; b < 37; b++) {
+            float magnitude = (float) Math.pow(10, random.nextInt(9) - 4);
+            for (int j = 0; j < 32; j++) {
+                x[3 + 32 * b + j] = (float) random.nextGaussian() * magnitude;
+            }
+            if (b % 3 == 0) {
+                // Peak 127 makes the scale 1, so halves quantize as ties.
+                x[3 + 32 * b] = 127f;
+                for (int j = 1; j < 32; j += 2) {
+                    x[3 + 32 * b + j] = (random.nextInt(254) - 127) + 0.5f * (random.nextBoolean() ? 1 : -1);
+                }
+            }
+        }
+        java.util.Arrays.fill(x, 3 + 32 * 5, 3 + 32 * 6, 0f); // a block of zeros: scale 0
+        Q8Activations a = new Q8Activations();
+        a.quantize(x, 3, n);
+        for (int b = 0; b < 37; b++) {
+            float amax = 0f;
+            for (int j = 0; j < 32; j++) {
+                amax = Math.max(amax, Math.abs(x[3 + 32 * b + j]));
+            }
+            float scale = amax / 127f;
+            float inverse = scale != 0f ? 1f / scale : 0f;
+            assertEquals(scale, a.d[b], "scale of block " + b);
+            int total = 0;
+            int[] halves = new int[2];
+            for (int j = 0; j < 32; j++) {
+                float v = x[3 + 32 * b + j] * inverse;
+                // roundf: half away from zero, exact in double (|v| + 0.5 loses nothing there).
+                int q = (int) Math.signum(v) * (int) Math.floor(Math.abs(v) + 0.5);
+                assertEquals(q, a.qs[32 * b + j], "quant " + j + " of block " + b + " for " + v);
+                assertEquals(q, a.wide[32 * b + j], "widened quant " + j + " of block " + b);
+                total += q;
+                halves[j / 16] += q;
+            }
+            assertEquals(total, a.blockSum[b]);
+            assertEquals(scale * total, a.sum[b]);
+            assertEquals(halves[0], a.halfSum[2 * b], 0f);
+            assertEquals(halves[1], a.halfSum[2 * b + 1], 0f);
+            assertEquals(scale, a.halfD[2 * b]);
+            assertEquals(scale, a.halfD[2 * b + 1]);
+        }
+    }
+
+    /**
+     * A product quantizes its input into the forms its tensor declares ({@link FloatTensor#q8Forms})
+     * and no others, so a form left over from an earlier input must never be read: products from
+     * activations that hold stale copies of every other form equal those from freshly filled ones,
+     * bit for bit. Activations lacking a declared form are refused.
+     */
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_0", "Q5_0", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
+    void productsReadOnlyTheFormsTheirTensorDeclares(GgmlType type) {
+        int cols = 2 * 256;
+        int rows = 2 * Q4_0RowGroups.ROWS + 3;
+        Random random = new Random(SEED + 7 + type.ordinal());
+        try (Arena arena = Arena.ofShared()) {
+            FloatTensor mapped = wrap(arena, type, rows * cols, 1, random);
+            for (FloatTensor tensor : new FloatTensor[] {mapped, mapped.repacked(rows, cols)}) {
+                float[] earlier = activations(cols, random);
+                float[] x = activations(cols, random);
+                Q8Activations stale = new Q8Activations();
+                stale.quantize(earlier, 0, cols);
+                stale.quantize(x, 0, cols, tensor.q8Forms());
+                assertEquals(tensor.q8Forms(), stale.forms());
+                Q8Activations fresh = new Q8Activations();
+                fresh.quantize(x, 0, cols);
+                float[] fromStale = new float[rows];
+                float[] fromFresh = new float[rows];
+                tensor.matvecQ8(0, rows, cols, stale, fromStale, 0);
+                tensor.matvecQ8(0, rows, cols, fresh, fromFresh, 0);
+                assertArrayEquals(fromFresh, fromStale,
+                        type + (tensor == mapped ? "" : " repacked") + " read a form it does not declare");
+                if (tensor.q8Forms() != 0) {
+                    Q8Activations lacking = new Q8Activations();
+                    lacking.quantize(x, 0, cols, 0);
+                    assertThrows(IllegalArgumentException.class,
+                            () -> tensor.matvecQ8(0, rows, cols, lacking, fromStale, 0));
+                }
+            }
+        }
+        assertThrows(IllegalArgumentException.class, () -> new Q8Activations().quantize(new float[32], 0, 32, 8));
     }
 
     @Test

@@ -96,7 +96,7 @@ public class Q8DotBenchmark {
 
     @Benchmark
     public float[] int8Kernel() {
-        quantized.quantize(x, 0, cols);
+        quantized.quantize(x, 0, cols, weights.q8Forms());
         weights.matvecQ8(0, rows, cols, quantized, out, 0);
         return out;
     }

@@ -119,7 +119,7 @@ public final class CpuBackend implements Backend {
         MatvecJob j = matvecJob;
         boolean int8 = int8(w, cols);
         if (int8) {
-            quantized.quantize(x, xOffset, cols);
+            quantized.quantize(x, xOffset, cols, w.q8Forms());
         }
         j.w = w;
         j.x = x;
@@ -157,14 +157,16 @@ public final class CpuBackend implements Backend {
         j.xOffset = xOffset;
         j.cols = cols;
         boolean quantize = false;
+        int forms = 0;
         long total = 0;
         for (int m = 0; m < count; m++) {
             j.int8[m] = int8(j.w[m], cols);
             quantize |= j.int8[m];
+            forms |= j.int8[m] ? j.w[m].q8Forms() : 0;
             total += j.rows[m];
         }
         if (quantize) {
-            quantized.quantize(x, xOffset, cols);
+            quantized.quantize(x, xOffset, cols, forms);
         }
         int budget = threads * ROW_RANGES_PER_THREAD;
         j.first[0] = 0;
