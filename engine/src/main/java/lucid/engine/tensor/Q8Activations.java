@@ -242,7 +242,7 @@ public final class Q8Activations {
 
     /**
      * The blocks' quants, rounded half away from zero as ggml's roundf, into {@link #wide} and
-     * {@link #qs}, and the sums of its two halves (16 each, whole vectors at every width) into
+     * {@link #qs}, and the sums of each block's two halves (16 each, whole vectors at every width) into
      * {@link #halfSum}. Without Math.round and without masks: |v| = t + f with t its integer part (f
      * is exact), and f >= 0.5 exactly when f's bits (a positive float's bits order as ints) are at
      * least those of 0.5, which the sign bit of 0x3EFFFFFF - bits(f) tells. The sign goes back on as
