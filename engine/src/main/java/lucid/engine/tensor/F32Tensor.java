@@ -4,7 +4,6 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -38,7 +37,7 @@ public final class F32Tensor extends FloatTensor {
                     ByteOrder.LITTLE_ENDIAN);
             acc = w.fma(FloatVector.fromArray(FLOATS, x, xOffset + i), acc);
         }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+        float sum = VectorSupport.sumLanes(acc);
         for (; i < n; i++) {
             sum += getFloat(offset + i) * x[xOffset + i];
         }
