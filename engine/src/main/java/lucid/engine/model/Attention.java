@@ -7,6 +7,7 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 import lucid.engine.backend.Backend;
+import lucid.engine.tensor.VectorMath;
 import lucid.engine.tensor.VectorSupport;
 
 /**
@@ -532,8 +533,8 @@ public final class Attention {
 
     /**
      * {@code a[from + i] = exp(a[from + i] - shift)} for {@code i < n}, returning their sum: a
-     * softmax's exponentials, in vector lanes (the Vector API's exp, within an ulp or two of
-     * {@link Math#exp}) when the Vector API is on.
+     * softmax's exponentials, by {@link VectorMath#exp} (the same bits in a vector lane and in the
+     * scalar tail, however warm the JIT), in vector lanes when the Vector API is on.
      */
     static float expShifted(float[] a, int from, int n, float shift) {
         int i = 0;
@@ -542,14 +543,14 @@ public final class Attention {
             int upper = SPECIES.loopBound(n);
             FloatVector total = FloatVector.zero(SPECIES);
             for (; i < upper; i += SPECIES.length()) {
-                FloatVector e = FloatVector.fromArray(SPECIES, a, from + i).sub(shift).lanewise(VectorOperators.EXP);
+                FloatVector e = VectorMath.exp(FloatVector.fromArray(SPECIES, a, from + i).sub(shift));
                 e.intoArray(a, from + i);
                 total = total.add(e);
             }
-            sum = total.reduceLanes(VectorOperators.ADD);
+            sum = VectorSupport.sumLanes(total);
         }
         for (; i < n; i++) {
-            float e = (float) Math.exp(a[from + i] - shift);
+            float e = VectorMath.exp(a[from + i] - shift);
             a[from + i] = e;
             sum += e;
         }
