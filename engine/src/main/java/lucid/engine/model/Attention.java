@@ -7,7 +7,6 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 import lucid.engine.backend.Backend;
-import lucid.engine.tensor.VectorMath;
 import lucid.engine.tensor.VectorSupport;
 
 /**
@@ -533,8 +532,8 @@ public final class Attention {
 
     /**
      * {@code a[from + i] = exp(a[from + i] - shift)} for {@code i < n}, returning their sum: a
-     * softmax's exponentials, by {@link VectorMath#exp} (the same bits in a vector lane and in the
-     * scalar tail, however warm the JIT), in vector lanes when the Vector API is on.
+     * softmax's exponentials, in vector lanes (the Vector API's exp, within an ulp or two of
+     * {@link Math#exp}) when the Vector API is on.
      */
     static float expShifted(float[] a, int from, int n, float shift) {
         int i = 0;
@@ -543,14 +542,14 @@ public final class Attention {
             int upper = SPECIES.loopBound(n);
             FloatVector total = FloatVector.zero(SPECIES);
             for (; i < upper; i += SPECIES.length()) {
-                FloatVector e = VectorMath.exp(FloatVector.fromArray(SPECIES, a, from + i).sub(shift));
+                FloatVector e = FloatVector.fromArray(SPECIES, a, from + i).sub(shift).lanewise(VectorOperators.EXP);
                 e.intoArray(a, from + i);
                 total = total.add(e);
             }
-            sum = VectorSupport.sumLanes(total);
+            sum = total.reduceLanes(VectorOperators.ADD);
         }
         for (; i < n; i++) {
-            float e = VectorMath.exp(a[from + i] - shift);
+            float e = (float) Math.exp(a[from + i] - shift);
             a[from + i] = e;
             sum += e;
         }

@@ -1,10 +1,10 @@
 package lucid.engine.model;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 import lucid.engine.backend.Backend;
-import lucid.engine.tensor.VectorMath;
 import lucid.engine.tensor.VectorSupport;
 
 /**
@@ -21,22 +21,19 @@ public final class GatedFeedForward implements FeedForward {
         GELU_TANH;
 
         private static final VectorSpecies<Float> SPECIES = VectorSupport.FLOAT_SPECIES;
+        private static final float SQRT_2_OVER_PI = 0.7978845608028654f;
         private static final float GELU_COEF_A = 0.044715f;
-        // 0.5 (1 + tanh(z)) = 1 / (1 + e^(-2z)): GELU's z is scaled by -2 sqrt(2/pi) and goes to exp.
-        private static final float MINUS_TWO_SQRT_2_OVER_PI = -1.5957691216057308f;
 
-        /** The activation of one value, by the same steps as a vector lane of {@link #applyGated}, so the same bits. */
         float apply(float x) {
             return switch (this) {
-                case SILU -> x / (VectorMath.exp(-x) + 1f);
-                case GELU_TANH -> x / (VectorMath.exp((x * x * GELU_COEF_A + 1f) * x * MINUS_TWO_SQRT_2_OVER_PI) + 1f);
+                case SILU -> x / (1f + (float) Math.exp(-x));
+                case GELU_TANH -> 0.5f * x * (1f + (float) Math.tanh(SQRT_2_OVER_PI * x * (1f + GELU_COEF_A * x * x)));
             };
         }
 
         /**
-         * {@code gate[i] = act(gate[i]) * up[i]} for {@code from <= i < to}, in vector lanes when the
-         * Vector API is on. The exponential is {@link VectorMath#exp}, not the Vector API's, whose last
-         * bits depend on whether C2 has compiled the loop yet.
+         * {@code gate[i] = act(gate[i]) * up[i]} for {@code from <= i < to}: in vector lanes with the
+         * Vector API's exp and tanh (within an ulp or two of {@link Math}'s) when it is on.
          */
         void applyGated(float[] gate, float[] up, int from, int to) {
             int i = from;
@@ -45,9 +42,9 @@ public final class GatedFeedForward implements FeedForward {
                 for (; i < upper; i += SPECIES.length()) {
                     FloatVector x = FloatVector.fromArray(SPECIES, gate, i);
                     FloatVector a = switch (this) {
-                        case SILU -> x.div(VectorMath.exp(x.neg()).add(1f));
-                        case GELU_TANH -> x.div(VectorMath.exp(x.mul(x).mul(GELU_COEF_A).add(1f).mul(x)
-                                .mul(MINUS_TWO_SQRT_2_OVER_PI)).add(1f));
+                        case SILU -> x.div(x.neg().lanewise(VectorOperators.EXP).add(1f));
+                        case GELU_TANH -> x.mul(0.5f).mul(x.mul(x).mul(GELU_COEF_A).add(1f).mul(x)
+                                .mul(SQRT_2_OVER_PI).lanewise(VectorOperators.TANH).add(1f));
                     };
                     a.mul(FloatVector.fromArray(SPECIES, up, i)).intoArray(gate, i);
                 }
