@@ -46,7 +46,7 @@ public final class BF16Tensor extends FloatTensor {
                 acc = w.fma(FloatVector.fromArray(FLOATS, x, xOffset + i + part * FLOATS.length()), acc);
             }
         }
-        float sum = VectorSupport.sumLanes(acc);
+        float sum = acc.reduceLanes(VectorOperators.ADD);
         for (; i < n; i++) {
             sum += getFloat(offset + i) * x[xOffset + i];
         }

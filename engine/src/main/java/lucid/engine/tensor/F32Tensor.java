@@ -4,6 +4,7 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -37,7 +38,7 @@ public final class F32Tensor extends FloatTensor {
                     ByteOrder.LITTLE_ENDIAN);
             acc = w.fma(FloatVector.fromArray(FLOATS, x, xOffset + i), acc);
         }
-        float sum = VectorSupport.sumLanes(acc);
+        float sum = acc.reduceLanes(VectorOperators.ADD);
         for (; i < n; i++) {
             sum += getFloat(offset + i) * x[xOffset + i];
         }

@@ -106,7 +106,7 @@ public final class Q2_KTensor extends FloatTensor {
                 }
             }
         }
-        return VectorSupport.sumLanes(acc);
+        return acc.reduceLanes(VectorOperators.ADD);
     }
 
     @Override
@@ -206,7 +206,13 @@ public final class Q2_KTensor extends FloatTensor {
             }
             mins = blockMins.fma(FloatVector.broadcast(FLOATS, f16At(block + DMIN)), mins);
         }
-        return VectorSupport.sumLanes(mins);
+        // The lanes in a fixed order: reduceLanes adds them in another order in C2's code than when
+        // interpreted, and a row must come out the same from every path (Q8DotParityTest).
+        float total = 0f;
+        for (int lane = 0; lane < FLOATS.length(); lane++) {
+            total += mins.lane(lane);
+        }
+        return total;
     }
 
     /**
@@ -246,7 +252,7 @@ public final class Q2_KTensor extends FloatTensor {
             acc1 = SubBlockProducts.chunkSum(SubBlockProducts.shiftRightInInts(q, 2).and((byte) 3), even, odd,
                     xh + wh + 16, scales, ws + 2, acc1);
         }
-        return VectorSupport.sumLanes(acc0.add(acc1));
+        return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
     }
 
     /** Groups 2 and 3 of each half: bits 4-5 and 6-7 of its quant bytes. */
@@ -269,7 +275,7 @@ public final class Q2_KTensor extends FloatTensor {
             acc1 = SubBlockProducts.chunkSum(SubBlockProducts.shiftRightInInts(q, 6).and((byte) 3), even, odd,
                     xh + wh + 48, scales, ws + 6, acc1);
         }
-        return VectorSupport.sumLanes(acc0.add(acc1));
+        return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
     }
 
     @Override

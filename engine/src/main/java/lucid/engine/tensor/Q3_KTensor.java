@@ -101,7 +101,7 @@ public final class Q3_KTensor extends FloatTensor {
                 }
             }
         }
-        return VectorSupport.sumLanes(acc);
+        return acc.reduceLanes(VectorOperators.ADD);
     }
 
     @Override
@@ -265,7 +265,7 @@ public final class Q3_KTensor extends FloatTensor {
             int ws = CHUNKS_PER_RUN == 1 ? 8 * s : (s / CHUNKS_PER_RUN) * 8 + l0 / 16;
             acc = SubBlockProducts.chunkSum(q, even, odd, xh + wh, scales, ws + 2 * g, acc);
         }
-        return VectorSupport.sumLanes(acc);
+        return acc.reduceLanes(VectorOperators.ADD);
     }
 
     @Override

@@ -114,7 +114,7 @@ public final class Q4_0Tensor extends FloatTensor {
             }
             acc = blockSum.fma(FloatVector.broadcast(FLOATS, f16At(block)), acc);
         }
-        return VectorSupport.sumLanes(acc);
+        return acc.reduceLanes(VectorOperators.ADD);
     }
 
     @Override
@@ -199,7 +199,7 @@ public final class Q4_0Tensor extends FloatTensor {
             FloatVector f = (FloatVector) blockSum.convert(VectorOperators.I2F, 0);
             acc = f.fma(FloatVector.broadcast(FLOATS, f16At(block) * xd[xb]), acc);
         }
-        return VectorSupport.sumLanes(acc) * VectorSupport.NARROW_SUM_UNIT;
+        return acc.reduceLanes(VectorOperators.ADD) * VectorSupport.NARROW_SUM_UNIT;
     }
 
     /**

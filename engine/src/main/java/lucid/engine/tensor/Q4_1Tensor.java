@@ -83,7 +83,7 @@ public final class Q4_1Tensor extends FloatTensor {
             acc = qxSum.fma(FloatVector.broadcast(FLOATS, f16At(block)), acc);
             acc = xSum.fma(FloatVector.broadcast(FLOATS, f16At(block + M)), acc);
         }
-        return VectorSupport.sumLanes(acc);
+        return acc.reduceLanes(VectorOperators.ADD);
     }
 
     @Override

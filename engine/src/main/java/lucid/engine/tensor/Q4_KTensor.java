@@ -160,7 +160,7 @@ public final class Q4_KTensor extends FloatTensor {
             for (int k = FLOATS.length(); k < 32; k += FLOATS.length()) {
                 s = s.add(FloatVector.fromArray(FLOATS, x, j + k));
             }
-            sums[b] = VectorSupport.sumLanes(s);
+            sums[b] = s.reduceLanes(VectorOperators.ADD);
         }
     }
 
@@ -207,7 +207,7 @@ public final class Q4_KTensor extends FloatTensor {
                 accHigh = qxHigh.fma(FloatVector.broadcast(FLOATS, scaleHigh), accHigh);
             }
         }
-        return VectorSupport.sumLanes(accLow.add(accHigh)) - VectorSupport.sumLanes(minSums);
+        return accLow.add(accHigh).reduceLanes(VectorOperators.ADD) - minSums.reduceLanes(VectorOperators.ADD);
     }
 
     /**
@@ -359,7 +359,7 @@ public final class Q4_KTensor extends FloatTensor {
             mins = addMins(PackedScales.minsK4(low, high), xsum, xb + sub,
                     Float.float16ToFloat(data.get(SHORT_LE, block + DMIN)), mins);
         }
-        return VectorSupport.sumLanes(mins);
+        return mins.reduceLanes(VectorOperators.ADD);
     }
 
     /**
@@ -398,7 +398,7 @@ public final class Q4_KTensor extends FloatTensor {
             accLow = sumLow.fma(FloatVector.broadcast(FLOATS, scales[2 * run]), accLow);
             accHigh = sumHigh.fma(FloatVector.broadcast(FLOATS, scales[2 * run + 1]), accHigh);
         }
-        return VectorSupport.sumLanes(accLow.add(accHigh)) * VectorSupport.NARROW_SUM_UNIT;
+        return accLow.add(accHigh).reduceLanes(VectorOperators.ADD) * VectorSupport.NARROW_SUM_UNIT;
     }
 
     /**

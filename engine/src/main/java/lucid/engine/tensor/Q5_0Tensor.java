@@ -92,7 +92,7 @@ public final class Q5_0Tensor extends FloatTensor {
             }
             acc = blockSum.fma(FloatVector.broadcast(FLOATS, f16At(block)), acc);
         }
-        return VectorSupport.sumLanes(acc);
+        return acc.reduceLanes(VectorOperators.ADD);
     }
 
     /**
@@ -169,7 +169,7 @@ public final class Q5_0Tensor extends FloatTensor {
             FloatVector sum = (FloatVector) VectorSupport.widenNarrowSum(p).convert(VectorOperators.I2F, 0);
             acc = sum.fma(FloatVector.broadcast(FLOATS, d * xd[xb0 + b]), acc);
         }
-        return VectorSupport.sumLanes(acc) * VectorSupport.NARROW_SUM_UNIT;
+        return acc.reduceLanes(VectorOperators.ADD) * VectorSupport.NARROW_SUM_UNIT;
     }
 
     /**

@@ -122,7 +122,7 @@ public final class Q5_KTensor extends FloatTensor {
                 acc = xHigh.fma(FloatVector.broadcast(FLOATS, -(dmin * PackedScales.minK4(data, block + SCALES, subLow + 1))), acc);
             }
         }
-        return VectorSupport.sumLanes(acc);
+        return acc.reduceLanes(VectorOperators.ADD);
     }
 
     @Override
@@ -224,7 +224,7 @@ public final class Q5_KTensor extends FloatTensor {
             accLow = sumLow.fma(FloatVector.broadcast(FLOATS, scales[2 * run]), accLow);
             accHigh = sumHigh.fma(FloatVector.broadcast(FLOATS, scales[2 * run + 1]), accHigh);
         }
-        return VectorSupport.sumLanes(accLow.add(accHigh)) * VectorSupport.NARROW_SUM_UNIT;
+        return accLow.add(accHigh).reduceLanes(VectorOperators.ADD) * VectorSupport.NARROW_SUM_UNIT;
     }
 
     /** Low nibbles with the fifth bit in bit 0 of {@code fifths}: 0..31. */

@@ -104,7 +104,7 @@ public final class Q6_KTensor extends FloatTensor {
                 acc = sum.fma(FloatVector.broadcast(FLOATS, d * data.get(JAVA_BYTE, block + SCALES + sub)), acc);
             }
         }
-        return VectorSupport.sumLanes(acc);
+        return acc.reduceLanes(VectorOperators.ADD);
     }
 
     @Override
@@ -227,7 +227,7 @@ public final class Q6_KTensor extends FloatTensor {
             acc0 = SubBlockProducts.chunkSum(q0, even, odd, xh + wh, scales, ws, acc0);
             acc1 = SubBlockProducts.chunkSum(q2, even, odd, xh + wh + 32, scales, ws + 4, acc1);
         }
-        return VectorSupport.sumLanes(acc0.add(acc1));
+        return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
     }
 
     /** Groups 1 and 3 of every half: low bits from the second run, high bits 2-3 and 6-7. */
@@ -252,7 +252,7 @@ public final class Q6_KTensor extends FloatTensor {
             acc0 = SubBlockProducts.chunkSum(q1, even, odd, xh + wh + 16, scales, ws + 2, acc0);
             acc1 = SubBlockProducts.chunkSum(q3, even, odd, xh + wh + 48, scales, ws + 6, acc1);
         }
-        return VectorSupport.sumLanes(acc0.add(acc1));
+        return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
     }
 
     /**

@@ -70,7 +70,7 @@ public final class Q8_0Tensor extends FloatTensor {
             }
             acc = blockSum.fma(FloatVector.broadcast(FLOATS, f16At(block)), acc);
         }
-        return VectorSupport.sumLanes(acc);
+        return acc.reduceLanes(VectorOperators.ADD);
     }
 
     @Override
@@ -135,7 +135,7 @@ public final class Q8_0Tensor extends FloatTensor {
             FloatVector f = (FloatVector) blockSum.convert(VectorOperators.I2F, 0);
             acc = f.fma(FloatVector.broadcast(FLOATS, f16At(block) * xd[xb]), acc);
         }
-        return VectorSupport.sumLanes(acc);
+        return acc.reduceLanes(VectorOperators.ADD);
     }
 
     /**

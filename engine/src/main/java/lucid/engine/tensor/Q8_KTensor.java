@@ -70,7 +70,7 @@ public final class Q8_KTensor extends FloatTensor {
             }
             acc = blockSum.fma(FloatVector.broadcast(FLOATS, data.get(FLOAT_LE, block)), acc);
         }
-        return VectorSupport.sumLanes(acc);
+        return acc.reduceLanes(VectorOperators.ADD);
     }
 
     @Override

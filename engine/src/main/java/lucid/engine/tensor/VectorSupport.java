@@ -148,32 +148,6 @@ public final class VectorSupport {
     /** Lane indices 0, 1, 2, ... as ints: shift counts that give each lane its own bit of a bit field. */
     static final IntVector LANE_INDEX = IntVector.zero(INT_SPECIES).addIndex(1);
 
-    /**
-     * The sum of {@code v}'s lanes in one fixed order: lane i plus lane i + n/2 for each i below n/2,
-     * then those n/2 sums pairwise the same way, down to one. {@code reduceLanes(ADD)} leaves the
-     * order open, and it differs between C2's code and the Java code that runs before C2 compiles a
-     * kernel: a row's product would then depend on how warm the JIT is, so the same prompt could give
-     * other logits in a model's first seconds than later. Lanes read one by one and added as scalars
-     * are exact on every path. (The same order by rotating the vector with {@code rearrange} made the
-     * Q4_0 and Q8_0 kernels about 10% slower on rows of 576; lane by lane, at most 4%.)
-     */
-    public static float sumLanes(FloatVector v) {
-        return switch (v.length()) {
-            case 16 -> sumSixteenLanes(v);
-            case 8 -> ((v.lane(0) + v.lane(4)) + (v.lane(2) + v.lane(6)))
-                    + ((v.lane(1) + v.lane(5)) + (v.lane(3) + v.lane(7)));
-            case 4 -> (v.lane(0) + v.lane(2)) + (v.lane(1) + v.lane(3));
-            case 2 -> v.lane(0) + v.lane(1);
-            default -> throw new IllegalArgumentException("no float vector has " + v.length() + " lanes");
-        };
-    }
-
-    // Apart, so that sumLanes stays small enough for C2 to inline into the kernels at every width.
-    private static float sumSixteenLanes(FloatVector v) {
-        return (((v.lane(0) + v.lane(8)) + (v.lane(4) + v.lane(12))) + ((v.lane(2) + v.lane(10)) + (v.lane(6) + v.lane(14))))
-                + (((v.lane(1) + v.lane(9)) + (v.lane(5) + v.lane(13))) + ((v.lane(3) + v.lane(11)) + (v.lane(7) + v.lane(15))));
-    }
-
     private VectorSupport() {
     }
 

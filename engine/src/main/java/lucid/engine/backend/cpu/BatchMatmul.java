@@ -4,6 +4,7 @@ import java.util.Arrays;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -458,7 +459,7 @@ final class BatchMatmul {
         for (; i < upper; i += lanes) {
             acc0 = FloatVector.fromArray(SPECIES, w, wOffset + i).fma(FloatVector.fromArray(SPECIES, x, xOffset + i), acc0);
         }
-        float sum = VectorSupport.sumLanes(acc0.add(acc1));
+        float sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
         for (; i < n; i++) {
             sum += w[wOffset + i] * x[xOffset + i];
         }
@@ -500,14 +501,14 @@ final class BatchMatmul {
             a30 = v3.fma(xa, a30);
             a31 = v3.fma(xb, a31);
         }
-        float s00 = VectorSupport.sumLanes(a00);
-        float s10 = VectorSupport.sumLanes(a10);
-        float s20 = VectorSupport.sumLanes(a20);
-        float s30 = VectorSupport.sumLanes(a30);
-        float s01 = VectorSupport.sumLanes(a01);
-        float s11 = VectorSupport.sumLanes(a11);
-        float s21 = VectorSupport.sumLanes(a21);
-        float s31 = VectorSupport.sumLanes(a31);
+        float s00 = a00.reduceLanes(VectorOperators.ADD);
+        float s10 = a10.reduceLanes(VectorOperators.ADD);
+        float s20 = a20.reduceLanes(VectorOperators.ADD);
+        float s30 = a30.reduceLanes(VectorOperators.ADD);
+        float s01 = a01.reduceLanes(VectorOperators.ADD);
+        float s11 = a11.reduceLanes(VectorOperators.ADD);
+        float s21 = a21.reduceLanes(VectorOperators.ADD);
+        float s31 = a31.reduceLanes(VectorOperators.ADD);
         for (; i < cols; i++) {
             float xa = x[x0 + i];
             float xb = x[x1 + i];
@@ -599,7 +600,7 @@ final class BatchMatmul {
 
     /** An accumulator's lanes summed, plus the scalar tail {@code [from, cols)} of that dot product. */
     private static float finish(FloatVector acc, float[] w, int wo, float[] x, int xo, int from, int cols) {
-        float sum = VectorSupport.sumLanes(acc);
+        float sum = acc.reduceLanes(VectorOperators.ADD);
         for (int k = from; k < cols; k++) {
             sum += w[wo + k] * x[xo + k];
         }
