@@ -157,9 +157,57 @@ public final class Q4_0Tensor extends FloatTensor {
                 r = g1 * rows;
             }
         }
+        if (VectorSupport.ROW_PAIRS) {
+            // Rows in pairs half the range apart: two streams through memory that one loop reads
+            // with one set of activation loads, counters and checks. (Pairs of adjacent rows made
+            // Q8_0's kernel about half as fast from memory, docs/PERFORMANCE.md.)
+            int half = (rowEnd - r) / 2;
+            long apart = (long) half * cols / BLOCK_WEIGHTS * BLOCK_BYTES;
+            for (int k = 0; k < half; k++, r++) {
+                dotQ8Pair((long) r * cols, apart, a, cols, out, outOffset + r - rowStart, half);
+            }
+            r += half;
+        }
         for (; r < rowEnd; r++) {
             out[outOffset + r - rowStart] = dotQ8Vector((long) r * cols, a, 0, cols);
         }
+    }
+
+    /**
+     * {@link #dotQ8Vector} of the row at {@code offset} into {@code out[at]} and of the row {@code apart}
+     * bytes further into {@code out[at + rowsApart]}, in one loop: each row gets dotQ8Vector's
+     * operations in its order, and one loop's counters, checks and activation loads serve both.
+     */
+    private void dotQ8Pair(long offset, long apart, Q8Activations a, int n, float[] out, int at, int rowsApart) {
+        short[] xw = a.wide;
+        float[] xd = a.d;
+        short[] bias = a.nibbleBias;
+        FloatVector first = FloatVector.zero(FLOATS);
+        FloatVector second = FloatVector.zero(FLOATS);
+        long block = offset / BLOCK_WEIGHTS * BLOCK_BYTES;
+        int xb = 0;
+        for (int j = 0; j < n; j += BLOCK_WEIGHTS, block += BLOCK_BYTES, xb++) {
+            // Each step's activations and bias are loaded once for both rows.
+            ShortVector low = ShortVector.fromArray(NIBBLE_SHORTS, xw, j);
+            ShortVector high = ShortVector.fromArray(NIBBLE_SHORTS, xw, j + 16);
+            ShortVector b = ShortVector.fromArray(NIBBLE_SHORTS, bias, xb * 16);
+            ShortVector p = nibbleProducts(block, low, high, b);
+            ShortVector q = nibbleProducts(block + apart, low, high, b);
+            for (int k = NIBBLE_SHORTS.length(); k < 16; k += NIBBLE_SHORTS.length()) {
+                low = ShortVector.fromArray(NIBBLE_SHORTS, xw, j + k);
+                high = ShortVector.fromArray(NIBBLE_SHORTS, xw, j + 16 + k);
+                b = ShortVector.fromArray(NIBBLE_SHORTS, bias, xb * 16 + k);
+                p = p.add(nibbleProducts(block + k, low, high, b));
+                q = q.add(nibbleProducts(block + apart + k, low, high, b));
+            }
+            FloatVector f = (FloatVector) VectorSupport.widenNarrowSum(p).convert(VectorOperators.I2F, 0);
+            FloatVector g = (FloatVector) VectorSupport.widenNarrowSum(q).convert(VectorOperators.I2F, 0);
+            float dx = xd[xb];
+            first = f.fma(FloatVector.broadcast(FLOATS, f16At(block) * dx), first);
+            second = g.fma(FloatVector.broadcast(FLOATS, f16At(block + apart) * dx), second);
+        }
+        out[at] = first.reduceLanes(VectorOperators.ADD) * VectorSupport.NARROW_SUM_UNIT;
+        out[at + rowsApart] = second.reduceLanes(VectorOperators.ADD) * VectorSupport.NARROW_SUM_UNIT;
     }
 
     @Override
@@ -209,13 +257,17 @@ public final class Q4_0Tensor extends FloatTensor {
      * short lanes cannot overflow. Multiplying the stored nibbles saves taking 8 off each of them.
      */
     private ShortVector nibbleProducts(long block, short[] xw, int j, short[] bias, int biasAt) {
+        return nibbleProducts(block, ShortVector.fromArray(NIBBLE_SHORTS, xw, j),
+                ShortVector.fromArray(NIBBLE_SHORTS, xw, j + 16), ShortVector.fromArray(NIBBLE_SHORTS, bias, biasAt));
+    }
+
+    /** {@link #nibbleProducts(long, short[], int, short[], int)} with the activations and bias loaded. */
+    private ShortVector nibbleProducts(long block, ShortVector lowActivations, ShortVector highActivations,
+            ShortVector bias) {
         ShortVector packed = (ShortVector) ByteVector.fromMemorySegment(NIBBLE_BYTES, data, block + QS,
                 ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.ZERO_EXTEND_B2S, NIBBLE_SHORTS, 0);
-        ShortVector low = packed.and((short) 0x0F);
-        ShortVector high = packed.lanewise(VectorOperators.LSHR, 4);
-        return low.mul(ShortVector.fromArray(NIBBLE_SHORTS, xw, j))
-                .add(high.mul(ShortVector.fromArray(NIBBLE_SHORTS, xw, j + 16)))
-                .add(ShortVector.fromArray(NIBBLE_SHORTS, bias, biasAt));
+        return packed.and((short) 0x0F).mul(lowActivations)
+                .add(packed.lanewise(VectorOperators.LSHR, 4).mul(highActivations)).add(bias);
     }
 
     @Override

@@ -31,6 +31,15 @@ public final class VectorSupport {
     /** The system property that turns the Vector API off when {@code false}. */
     public static final String ENABLED_PROPERTY = "lucid.vector";
 
+    /**
+     * The system property that, when {@code false}, makes the Q8_0 and Q4_0 kernels over the mapping
+     * take a range's rows one at a time instead of in pairs half the range apart: for measuring.
+     */
+    public static final String ROW_PAIRS_PROPERTY = "lucid.rowPairs";
+
+    /** Whether Q8_0 and Q4_0 products over the mapping take their rows in pairs ({@value #ROW_PAIRS_PROPERTY}). */
+    static final boolean ROW_PAIRS = !"false".equalsIgnoreCase(System.getProperty(ROW_PAIRS_PROPERTY));
+
     private static final String FORCED_BITS = System.getProperty(BITS_PROPERTY);
     private static final boolean TURNED_OFF = "false".equalsIgnoreCase(System.getProperty(ENABLED_PROPERTY));
 
