@@ -92,22 +92,30 @@ class Q8DotParityTest {
             float[] x = activations(cols + 5, random);
             Q8Activations a = new Q8Activations();
             a.quantize(x, 5, cols);
-            float[] out = new float[rows + 4];
-            float[] outQ8 = new float[rows + 4];
-            tensor.matvec(2, 11, cols, x, 5, out, 1);
-            tensor.matvecQ8(2, 11, cols, a, outQ8, 1);
-            for (int r = 0; r < out.length; r++) {
-                if (r < 1 || r >= 10) {
-                    assertEquals(0f, out[r], "matvec wrote outside its rows at " + r);
-                    assertEquals(0f, outQ8[r], "matvecQ8 wrote outside its rows at " + r);
-                    continue;
+            // Odd and even counts of rows: ranges are taken as pairs of rows half the range apart,
+            // and an odd range has one row left over.
+            for (int[] range : new int[][] {{2, 11}, {0, rows}, {3, 7}, {5, 6}, {8, 10}}) {
+                float[] out = new float[rows + 4];
+                float[] outQ8 = new float[rows + 4];
+                int start = range[0];
+                int end = range[1];
+                tensor.matvec(start, end, cols, x, 5, out, 1);
+                tensor.matvecQ8(start, end, cols, a, outQ8, 1);
+                String where = type + " rows " + start + ".." + end;
+                for (int r = 0; r < out.length; r++) {
+                    if (r < 1 || r >= 1 + end - start) {
+                        assertEquals(0f, out[r], where + ": matvec wrote outside its rows at " + r);
+                        assertEquals(0f, outQ8[r], where + ": matvecQ8 wrote outside its rows at " + r);
+                        continue;
+                    }
+                    long offset = (long) (start + r - 1) * cols;
+                    float dot = tensor.dot(offset, x, 5, cols);
+                    float dotQ8 = tensor.dotQ8(offset, a, 0, cols);
+                    assertEquals(dot, out[r], Math.abs(dot) * 1e-6f, where + ": matvec row " + (start + r - 1));
+                    assertEquals(dotQ8, outQ8[r], Math.abs(dotQ8) * 1e-6f, where + ": matvecQ8 row " + (start + r - 1));
                 }
-                long offset = (long) (r + 1) * cols;
-                float dot = tensor.dot(offset, x, 5, cols);
-                float dotQ8 = tensor.dotQ8(offset, a, 0, cols);
-                assertEquals(dot, out[r], Math.abs(dot) * 1e-6f, type + " matvec row " + (r + 1));
-                assertEquals(dotQ8, outQ8[r], Math.abs(dotQ8) * 1e-6f, type + " matvecQ8 row " + (r + 1));
             }
+            float[] out = new float[rows + 4];
             assertThrows(IndexOutOfBoundsException.class, () -> tensor.matvec(2, rows + 1, cols, x, 5, out, 0));
             assertThrows(IndexOutOfBoundsException.class, () -> tensor.matvecQ8(0, 3, cols, a, new float[2], 0));
             assertThrows(IllegalArgumentException.class, () -> tensor.matvec(0, 1, cols + 1, x, 0, out, 0));
