@@ -420,8 +420,9 @@ class Q8DotParityTest {
     /**
      * A product quantizes its input into the forms its tensor declares ({@link FloatTensor#q8Forms})
      * and no others, so a form left over from an earlier input must never be read: products from
-     * activations that hold stale copies of every other form equal those from freshly filled ones,
-     * bit for bit. Activations lacking a declared form are refused.
+     * activations that hold stale copies of every other form equal those from freshly filled ones, to
+     * a hundred-thousandth of the largest product (the two calls may run in different compiled states).
+     * Activations lacking a declared form are refused.
      */
     @ParameterizedTest
     @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_0", "Q5_0", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
@@ -444,7 +445,14 @@ class Q8DotParityTest {
                 float[] fromFresh = new float[rows];
                 tensor.matvecQ8(0, rows, cols, stale, fromStale, 0);
                 tensor.matvecQ8(0, rows, cols, fresh, fromFresh, 0);
-                assertArrayEquals(fromFresh, fromStale,
+                // The two calls may run in different compiled states of the kernel, whose lane sums
+                // can differ in the last bits (docs/PERFORMANCE.md, "The same logits cold and warm");
+                // a stale form moves a product by about its own size.
+                float size = 0;
+                for (float v : fromFresh) {
+                    size = Math.max(size, Math.abs(v));
+                }
+                assertArrayEquals(fromFresh, fromStale, 1e-5f * size,
                         type + (tensor == mapped ? "" : " repacked") + " read a form it does not declare");
                 if (tensor.q8Forms() != 0) {
                     Q8Activations lacking = new Q8Activations();
