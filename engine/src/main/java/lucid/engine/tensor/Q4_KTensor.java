@@ -11,6 +11,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -55,6 +56,9 @@ public final class Q4_KTensor extends FloatTensor {
     // the chain of additions took about 16% of the row kernel (Q8DotInterleaved).
     static final boolean EIGHT_LANES = FLOATS.vectorBitSize() >= 256;
     private static final VectorSpecies<Float> EIGHT_FLOATS = FloatVector.SPECIES_256;
+
+    /** The first eight lanes of {@link #FLOATS} (all of them at 256 bits): see {@link #storeEight}. */
+    private static final VectorMask<Float> FIRST_EIGHT = FLOATS.indexInRange(0, 8);
 
     // The rows in groups for the integer kernel (--repack), or null: decode only reads the mapping.
     private final Q4_KRowGroups rowGroups;
@@ -185,7 +189,7 @@ public final class Q4_KTensor extends FloatTensor {
             minSums = addMins(ms, sums, i / 32, f16At(block + DMIN), minSums);
             if (EIGHT_LANES) {
                 // The eight d · scale in one vector, then each read back as a broadcast from memory.
-                eight(scales).mul(d).intoArray(sums, sc);
+                storeEight(eight(scales).mul(d), sums, sc);
             }
             for (int run = 0; run < 4; run++) {
                 long at = block + QS + run * 32;
@@ -224,6 +228,23 @@ public final class Q4_KTensor extends FloatTensor {
             blockMins += (int) (ms >>> (8 * sub) & 0xFF) * sums[at + sub];
         }
         return acc.withLane(0, acc.lane(0) + dmin * blockMins);
+    }
+
+    /**
+     * The eight lanes of {@code v} into {@code a[at..at + 8)}. Where the float species is wider than
+     * eight lanes (AVX-512), through that species with a mask rather than by {@code intoArray} of the
+     * eight-float vector. C2 resolves a kernel's Vector API calls on a vector whose class it cannot
+     * yet see from the profile of the library method, which every caller shares. Eight-float stores
+     * here gave {@code FloatVector.intoArray}'s profile two vector classes, and
+     * {@code BatchMatmul.outer4}'s stores then compiled to code that kept its accumulators in
+     * objects: 1B Q4_K prompts ran at 6 to 8 tok/s instead of about 100 (docs/PERFORMANCE.md).
+     */
+    static void storeEight(FloatVector v, float[] a, int at) {
+        if (FLOATS.length() == 8) {
+            v.intoArray(a, at);
+        } else {
+            ((FloatVector) v.reinterpretShape(FLOATS, 0)).intoArray(a, at, FIRST_EIGHT);
+        }
     }
 
     /**
@@ -349,8 +370,8 @@ public final class Q4_KTensor extends FloatTensor {
             int high = PackedScales.highWordK4(data, block + SCALES);
             float d = Float.float16ToFloat(data.get(SHORT_LE, block));
             if (EIGHT_LANES) {
-                eight(PackedScales.scalesK4(low, high)).mul(d)
-                        .mul(FloatVector.fromArray(EIGHT_FLOATS, xd, xb + sub)).intoArray(scales, sub);
+                storeEight(eight(PackedScales.scalesK4(low, high)).mul(d)
+                        .mul(FloatVector.fromArray(EIGHT_FLOATS, xd, xb + sub)), scales, sub);
             } else {
                 for (int j = 0; j < 8; j++) {
                     scales[sub + j] = d * PackedScales.scaleK4(low, high, j) * xd[xb + sub + j];
@@ -488,8 +509,8 @@ public final class Q4_KTensor extends FloatTensor {
         long scales = PackedScales.scalesK4(low, high);
         long mins = PackedScales.minsK4(low, high);
         if (EIGHT_LANES) {
-            eight(scales).mul(d).intoArray(factors, 0);
-            eight(mins).mul(-dmin).intoArray(factors, 8);
+            storeEight(eight(scales).mul(d), factors, 0);
+            storeEight(eight(mins).mul(-dmin), factors, 8);
         } else {
             for (int sub = 0; sub < 8; sub++) {
                 factors[sub] = d * (int) (scales >>> (8 * sub) & 0xFF);
