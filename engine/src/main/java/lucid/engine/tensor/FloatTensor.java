@@ -163,6 +163,37 @@ public abstract class FloatTensor {
         }
     }
 
+    /**
+     * Rows {@code [r, rowEnd)} of a {@link #rowsQ8Vector} for the types that take rows in pairs: row
+     * {@code r + k} with row {@code r + half + k}, half the range apart, each pair by {@link #dotQ8Pair};
+     * the last row of an odd range, or every row where pairs are off ({@link VectorSupport#ROW_PAIRS}),
+     * by {@link #dotQ8Vector}. Two streams through memory far apart, read in one loop that loads each
+     * step's activations once for both rows. (Pairs of adjacent rows made Q8_0's kernel about half as
+     * fast from memory; docs/PERFORMANCE.md, "Rows in pairs".)
+     */
+    final void rowsQ8InPairs(int r, int rowEnd, int rowStart, int cols, Q8Activations a, float[] out, int outOffset) {
+        if (VectorSupport.ROW_PAIRS) {
+            int half = (rowEnd - r) / 2;
+            long apart = type().byteSize((long) half * cols);
+            for (int k = 0; k < half; k++, r++) {
+                dotQ8Pair((long) r * cols, apart, a, cols, out, outOffset + r - rowStart, half);
+            }
+            r += half;
+        }
+        for (; r < rowEnd; r++) {
+            out[outOffset + r - rowStart] = dotQ8Vector((long) r * cols, a, 0, cols);
+        }
+    }
+
+    /**
+     * {@link #dotQ8Vector} of the row at weight {@code offset} into {@code out[at]} and of the row
+     * {@code apart} bytes further into {@code out[at + rowsApart]}, each row with dotQ8Vector's
+     * operations in its order; for {@link #rowsQ8InPairs}, in the types that call it.
+     */
+    void dotQ8Pair(long offset, long apart, Q8Activations a, int n, float[] out, int at, int rowsApart) {
+        throw new UnsupportedOperationException(type() + " takes no rows in pairs");
+    }
+
     /** {@link #dotQ8} with the Vector API; arguments already checked. */
     float dotQ8Vector(long offset, Q8Activations a, int aOffset, int n) {
         throw new UnsupportedOperationException(type() + " has no 8-bit integer dot product");

@@ -157,28 +157,12 @@ public final class Q4_0Tensor extends FloatTensor {
                 r = g1 * rows;
             }
         }
-        if (VectorSupport.ROW_PAIRS) {
-            // Rows in pairs half the range apart: two streams through memory that one loop reads
-            // with one set of activation loads, counters and checks. (Pairs of adjacent rows made
-            // Q8_0's kernel about half as fast from memory, docs/PERFORMANCE.md.)
-            int half = (rowEnd - r) / 2;
-            long apart = (long) half * cols / BLOCK_WEIGHTS * BLOCK_BYTES;
-            for (int k = 0; k < half; k++, r++) {
-                dotQ8Pair((long) r * cols, apart, a, cols, out, outOffset + r - rowStart, half);
-            }
-            r += half;
-        }
-        for (; r < rowEnd; r++) {
-            out[outOffset + r - rowStart] = dotQ8Vector((long) r * cols, a, 0, cols);
-        }
+        rowsQ8InPairs(r, rowEnd, rowStart, cols, a, out, outOffset);
     }
 
-    /**
-     * {@link #dotQ8Vector} of the row at {@code offset} into {@code out[at]} and of the row {@code apart}
-     * bytes further into {@code out[at + rowsApart]}, in one loop: each row gets dotQ8Vector's
-     * operations in its order, and one loop's counters, checks and activation loads serve both.
-     */
-    private void dotQ8Pair(long offset, long apart, Q8Activations a, int n, float[] out, int at, int rowsApart) {
+    // Each step's activations and nibble bias are loaded once for both rows.
+    @Override
+    void dotQ8Pair(long offset, long apart, Q8Activations a, int n, float[] out, int at, int rowsApart) {
         short[] xw = a.wide;
         float[] xd = a.d;
         short[] bias = a.nibbleBias;
@@ -187,7 +171,6 @@ public final class Q4_0Tensor extends FloatTensor {
         long block = offset / BLOCK_WEIGHTS * BLOCK_BYTES;
         int xb = 0;
         for (int j = 0; j < n; j += BLOCK_WEIGHTS, block += BLOCK_BYTES, xb++) {
-            // Each step's activations and bias are loaded once for both rows.
             ShortVector low = ShortVector.fromArray(NIBBLE_SHORTS, xw, j);
             ShortVector high = ShortVector.fromArray(NIBBLE_SHORTS, xw, j + 16);
             ShortVector b = ShortVector.fromArray(NIBBLE_SHORTS, bias, xb * 16);

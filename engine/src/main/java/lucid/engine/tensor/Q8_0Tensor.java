@@ -97,27 +97,11 @@ public final class Q8_0Tensor extends FloatTensor {
 
     @Override
     void rowsQ8Vector(int rowStart, int rowEnd, int cols, Q8Activations a, float[] out, int outOffset) {
-        int r = rowStart;
-        if (VectorSupport.ROW_PAIRS) {
-            // Rows in pairs half the range apart, as in Q4_0Tensor.rowsQ8Vector.
-            int half = (rowEnd - r) / 2;
-            long apart = (long) half * cols / BLOCK_WEIGHTS * BLOCK_BYTES;
-            for (int k = 0; k < half; k++, r++) {
-                dotQ8Pair((long) r * cols, apart, a, cols, out, outOffset + r - rowStart, half);
-            }
-            r += half;
-        }
-        for (; r < rowEnd; r++) {
-            out[outOffset + r - rowStart] = dotQ8Vector((long) r * cols, a, 0, cols);
-        }
+        rowsQ8InPairs(rowStart, rowEnd, rowStart, cols, a, out, outOffset);
     }
 
-    /**
-     * {@link #dotQ8Vector} of the row at {@code offset} into {@code out[at]} and of the row {@code apart}
-     * bytes further into {@code out[at + rowsApart]}, in one loop that loads each step's activations
-     * once for both rows. Each row's operations are dotQ8Vector's, in its order.
-     */
-    private void dotQ8Pair(long offset, long apart, Q8Activations a, int n, float[] out, int at, int rowsApart) {
+    @Override
+    void dotQ8Pair(long offset, long apart, Q8Activations a, int n, float[] out, int at, int rowsApart) {
         short[] xw = a.wide;
         float[] xd = a.d;
         int lanes = SHORTS.length();
