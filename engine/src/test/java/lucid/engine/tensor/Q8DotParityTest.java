@@ -102,6 +102,13 @@ class Q8DotParityTest {
                 tensor.matvec(start, end, cols, x, 5, out, 1);
                 tensor.matvecQ8(start, end, cols, a, outQ8, 1);
                 String where = type + " rows " + start + ".." + end;
+                // A range's rows may run in another compiled state than the single dots, whose lane
+                // sums can differ in the last bits; a row's sum can cancel to far below its terms, so
+                // the tolerance follows the largest row of the range, not the row itself.
+                float size = 0;
+                for (int r = start; r < end; r++) {
+                    size = Math.max(size, Math.abs(tensor.dot((long) r * cols, x, 5, cols)));
+                }
                 for (int r = 0; r < out.length; r++) {
                     if (r < 1 || r >= 1 + end - start) {
                         assertEquals(0f, out[r], where + ": matvec wrote outside its rows at " + r);
@@ -111,8 +118,8 @@ class Q8DotParityTest {
                     long offset = (long) (start + r - 1) * cols;
                     float dot = tensor.dot(offset, x, 5, cols);
                     float dotQ8 = tensor.dotQ8(offset, a, 0, cols);
-                    assertEquals(dot, out[r], Math.abs(dot) * 1e-6f, where + ": matvec row " + (start + r - 1));
-                    assertEquals(dotQ8, outQ8[r], Math.abs(dotQ8) * 1e-6f, where + ": matvecQ8 row " + (start + r - 1));
+                    assertEquals(dot, out[r], size * 1e-5f, where + ": matvec row " + (start + r - 1));
+                    assertEquals(dotQ8, outQ8[r], size * 1e-5f, where + ": matvecQ8 row " + (start + r - 1));
                 }
             }
             float[] out = new float[rows + 4];
