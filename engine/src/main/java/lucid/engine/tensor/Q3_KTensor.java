@@ -339,14 +339,8 @@ public final class Q3_KTensor extends FloatTensor {
      */
     private void decodeFactors(long block, float[] factors) {
         float d = f16At(block + D);
-        if (Q4_KTensor.EIGHT_LANES) {
-            Q4_KTensor.storeEight(Q4_KTensor.eight(biasedScales(block, 0)).sub(32).mul(d), factors, 0);
-            Q4_KTensor.storeEight(Q4_KTensor.eight(biasedScales(block, 1)).sub(32).mul(d), factors, 8);
-        } else {
-            for (int sub = 0; sub < 16; sub++) {
-                factors[sub] = d * PackedScales.scaleQ3(data, block + SCALES, sub);
-            }
-        }
+        Q4_KTensor.storeEight(biasedScales(block, 0), -32, d, factors, 0);
+        Q4_KTensor.storeEight(biasedScales(block, 1), -32, d, factors, 8);
     }
 
     @Override

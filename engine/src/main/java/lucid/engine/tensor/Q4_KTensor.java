@@ -51,11 +51,10 @@ public final class Q4_KTensor extends FloatTensor {
     private static final VectorSpecies<Short> SHORTS = VectorSupport.PRODUCT_SHORT_SPECIES;
     private static final VectorSpecies<Byte> HALF_BYTES = VectorSupport.PRODUCT_BYTE_SPECIES;
 
-    // A super-block's eight minimums against eight activation sums, in one vector of eight floats
-    // where vectors are at least that wide; as a scalar loop the eight int-to-float conversions and
-    // the chain of additions took about 16% of the row kernel (Q8DotInterleaved).
+    // A super-block's eight scales or minimums, in one vector where vectors hold at least eight floats;
+    // as a scalar loop the eight int-to-float conversions and the chain of additions took about 16% of
+    // the row kernel (Q8DotInterleaved). See storeEight.
     static final boolean EIGHT_LANES = FLOATS.vectorBitSize() >= 256;
-    private static final VectorSpecies<Float> EIGHT_FLOATS = FloatVector.SPECIES_256;
 
     /** The first eight lanes of {@link #FLOATS} (all of them at 256 bits): see {@link #storeEight}. */
     private static final VectorMask<Float> FIRST_EIGHT = FLOATS.indexInRange(0, 8);
@@ -145,12 +144,12 @@ public final class Q4_KTensor extends FloatTensor {
     // Each thread's Σx per 32 activations, grown to the longest row seen.
     private static final ThreadLocal<float[]> SUMS = ThreadLocal.withInitial(() -> new float[0]);
 
-    // Σx per 32 activations, then (EIGHT_LANES) a super-block's eight d · scale at [n / 32, n / 32 + 8);
-    // the integer kernel's row scales at [0, n / 32).
+    // The float kernel's Σx per 32 activations, then each sub-block's d · scale at [n / 32, 2n / 32);
+    // the integer kernel's row scales at [0, n / 32). Eight floats more for a whole-vector load.
     static float[] sumScratch(int n) {
         float[] sums = SUMS.get();
-        if (sums.length < n / 32 + 8) {
-            sums = new float[n / 32 + 8];
+        if (sums.length < 2 * (n / 32) + 8) {
+            sums = new float[2 * (n / 32) + 8];
             SUMS.set(sums);
         }
         return sums;
@@ -171,89 +170,131 @@ public final class Q4_KTensor extends FloatTensor {
     /**
      * {@link #dotVector} given {@code sums} from {@link #activationSums} of the same {@code n}
      * activations: per sub-block a·Σ(q·x) in vector lanes, and b·Σx as one scalar term.
+     *
+     * <p>Two passes over the row's super-blocks, as the integer kernel: {@link #floatRowScales}
+     * unpacks the scales and takes the minimums' term, then one loop over the row's runs of 64
+     * weights sums q·x. The loop calls none of our methods: a call C2 refuses to inline passes its
+     * vectors as objects, and in one method with the scales' unpacking, under type profiles that
+     * other kernels had filled, this kernel reached C2's node count for inlining our own methods
+     * (NodeCountInliningCutoff) before its nibble helpers: 6 KB allocated a row on AVX-512 and 1.0
+     * GB/s in cache instead of 5.8 (KernelAllocationTest). The Vector API's own methods are inlined
+     * past that count.
      */
     float dotVectorWithSums(long offset, float[] x, int xOffset, int n, float[] sums) {
+        int sc = n / 32;
+        float mins = floatRowScales(offset, n, sums);
         // Two accumulators: the low and high sub-blocks' products add up in independent chains.
         FloatVector accLow = FloatVector.zero(FLOATS);
         FloatVector accHigh = FloatVector.zero(FLOATS);
-        // The minimums' term: eight lanes (EIGHT_LANES) or lane 0 alone.
-        FloatVector minSums = FloatVector.zero(EIGHT_FLOATS);
-        long block = offset / BLOCK_WEIGHTS * BLOCK_BYTES;
+        long first = offset / BLOCK_WEIGHTS * BLOCK_BYTES;
+        for (int run = 0; run < n / 64; run++) {
+            long at = first + (long) (run >> 2) * BLOCK_BYTES + QS + (run & 3) * 32;
+            int j = xOffset + run * 64;
+            // The first step's products start the sums (no zero vector to add them to: 5 to 6%
+            // faster, Q8DotInterleaved); each step is one float vector of the sub-block's 32, its
+            // nibbles split in int lanes (x86 has no byte shift).
+            IntVector q = (IntVector) ByteVector.fromMemorySegment(BYTES, data, at, ByteOrder.LITTLE_ENDIAN)
+                    .convertShape(VectorOperators.B2I, INTS, 0);
+            FloatVector qxLow = ((FloatVector) q.and(0x0F).convert(VectorOperators.I2F, 0))
+                    .mul(FloatVector.fromArray(FLOATS, x, j));
+            FloatVector qxHigh = ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).and(0x0F).convert(VectorOperators.I2F, 0))
+                    .mul(FloatVector.fromArray(FLOATS, x, j + 32));
+            for (int step = FLOATS.length(); step < 32; step += FLOATS.length()) {
+                // The byte load holding this step, and the part of it that widens to this step's ints.
+                int load = step / BYTES.length() * BYTES.length();
+                q = (IntVector) ByteVector.fromMemorySegment(BYTES, data, at + load, ByteOrder.LITTLE_ENDIAN)
+                        .convertShape(VectorOperators.B2I, INTS, (step - load) / FLOATS.length());
+                qxLow = ((FloatVector) q.and(0x0F).convert(VectorOperators.I2F, 0))
+                        .fma(FloatVector.fromArray(FLOATS, x, j + step), qxLow);
+                qxHigh = ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).and(0x0F).convert(VectorOperators.I2F, 0))
+                        .fma(FloatVector.fromArray(FLOATS, x, j + 32 + step), qxHigh);
+            }
+            accLow = qxLow.fma(FloatVector.broadcast(FLOATS, sums[sc + 2 * run]), accLow);
+            accHigh = qxHigh.fma(FloatVector.broadcast(FLOATS, sums[sc + 2 * run + 1]), accHigh);
+        }
+        return accLow.add(accHigh).reduceLanes(VectorOperators.ADD) - mins;
+    }
+
+    /**
+     * Writes {@code d · sc} of each sub-block of the {@code n} weights from {@code offset} (exact) to
+     * {@code sums[n / 32 + sub]}, and returns {@code Σ dmin · m · Σx} over the sub-blocks, Σx from
+     * {@code sums[sub]}.
+     */
+    private float floatRowScales(long offset, int n, float[] sums) {
         int sc = n / 32;
-        for (int i = 0; i < n; i += BLOCK_WEIGHTS, block += BLOCK_BYTES) {
-            float d = f16At(block);
+        float mins = 0f;
+        long block = offset / BLOCK_WEIGHTS * BLOCK_BYTES;
+        for (int sub = 0; sub < sc; sub += 8, block += BLOCK_BYTES) {
             long low = PackedScales.lowWordK4(data, block + SCALES);
             int high = PackedScales.highWordK4(data, block + SCALES);
-            long scales = PackedScales.scalesK4(low, high);
-            long ms = PackedScales.minsK4(low, high);
-            minSums = addMins(ms, sums, i / 32, f16At(block + DMIN), minSums);
-            if (EIGHT_LANES) {
-                // The eight d · scale in one vector, then each read back as a broadcast from memory.
-                storeEight(eight(scales).mul(d), sums, sc);
-            }
-            for (int run = 0; run < 4; run++) {
-                long at = block + QS + run * 32;
-                int j = xOffset + i + run * 64;
-                // The first step's products start the sums (no zero vector to add them to: 5 to 6%
-                // faster, Q8DotInterleaved); each step is one float vector of the sub-block's 32.
-                IntVector q = quants(at, 0);
-                FloatVector qxLow = lowNibbles(q).mul(FloatVector.fromArray(FLOATS, x, j));
-                FloatVector qxHigh = highNibbles(q).mul(FloatVector.fromArray(FLOATS, x, j + 32));
-                for (int step = FLOATS.length(); step < 32; step += FLOATS.length()) {
-                    q = quants(at, step);
-                    qxLow = lowNibbles(q).fma(FloatVector.fromArray(FLOATS, x, j + step), qxLow);
-                    qxHigh = highNibbles(q).fma(FloatVector.fromArray(FLOATS, x, j + 32 + step), qxHigh);
-                }
-                int shift = 16 * run;
-                float scaleLow = EIGHT_LANES ? sums[sc + 2 * run] : d * (int) (scales >>> shift & 0xFF);
-                float scaleHigh = EIGHT_LANES ? sums[sc + 2 * run + 1] : d * (int) (scales >>> (shift + 8) & 0xFF);
-                accLow = qxLow.fma(FloatVector.broadcast(FLOATS, scaleLow), accLow);
-                accHigh = qxHigh.fma(FloatVector.broadcast(FLOATS, scaleHigh), accHigh);
-            }
+            storeEight(PackedScales.scalesK4(low, high), 0, f16At(block), sums, sc + sub);
+            mins += f16At(block + DMIN) * eightProducts(PackedScales.minsK4(low, high), sums, sub);
         }
-        return accLow.add(accHigh).reduceLanes(VectorOperators.ADD) - minSums.reduceLanes(VectorOperators.ADD);
+        return mins;
     }
 
-    /**
-     * {@code acc} plus {@code dmin · m_j · sums[at + j]} for the eight minimums {@code m_j} (byte j of
-     * {@code ms}): lane j holds sub-block j's term where vectors are at least eight floats wide, else
-     * lane 0 holds their sum.
-     */
-    private static FloatVector addMins(long ms, float[] sums, int at, float dmin, FloatVector acc) {
-        if (EIGHT_LANES) {
-            return eight(ms).mul(FloatVector.fromArray(EIGHT_FLOATS, sums, at)).fma(FloatVector.broadcast(EIGHT_FLOATS, dmin), acc);
-        }
-        float blockMins = 0f;
-        for (int sub = 0; sub < 8; sub++) {
-            blockMins += (int) (ms >>> (8 * sub) & 0xFF) * sums[at + sub];
-        }
-        return acc.withLane(0, acc.lane(0) + dmin * blockMins);
-    }
+    // The eight-lane steps below pass no vector in or out: a call of ours that C2 does not inline
+    // passes its vectors as objects, and it refuses to inline ours once a method's node count is past
+    // its limit (NodeCountInliningCutoff), which type profiles that other kernels filled can bring
+    // about in any kernel. Each builds its eight lanes in FLOATS, the kernels' own species, with a
+    // mask past eight lanes (AVX-512): no eight-float vector of a second shape. C2 resolves a kernel's
+    // Vector API calls on a vector whose class it cannot yet see from the profile of the library
+    // method, which every caller shares. Eight-float stores here once gave FloatVector.intoArray's
+    // profile two vector classes, and BatchMatmul.outer4's stores then compiled to code that kept its
+    // accumulators in objects: 1B Q4_K prompts ran at 6 to 8 tok/s instead of about 100
+    // (docs/PERFORMANCE.md). The eight bytes of a long go in through a two-lane vector: C2 compiles no
+    // one-lane long vector. Each byte is 0..63, so converting it as a signed byte is exact.
 
-    /**
-     * The eight lanes of {@code v} into {@code a[at..at + 8)}. Where the float species is wider than
-     * eight lanes (AVX-512), through that species with a mask rather than by {@code intoArray} of the
-     * eight-float vector. C2 resolves a kernel's Vector API calls on a vector whose class it cannot
-     * yet see from the profile of the library method, which every caller shares. Eight-float stores
-     * here gave {@code FloatVector.intoArray}'s profile two vector classes, and
-     * {@code BatchMatmul.outer4}'s stores then compiled to code that kept its accumulators in
-     * objects: 1B Q4_K prompts ran at 6 to 8 tok/s instead of about 100 (docs/PERFORMANCE.md).
-     */
-    static void storeEight(FloatVector v, float[] a, int at) {
+    /** {@code a[at + j] = (b_j + bias) · factor} for the eight bytes {@code b_j} of {@code packed}. */
+    static void storeEight(long packed, int bias, float factor, float[] a, int at) {
+        if (!EIGHT_LANES) {
+            for (int j = 0; j < 8; j++) {
+                a[at + j] = ((int) (packed >>> (8 * j) & 0xFF) + bias) * factor;
+            }
+            return;
+        }
+        FloatVector v = ((FloatVector) LongVector.broadcast(LongVector.SPECIES_128, packed).reinterpretAsBytes()
+                .convertShape(VectorOperators.B2F, FLOATS, 0)).add(bias).mul(factor);
         if (FLOATS.length() == 8) {
             v.intoArray(a, at);
         } else {
-            ((FloatVector) v.reinterpretShape(FLOATS, 0)).intoArray(a, at, FIRST_EIGHT);
+            v.intoArray(a, at, FIRST_EIGHT);
         }
     }
 
-    /**
-     * The eight bytes of {@code packed} (each 0..63, so converting them as signed bytes is exact) as
-     * eight float lanes. The long goes in a two-lane vector: C2 compiles no one-lane long vector.
-     */
-    static FloatVector eight(long packed) {
-        return (FloatVector) LongVector.broadcast(LongVector.SPECIES_128, packed).reinterpretAsBytes()
-                .convertShape(VectorOperators.B2F, EIGHT_FLOATS, 0);
+    /** {@code a[at + j] = b_j · factor · by[byAt + j]} for the eight bytes {@code b_j} of {@code packed}. */
+    static void storeEightTimes(long packed, float factor, float[] by, int byAt, float[] a, int at) {
+        if (!EIGHT_LANES) {
+            for (int j = 0; j < 8; j++) {
+                a[at + j] = factor * (int) (packed >>> (8 * j) & 0xFF) * by[byAt + j];
+            }
+            return;
+        }
+        if (FLOATS.length() == 8) {
+            ((FloatVector) LongVector.broadcast(LongVector.SPECIES_128, packed).reinterpretAsBytes()
+                    .convertShape(VectorOperators.B2F, FLOATS, 0)).mul(factor)
+                    .mul(FloatVector.fromArray(FLOATS, by, byAt)).intoArray(a, at);
+        } else {
+            ((FloatVector) LongVector.broadcast(LongVector.SPECIES_128, packed).reinterpretAsBytes()
+                    .convertShape(VectorOperators.B2F, FLOATS, 0)).mul(factor)
+                    .mul(FloatVector.fromArray(FLOATS, by, byAt, FIRST_EIGHT)).intoArray(a, at, FIRST_EIGHT);
+        }
+    }
+
+    /** {@code Σ b_j · by[at + j]} over the eight bytes {@code b_j} of {@code packed}. */
+    static float eightProducts(long packed, float[] by, int at) {
+        if (!EIGHT_LANES) {
+            float sum = 0f;
+            for (int j = 0; j < 8; j++) {
+                sum += (int) (packed >>> (8 * j) & 0xFF) * by[at + j];
+            }
+            return sum;
+        }
+        FloatVector b = (FloatVector) LongVector.broadcast(LongVector.SPECIES_128, packed).reinterpretAsBytes()
+                .convertShape(VectorOperators.B2F, FLOATS, 0);
+        FloatVector products = FLOATS.length() == 8 ? b.mul(FloatVector.fromArray(FLOATS, by, at))
+                : b.mul(FloatVector.fromArray(FLOATS, by, at, FIRST_EIGHT));
+        return products.reduceLanes(VectorOperators.ADD);
     }
 
     @Override
@@ -336,7 +377,7 @@ public final class Q4_KTensor extends FloatTensor {
     // constant in a product JVM; every Vector API call inlines a few hundred nodes before they fold)
     // at 256 bits, where a sub-block takes more steps: its last widening was left a call on boxed
     // vectors, and the kernel ran at 1.6 GB/s in cache instead of 3.5 (Q8DotInterleaved, AVX2). The
-    // float kernel stays in one method: split the same way, it made AVX2 decode about 12% slower.
+    // float kernel is split the same way (dotVectorWithSums).
 
     @Override
     float dotQ8Vector(long offset, Q8Activations a, int aOffset, int n) {
@@ -361,26 +402,16 @@ public final class Q4_KTensor extends FloatTensor {
      */
     static float rowScales(MemorySegment data, long block, int blockBytes, int n, Q8Activations a, int xb,
             float[] scales) {
-        float[] xd = a.d;
-        float[] xsum = a.sum;
-        // The minimums' term: eight lanes (EIGHT_LANES) or lane 0 alone, as in the float kernel.
-        FloatVector mins = FloatVector.zero(EIGHT_FLOATS);
+        float mins = 0f;
         for (int sub = 0; sub < n / 32; sub += 8, block += blockBytes) {
             long low = PackedScales.lowWordK4(data, block + SCALES);
             int high = PackedScales.highWordK4(data, block + SCALES);
-            float d = Float.float16ToFloat(data.get(SHORT_LE, block));
-            if (EIGHT_LANES) {
-                storeEight(eight(PackedScales.scalesK4(low, high)).mul(d)
-                        .mul(FloatVector.fromArray(EIGHT_FLOATS, xd, xb + sub)), scales, sub);
-            } else {
-                for (int j = 0; j < 8; j++) {
-                    scales[sub + j] = d * PackedScales.scaleK4(low, high, j) * xd[xb + sub + j];
-                }
-            }
-            mins = addMins(PackedScales.minsK4(low, high), xsum, xb + sub,
-                    Float.float16ToFloat(data.get(SHORT_LE, block + DMIN)), mins);
+            storeEightTimes(PackedScales.scalesK4(low, high), Float.float16ToFloat(data.get(SHORT_LE, block)), a.d,
+                    xb + sub, scales, sub);
+            mins += Float.float16ToFloat(data.get(SHORT_LE, block + DMIN))
+                    * eightProducts(PackedScales.minsK4(low, high), a.sum, xb + sub);
         }
-        return mins.reduceLanes(VectorOperators.ADD);
+        return mins;
     }
 
     /**
@@ -420,25 +451,6 @@ public final class Q4_KTensor extends FloatTensor {
             accHigh = sumHigh.fma(FloatVector.broadcast(FLOATS, scales[2 * run + 1]), accHigh);
         }
         return accLow.add(accHigh).reduceLanes(VectorOperators.ADD) * VectorSupport.NARROW_SUM_UNIT;
-    }
-
-    /**
-     * The packed bytes {@code at + from ..} for one float vector, in int lanes: the nibbles are split
-     * there because x86 has no byte shift, so one widening first makes each shift and mask one
-     * instruction.
-     */
-    private IntVector quants(long at, int from) {
-        int load = from / BYTES.length() * BYTES.length();
-        return (IntVector) ByteVector.fromMemorySegment(BYTES, data, at + load, ByteOrder.LITTLE_ENDIAN)
-                .convertShape(VectorOperators.B2I, INTS, (from - load) / FLOATS.length());
-    }
-
-    private static FloatVector lowNibbles(IntVector q) {
-        return (FloatVector) q.and(0x0F).convert(VectorOperators.I2F, 0);
-    }
-
-    private static FloatVector highNibbles(IntVector q) {
-        return (FloatVector) q.lanewise(VectorOperators.LSHR, 4).and(0x0F).convert(VectorOperators.I2F, 0);
     }
 
     /** The packed bytes at {@code at}, zero-extended to short lanes (each holds two nibbles). */
@@ -506,17 +518,8 @@ public final class Q4_KTensor extends FloatTensor {
         float dmin = Float.float16ToFloat(data.get(SHORT_LE, block + DMIN));
         long low = PackedScales.lowWordK4(data, block + SCALES);
         int high = PackedScales.highWordK4(data, block + SCALES);
-        long scales = PackedScales.scalesK4(low, high);
-        long mins = PackedScales.minsK4(low, high);
-        if (EIGHT_LANES) {
-            storeEight(eight(scales).mul(d), factors, 0);
-            storeEight(eight(mins).mul(-dmin), factors, 8);
-        } else {
-            for (int sub = 0; sub < 8; sub++) {
-                factors[sub] = d * (int) (scales >>> (8 * sub) & 0xFF);
-                factors[8 + sub] = -dmin * (int) (mins >>> (8 * sub) & 0xFF);
-            }
-        }
+        storeEight(PackedScales.scalesK4(low, high), 0, d, factors, 0);
+        storeEight(PackedScales.minsK4(low, high), 0, -dmin, factors, 8);
     }
 
     // Prefill decodes every weight row once per batch. The super-block's scales and minimums are

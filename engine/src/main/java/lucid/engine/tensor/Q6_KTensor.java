@@ -9,6 +9,7 @@ import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -49,6 +50,7 @@ public final class Q6_KTensor extends FloatTensor {
     private static final VectorSpecies<Byte> BYTES = VectorSupport.BYTE_SPECIES;
     private static final VectorSpecies<Integer> INTS = VectorSupport.INT_SPECIES;
     private static final VectorSpecies<Float> CHUNK_FLOATS = SubBlockProducts.CHUNK_FLOATS;
+    private static final VectorSpecies<Short> PRODUCT_SHORTS = SubBlockProducts.SHORTS;
     /** Positions of a half that one step of the integer kernel takes in each of two groups: 32, or 16 at 128 bits. */
     private static final int CHUNK = SubBlockProducts.CHUNK;
     private static final int CHUNKS_PER_RUN = SubBlockProducts.CHUNKS_PER_RUN;
@@ -203,6 +205,11 @@ public final class Q6_KTensor extends FloatTensor {
     // lowPairs and highPairs differ only in their offsets and shift counts, and stay two methods: one
     // method taking the pair as a parameter (shift counts the same through a pass, steps and indices
     // from shared helpers), called in a loop, ran at 0.6 times their speed in cache (Q8DotInterleaved).
+    // Each writes SubBlockProducts.chunkSum out twice rather than calling it: under type profiles that
+    // other kernels had filled (a Q4_K_M file's Q4_K matrices, say), highPairs reached C2's node count
+    // for inlining our own methods (NodeCountInliningCutoff) before its second call, which then took
+    // and returned its vectors as objects: 6.6 KB allocated a row on AVX-512 (KernelAllocationTest).
+    // The Vector API's own methods are inlined past that count.
 
     /** Groups 0 and 2 of every half: low bits from the first run, high bits 0-1 and 4-5. */
     private float lowPairs(long offset, Q8Activations a, int aOffset, int n, float[] scales) {
@@ -212,6 +219,8 @@ public final class Q6_KTensor extends FloatTensor {
         FloatVector acc1 = FloatVector.zero(CHUNK_FLOATS);
         long first = offset / BLOCK_WEIGHTS * BLOCK_BYTES;
         int xh = aOffset >> 1;
+        ShortVector both;
+        IntVector pairs;
         for (int s = 0; s < n / (4 * CHUNK); s++) {
             int h = s / CHUNKS_PER_RUN & 1;
             int l0 = (s & (CHUNKS_PER_RUN - 1)) * CHUNK;
@@ -224,8 +233,24 @@ public final class Q6_KTensor extends FloatTensor {
             // C2 takes the arrays' bounds checks out of the loop.
             int wh = CHUNKS_PER_RUN == 1 ? 64 * s : (s / CHUNKS_PER_RUN) * 64 + l0 / 2;
             int ws = CHUNKS_PER_RUN == 1 ? 8 * s : (s / CHUNKS_PER_RUN) * 8 + l0 / 16;
-            acc0 = SubBlockProducts.chunkSum(q0, even, odd, xh + wh, scales, ws, acc0);
-            acc1 = SubBlockProducts.chunkSum(q2, even, odd, xh + wh + 32, scales, ws + 4, acc1);
+            // SubBlockProducts.chunkSum(q0, even, odd, xh + wh, scales, ws, acc0), written out: see above.
+            both = q0.reinterpretAsShorts();
+            pairs = both.reinterpretAsInts().lanewise(VectorOperators.LSHL, 8).reinterpretAsShorts()
+                    .lanewise(VectorOperators.ASHR, 8).mul(ShortVector.fromArray(PRODUCT_SHORTS, even, xh + wh))
+                    .add(both.lanewise(VectorOperators.ASHR, 8).mul(ShortVector.fromArray(PRODUCT_SHORTS, odd, xh + wh)))
+                    .reinterpretAsInts();
+            acc0 = ((FloatVector) pairs.add(pairs.lanewise(VectorOperators.LSHL, 16)).and(0xFFFF0000)
+                    .convert(VectorOperators.I2F, 0))
+                    .fma(FloatVector.fromArray(CHUNK_FLOATS, scales, ws).rearrange(SubBlockProducts.SPREAD), acc0);
+            // SubBlockProducts.chunkSum(q2, even, odd, xh + wh + 32, scales, ws + 4, acc1), written out: see above.
+            both = q2.reinterpretAsShorts();
+            pairs = both.reinterpretAsInts().lanewise(VectorOperators.LSHL, 8).reinterpretAsShorts()
+                    .lanewise(VectorOperators.ASHR, 8).mul(ShortVector.fromArray(PRODUCT_SHORTS, even, xh + wh + 32))
+                    .add(both.lanewise(VectorOperators.ASHR, 8).mul(ShortVector.fromArray(PRODUCT_SHORTS, odd, xh + wh + 32)))
+                    .reinterpretAsInts();
+            acc1 = ((FloatVector) pairs.add(pairs.lanewise(VectorOperators.LSHL, 16)).and(0xFFFF0000)
+                    .convert(VectorOperators.I2F, 0))
+                    .fma(FloatVector.fromArray(CHUNK_FLOATS, scales, ws + 4).rearrange(SubBlockProducts.SPREAD), acc1);
         }
         return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
     }
@@ -238,6 +263,8 @@ public final class Q6_KTensor extends FloatTensor {
         FloatVector acc1 = FloatVector.zero(CHUNK_FLOATS);
         long first = offset / BLOCK_WEIGHTS * BLOCK_BYTES;
         int xh = aOffset >> 1;
+        ShortVector both;
+        IntVector pairs;
         for (int s = 0; s < n / (4 * CHUNK); s++) {
             int h = s / CHUNKS_PER_RUN & 1;
             int l0 = (s & (CHUNKS_PER_RUN - 1)) * CHUNK;
@@ -249,8 +276,24 @@ public final class Q6_KTensor extends FloatTensor {
                     .or(SubBlockProducts.shiftRightInInts(bits, 2).and((byte) 0x30)).sub((byte) 32);
             int wh = CHUNKS_PER_RUN == 1 ? 64 * s : (s / CHUNKS_PER_RUN) * 64 + l0 / 2;
             int ws = CHUNKS_PER_RUN == 1 ? 8 * s : (s / CHUNKS_PER_RUN) * 8 + l0 / 16;
-            acc0 = SubBlockProducts.chunkSum(q1, even, odd, xh + wh + 16, scales, ws + 2, acc0);
-            acc1 = SubBlockProducts.chunkSum(q3, even, odd, xh + wh + 48, scales, ws + 6, acc1);
+            // SubBlockProducts.chunkSum(q1, even, odd, xh + wh + 16, scales, ws + 2, acc0), written out: see above.
+            both = q1.reinterpretAsShorts();
+            pairs = both.reinterpretAsInts().lanewise(VectorOperators.LSHL, 8).reinterpretAsShorts()
+                    .lanewise(VectorOperators.ASHR, 8).mul(ShortVector.fromArray(PRODUCT_SHORTS, even, xh + wh + 16))
+                    .add(both.lanewise(VectorOperators.ASHR, 8).mul(ShortVector.fromArray(PRODUCT_SHORTS, odd, xh + wh + 16)))
+                    .reinterpretAsInts();
+            acc0 = ((FloatVector) pairs.add(pairs.lanewise(VectorOperators.LSHL, 16)).and(0xFFFF0000)
+                    .convert(VectorOperators.I2F, 0))
+                    .fma(FloatVector.fromArray(CHUNK_FLOATS, scales, ws + 2).rearrange(SubBlockProducts.SPREAD), acc0);
+            // SubBlockProducts.chunkSum(q3, even, odd, xh + wh + 48, scales, ws + 6, acc1), written out: see above.
+            both = q3.reinterpretAsShorts();
+            pairs = both.reinterpretAsInts().lanewise(VectorOperators.LSHL, 8).reinterpretAsShorts()
+                    .lanewise(VectorOperators.ASHR, 8).mul(ShortVector.fromArray(PRODUCT_SHORTS, even, xh + wh + 48))
+                    .add(both.lanewise(VectorOperators.ASHR, 8).mul(ShortVector.fromArray(PRODUCT_SHORTS, odd, xh + wh + 48)))
+                    .reinterpretAsInts();
+            acc1 = ((FloatVector) pairs.add(pairs.lanewise(VectorOperators.LSHL, 16)).and(0xFFFF0000)
+                    .convert(VectorOperators.I2F, 0))
+                    .fma(FloatVector.fromArray(CHUNK_FLOATS, scales, ws + 6).rearrange(SubBlockProducts.SPREAD), acc1);
         }
         return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
     }

@@ -50,7 +50,7 @@ final class SubBlockProducts {
     /** Floats in the shape of a chunk's products: the accumulators of {@link #chunkSum}. */
     static final VectorSpecies<Float> CHUNK_FLOATS = VectorSupport.PRODUCT_FLOAT_SPECIES;
 
-    private static final VectorShuffle<Float> SPREAD =
+    static final VectorShuffle<Float> SPREAD =
             VectorShuffle.fromOp(CHUNK_FLOATS, i -> i / 4);
 
     /** Positions of one chunk of quants built in byte lanes: 32, or 16 at 128 bits. */
