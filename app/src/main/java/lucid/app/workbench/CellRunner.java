@@ -43,6 +43,8 @@ public final class CellRunner {
     private final LoadedModel model;
     private final SuiteRunner suite;
     private volatile InferenceSession running;
+    /** Set by {@link #cancel}: this run and every later one on this runner stop at once. */
+    private volatile boolean cancelled;
 
     public CellRunner(LoadedModel model, SuiteRunner.ChatRenderer chat) {
         this.model = model;
@@ -90,6 +92,9 @@ public final class CellRunner {
         GenerationResult g;
         try (InferenceSession session = model.newSession(ctx)) {
             running = session;
+            if (cancelled) { // a cancel that came before the session existed still stops this cell
+                session.cancel();
+            }
             g = new Generator(session).recordGeneratedProbabilities(
                     new Distribution(model.tokenizer(), ChatEngine.RECORDED_ALTERNATIVES), false, p -> {
                         if (p.generated()) {
@@ -114,8 +119,13 @@ public final class CellRunner {
                 new ReplyProbabilities(tokens, generated));
     }
 
-    /** Stops the running cell, if any; safe from any thread. */
+    /**
+     * Stops the running cell where it is, and makes any later {@link #run} on this runner stop
+     * before its first token; safe from any thread. A cancel that arrives while a cell's prompt is
+     * still being prepared stops that cell too.
+     */
     public void cancel() {
+        cancelled = true;
         InferenceSession s = running;
         if (s != null) {
             s.cancel();

@@ -204,4 +204,35 @@ class WorkbenchModelTest {
             assertEquals(model.tokenizer().encode(plain, true, true).length, runner.promptTokens(plain).length);
         }
     }
+
+    @Test
+    void aCancelledCellStopsWhereItIsAndLaterCellsOnTheRunnerDoNotStart() throws Exception {
+        try (Engine engine = Engine.create(1);
+             LoadedModel model = engine.load(SharedFixtures.file("models/stories260k.gguf"))) {
+            var choice = lucid.engine.chat.ChatTemplates.forModel(model.file().metadata(), model.tokenizer().vocabulary());
+            var params = lucid.engine.sampling.SamplingParams.greedy().withMaxTokens(200);
+            CellRunner whole = new CellRunner(model, CellRunner.renderer(new lucid.app.chat.PromptFormats.Templated(choice)));
+            CellRunner.CellResult full = whole.run("Once upon a time", params, t -> { });
+            assertTrue(full.tokens() > 20, full.output());
+
+            // Cancelled from its own text callback after the fifth piece: it ends there, with what it had.
+            CellRunner runner = new CellRunner(model, CellRunner.renderer(new lucid.app.chat.PromptFormats.Templated(choice)));
+            int[] pieces = {0};
+            CellRunner.CellResult cut = runner.run("Once upon a time", params, t -> {
+                if (++pieces[0] == 5) {
+                    runner.cancel();
+                }
+            });
+            assertEquals(lucid.engine.inference.StopReason.CANCELLED, cut.reason());
+            assertEquals(5, cut.tokens(), "the token in hand when cancel came was the last");
+            assertTrue(full.output().startsWith(cut.output()), cut.output() + " | " + full.output());
+            assertEquals(5, cut.probabilities().tokens().size());
+
+            // The run was cancelled as a whole: a later cell on the same runner stops before its first token.
+            CellRunner.CellResult next = runner.run("Once upon a time", params, t -> { });
+            assertEquals(lucid.engine.inference.StopReason.CANCELLED, next.reason());
+            assertEquals(0, next.tokens());
+            assertEquals("", next.output());
+        }
+    }
 }
