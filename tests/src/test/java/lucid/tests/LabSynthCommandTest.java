@@ -72,6 +72,18 @@ class LabSynthCommandTest {
     }
 
     @Test
+    void aMixLikeLlamaQuantizesIsATypeChoice() throws IOException {
+        Path out = dir.resolve("llama-q4_k_m.gguf");
+        CliTest.Run r = CliTest.lucid("lab", "synth", "--arch", "llama", "--preset", "tiny", "--type", "q4_k_m", "--out",
+                out.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("llama tiny Q4_K_M"), r.out());
+        JsonNode info = new ObjectMapper().readTree(CliTest.lucid("info", "--model", out.toString(), "--json").out());
+        assertTrue(info.toString().contains("Q6_K") && info.toString().contains("Q4_K"), info.toString());
+        assertTrue(CliTest.lucid("lab", "synth", "--help").out().contains("Q4_K_M"));
+    }
+
+    @Test
     void existingFilesAreKeptUnlessForced() throws IOException {
         Path out = dir.resolve("precious.gguf");
         Files.writeString(out, "not to be lost");

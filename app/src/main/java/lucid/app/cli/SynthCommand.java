@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Locale;
 
 import lucid.engine.lab.SyntheticArchitecture;
+import lucid.engine.lab.SyntheticMix;
 import lucid.engine.lab.SyntheticModel;
 import lucid.engine.lab.SyntheticPreset;
 import lucid.engine.tensor.GgmlType;
@@ -34,7 +35,8 @@ final class SynthCommand implements Command {
                 Option.required("arch", "A", "architecture: " + names(SyntheticArchitecture.ALL.stream()
                         .map(SyntheticArchitecture::name).toList())),
                 Option.required("preset", "P", "shape: " + names(SyntheticPreset.ALL.stream().map(SyntheticPreset::name).toList())),
-                Option.required("type", "T", "weight type: " + writableTypes()),
+                Option.required("type", "T", "weight type: " + writableTypes() + "; or a mix of them as llama-quantize makes: "
+                        + names(SyntheticMix.names())),
                 Option.required("out", "FILE", "the GGUF file to write"),
                 Option.value("seed", "S", "random seed (default 42); the same seed gives the same weights in every type"),
                 Option.flag("force", "replace FILE if it exists"));
@@ -44,7 +46,8 @@ final class SynthCommand implements Command {
     public int run(ParsedArgs args, CliContext ctx) throws Exception {
         SyntheticArchitecture arch = SyntheticArchitecture.named(args.string("arch").orElseThrow());
         SyntheticPreset preset = SyntheticPreset.named(args.string("preset").orElseThrow());
-        GgmlType type = parseType(args.string("type").orElseThrow());
+        String typeArg = args.string("type").orElseThrow();
+        var mix = SyntheticMix.named(typeArg);
         Path out = Path.of(args.string("out").orElseThrow());
         if (Files.exists(out) && !args.flag("force")) {
             throw new UsageException(out + " exists; add --force to replace it");
@@ -53,7 +56,9 @@ final class SynthCommand implements Command {
             throw new UsageException("folder not found: " + out.getParent());
         }
         long seed = args.longValue("seed", 42);
-        SyntheticModel model = SyntheticModel.plan(arch, preset, type);
+        SyntheticModel model = mix.isPresent() ? SyntheticModel.plan(arch, preset, mix.get())
+                : SyntheticModel.plan(arch, preset, parseType(typeArg));
+        String type = model.typeName();
         long total = model.tensorBytes();
         ctx.err().printf("writing %s: %s, preset %s (%s), %s weights, %s parameters, %s%n", out.getFileName(),
                 arch.name(), preset.name(), preset.description(), type, CommonOptions.humanCount(model.parameterCount()),
@@ -78,7 +83,8 @@ final class SynthCommand implements Command {
         try {
             type = GgmlType.valueOf(name.toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new UsageException("unknown tensor type '" + name + "' (writable: " + writableTypes() + ")");
+            throw new UsageException("unknown tensor type '" + name + "' (writable: " + writableTypes() + "; mixes: "
+                    + names(SyntheticMix.names()) + ")");
         }
         if (!SyntheticModel.canWrite(type)) {
             throw new UsageException("lab synth cannot write " + type + " weights (writable: " + writableTypes() + ")");

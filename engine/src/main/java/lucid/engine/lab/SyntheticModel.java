@@ -26,7 +26,8 @@ import lucid.engine.tensor.Quantizer;
  * <p>The weights follow the golden synthetic models (shared/golden): matrices N(0, 0.02), norm
  * weights 1 + N(0, 0.1), biases and routers N(0, 0.1). Each tensor draws from its own generator seeded
  * from the seed and the tensor's index, so the same seed gives the same weights in every type (an F16
- * file is the F32 file rounded). 2-D and 3-D weights take the chosen type; norms, biases, routers and
+ * file is the F32 file rounded). 2-D and 3-D weights take the chosen type, or under a
+ * {@link SyntheticMix} the type {@code llama-quantize} would give each; norms, biases, routers and
  * RoPE factors stay F32, as {@code llama-quantize} leaves them. The tokenizer is a
  * {@link SyntheticVocabulary} of the preset's size.
  *
@@ -80,14 +81,16 @@ public final class SyntheticModel {
     private final SyntheticArchitecture arch;
     private final SyntheticPreset preset;
     private final GgmlType type;
+    private final SyntheticMix mix;             // null: every matrix is of one type
     private final GgufWriter metadata;          // metadata only; tensors are added when writing
     private final List<PlannedTensor> tensors;
 
-    private SyntheticModel(SyntheticArchitecture arch, SyntheticPreset preset, GgmlType type, GgufWriter metadata,
-                           List<PlannedTensor> tensors) {
+    private SyntheticModel(SyntheticArchitecture arch, SyntheticPreset preset, GgmlType type, SyntheticMix mix,
+                           GgufWriter metadata, List<PlannedTensor> tensors) {
         this.arch = arch;
         this.preset = preset;
         this.type = type;
+        this.mix = mix;
         this.metadata = metadata;
         this.tensors = List.copyOf(tensors);
     }
@@ -109,7 +112,20 @@ public final class SyntheticModel {
                     + String.join(", ", Arrays.stream(GgmlType.values()).filter(Quantizer::supports)
                             .map(Enum::name).toList()) + ")");
         }
-        Planner p = new Planner(arch, preset, type);
+        return plan(arch, preset, type, null);
+    }
+
+    /**
+     * Plans a model whose matrices take the types {@code llama-quantize} gives them for a mixed file
+     * type, such as {@link SyntheticMix#Q4_K_M}.
+     */
+    public static SyntheticModel plan(SyntheticArchitecture arch, SyntheticPreset preset, SyntheticMix mix) {
+        return plan(arch, preset, mix.base(), mix);
+    }
+
+    private static SyntheticModel plan(SyntheticArchitecture arch, SyntheticPreset preset, GgmlType type,
+                                       SyntheticMix mix) {
+        Planner p = new Planner(arch, preset, type, mix);
         p.plan();
         for (PlannedTensor t : p.tensors) {
             if (t.dims()[0] % t.type().blockSize() != 0) {
@@ -118,7 +134,7 @@ public final class SyntheticModel {
                         + t.dims()[0] + "; choose another type");
             }
         }
-        return new SyntheticModel(arch, preset, type, p.md, p.tensors);
+        return new SyntheticModel(arch, preset, type, mix, p.md, p.tensors);
     }
 
     public SyntheticArchitecture architecture() {
@@ -129,8 +145,19 @@ public final class SyntheticModel {
         return preset;
     }
 
+    /** The type of the matrices; for a mix, of most of them (its base). */
     public GgmlType type() {
         return type;
+    }
+
+    /** The mix, when the matrices' types follow one. */
+    public java.util.Optional<SyntheticMix> mix() {
+        return java.util.Optional.ofNullable(mix);
+    }
+
+    /** The file type's name: the mix's ({@code Q4_K_M}) or the one type's. */
+    public String typeName() {
+        return mix != null ? mix.name() : type.name();
     }
 
     /** The tensor table, in file order. */
@@ -230,14 +257,16 @@ public final class SyntheticModel {
         final SyntheticArchitecture arch;
         final SyntheticPreset s;
         final GgmlType type;
+        final SyntheticMix mix;
         final GgufWriter md = new GgufWriter();
         final List<PlannedTensor> tensors = new ArrayList<>();
         final String p;
 
-        Planner(SyntheticArchitecture arch, SyntheticPreset preset, GgmlType type) {
+        Planner(SyntheticArchitecture arch, SyntheticPreset preset, GgmlType type, SyntheticMix mix) {
             this.arch = arch;
             this.s = preset;
             this.type = type;
+            this.mix = mix;
             this.p = arch.ggufName() + ".";
         }
 
@@ -279,7 +308,7 @@ public final class SyntheticModel {
         void general() {
             md.putString("general.architecture", arch.ggufName());
             md.putString("general.name", "synth-" + arch.name() + "-" + s.name());
-            md.putUInt32("general.file_type", fileType(type));
+            md.putUInt32("general.file_type", mix != null ? mix.fileType() : fileType(type));
             if (type.isQuantized()) {
                 md.putUInt32("general.quantization_version", 2);
             }
@@ -390,7 +419,8 @@ public final class SyntheticModel {
         }
 
         void weight(String name, long... dims) {
-            tensors.add(new PlannedTensor(name, dims, type, new Init.Normal(0, WEIGHT_SD)));
+            GgmlType t = mix != null ? mix.typeOf(name, dims[0], s.layers(), tied()) : type;
+            tensors.add(new PlannedTensor(name, dims, t, new Init.Normal(0, WEIGHT_SD)));
         }
 
         void norm(String name, int length) {

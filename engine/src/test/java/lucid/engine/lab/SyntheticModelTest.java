@@ -167,6 +167,61 @@ class SyntheticModelTest {
         }
     }
 
+    @Test
+    void aQ4_K_MPlanGivesEachMatrixTheTypeLlamaQuantizeWould() throws IOException {
+        SyntheticModel oneB = SyntheticModel.plan(SyntheticArchitecture.named("llama"), SyntheticPreset.LLAMA32_1B,
+                SyntheticMix.Q4_K_M);
+        java.util.Map<String, GgmlType> types = new java.util.HashMap<>();
+        oneB.tensors().forEach(t -> types.put(t.name(), t.type()));
+        assertEquals(GgmlType.Q6_K, types.get("token_embd.weight"), "tied embeddings take the output's type");
+        // use_more_bits for 16 layers: the first two, the last two, and every third from layer 4.
+        java.util.Set<Integer> more = java.util.Set.of(0, 1, 4, 7, 10, 13, 14, 15);
+        for (int l = 0; l < 16; l++) {
+            GgmlType wide = more.contains(l) ? GgmlType.Q6_K : GgmlType.Q4_K;
+            assertEquals(wide, types.get("blk." + l + ".attn_v.weight"), "attn_v " + l);
+            assertEquals(wide, types.get("blk." + l + ".ffn_down.weight"), "ffn_down " + l);
+            for (String n : List.of("attn_q", "attn_k", "attn_output", "ffn_gate", "ffn_up")) {
+                assertEquals(GgmlType.Q4_K, types.get("blk." + l + "." + n + ".weight"), n + " " + l);
+            }
+        }
+        assertEquals(GgmlType.F32, types.get("blk.3.ffn_norm.weight"));
+        assertEquals(15L, oneB.metadata().getLong("general.file_type").orElseThrow());
+        assertEquals("Q4_K_M", oneB.typeName());
+
+        // Rows of 576 are not whole super-blocks: K-quants fall back as llama.cpp's do.
+        SyntheticModel smol = SyntheticModel.plan(SyntheticArchitecture.named("llama"), SyntheticPreset.SMOLLM_135M,
+                SyntheticMix.Q4_K_M);
+        types.clear();
+        smol.tensors().forEach(t -> types.put(t.name(), t.type()));
+        assertEquals(GgmlType.Q8_0, types.get("token_embd.weight"));
+        assertEquals(GgmlType.Q5_0, types.get("blk.5.attn_q.weight"));
+        assertEquals(GgmlType.Q8_0, types.get("blk.0.attn_v.weight"));
+        assertEquals(GgmlType.Q5_0, types.get("blk.3.attn_v.weight"));
+        assertEquals(GgmlType.Q6_K, types.get("blk.0.ffn_down.weight"), "its rows are 1536, six super-blocks");
+
+        // A small file of the mix loads, and runs as the F32 model quantized.
+        Path path = dir.resolve("llama-q4_k_m.gguf");
+        SyntheticModel tiny = SyntheticModel.plan(SyntheticArchitecture.named("llama"), SyntheticPreset.TINY,
+                SyntheticMix.Q4_K_M);
+        tiny.write(path, 5, null);
+        assertEquals(tiny.fileSize(), Files.size(path));
+        List<float[]> f32;
+        try (LoadedModel m = engine.load(write("llama", GgmlType.F32, 5))) {
+            f32 = run(m);
+        }
+        try (LoadedModel m = engine.load(path)) {
+            assertEquals(GgmlType.Q4_K, m.file().tensor("blk.0.attn_v.weight").orElseThrow().type());
+            assertEquals(GgmlType.Q6_K, m.file().tensor("blk.1.attn_v.weight").orElseThrow().type());
+            assertEquals(GgmlType.Q6_K, m.file().tensor("output.weight").orElseThrow().type());
+            assertEquals(GgmlType.Q4_K, m.file().tensor("token_embd.weight").orElseThrow().type(), "not tied: the base");
+            List<float[]> mixed = run(m);
+            for (int pos = 0; pos < 5; pos++) {
+                double err = relativeRms(f32.get(pos), mixed.get(pos));
+                assertTrue(err < 0.3, "position " + pos + ": relative error " + err);
+            }
+        }
+    }
+
     static double relativeRms(float[] reference, float[] value) {
         double diff = 0;
         double norm = 0;
