@@ -182,7 +182,7 @@ public final class Q4_KTensor extends FloatTensor {
      */
     float dotVectorWithSums(long offset, float[] x, int xOffset, int n, float[] sums) {
         int sc = n / 32;
-        float mins = floatRowScales(offset, n, sums);
+        float mins = floatRowScales(data, offset / BLOCK_WEIGHTS * BLOCK_BYTES, BLOCK_BYTES, n, sums);
         // Two accumulators: the low and high sub-blocks' products add up in independent chains.
         FloatVector accLow = FloatVector.zero(FLOATS);
         FloatVector accHigh = FloatVector.zero(FLOATS);
@@ -216,19 +216,19 @@ public final class Q4_KTensor extends FloatTensor {
     }
 
     /**
-     * Writes {@code d · sc} of each sub-block of the {@code n} weights from {@code offset} (exact) to
-     * {@code sums[n / 32 + sub]}, and returns {@code Σ dmin · m · Σx} over the sub-blocks, Σx from
-     * {@code sums[sub]}.
+     * Writes {@code d · sc} of each sub-block of the {@code n} weights in super-blocks of
+     * {@code blockBytes} from {@code block} (exact) to {@code sums[n / 32 + sub]}, and returns
+     * {@code Σ dmin · m · Σx} over the sub-blocks, Σx from {@code sums[sub]}: for any type whose
+     * super-blocks begin with Q4_K's d, dmin and packed scales (Q4_K, Q5_K).
      */
-    private float floatRowScales(long offset, int n, float[] sums) {
+    static float floatRowScales(MemorySegment data, long block, int blockBytes, int n, float[] sums) {
         int sc = n / 32;
         float mins = 0f;
-        long block = offset / BLOCK_WEIGHTS * BLOCK_BYTES;
-        for (int sub = 0; sub < sc; sub += 8, block += BLOCK_BYTES) {
+        for (int sub = 0; sub < sc; sub += 8, block += blockBytes) {
             long low = PackedScales.lowWordK4(data, block + SCALES);
             int high = PackedScales.highWordK4(data, block + SCALES);
-            storeEight(PackedScales.scalesK4(low, high), 0, f16At(block), sums, sc + sub);
-            mins += f16At(block + DMIN) * eightProducts(PackedScales.minsK4(low, high), sums, sub);
+            storeEight(PackedScales.scalesK4(low, high), 0, Float.float16ToFloat(data.get(SHORT_LE, block)), sums, sc + sub);
+            mins += Float.float16ToFloat(data.get(SHORT_LE, block + DMIN)) * eightProducts(PackedScales.minsK4(low, high), sums, sub);
         }
         return mins;
     }
@@ -343,6 +343,14 @@ public final class Q4_KTensor extends FloatTensor {
 
     private void mappedRows(int rowStart, int rowEnd, int cols, Q8Activations a, float[] out, int outOffset) {
         float[] scratch = sumScratch(cols);
+        if (Q8Activations.readsBytes(cols)) {
+            for (int r = rowStart; r < rowEnd; r++) {
+                long offset = (long) r * cols;
+                float mins = rowScales(offset, cols, a, 0, scratch);
+                out[outOffset + r - rowStart] = dotQ8ScaledBytes(offset, a, 0, cols, scratch) - mins;
+            }
+            return;
+        }
         for (int r = rowStart; r < rowEnd; r++) {
             long offset = (long) r * cols;
             float mins = rowScales(offset, cols, a, 0, scratch);
@@ -383,7 +391,8 @@ public final class Q4_KTensor extends FloatTensor {
     float dotQ8Vector(long offset, Q8Activations a, int aOffset, int n) {
         float[] scratch = sumScratch(n);
         float mins = rowScales(offset, n, a, aOffset / 32, scratch);
-        return dotQ8Scaled(offset, a, aOffset, n, scratch) - mins;
+        return (Q8Activations.readsBytes(n) ? dotQ8ScaledBytes(offset, a, aOffset, n, scratch)
+                : dotQ8Scaled(offset, a, aOffset, n, scratch)) - mins;
     }
 
     /**
@@ -435,11 +444,13 @@ public final class Q4_KTensor extends FloatTensor {
             // summed in short lanes over the whole sub-block: 0..15 times -127..127 is at most
             // 1905, and a lane sums 32 / lanes of them (2 at 256 and 512 bits, 4 at 128), so shorts
             // cannot overflow.
-            ShortVector packed = nibbles(q0);
+            ShortVector packed = (ShortVector) ByteVector.fromMemorySegment(HALF_BYTES, data, q0, ByteOrder.LITTLE_ENDIAN)
+                    .convertShape(VectorOperators.ZERO_EXTEND_B2S, SHORTS, 0);
             ShortVector pl = packed.and((short) 0x0F).mul(ShortVector.fromArray(SHORTS, xw, j));
             ShortVector ph = packed.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(SHORTS, xw, j + 32));
             for (int k = SHORTS.length(); k < 32; k += SHORTS.length()) {
-                packed = nibbles(q0 + k);
+                packed = (ShortVector) ByteVector.fromMemorySegment(HALF_BYTES, data, q0 + k, ByteOrder.LITTLE_ENDIAN)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2S, SHORTS, 0);
                 pl = pl.add(packed.and((short) 0x0F).mul(ShortVector.fromArray(SHORTS, xw, j + k)));
                 ph = ph.add(packed.lanewise(VectorOperators.LSHR, 4)
                         .mul(ShortVector.fromArray(SHORTS, xw, j + 32 + k)));
@@ -453,11 +464,40 @@ public final class Q4_KTensor extends FloatTensor {
         return accLow.add(accHigh).reduceLanes(VectorOperators.ADD) * VectorSupport.NARROW_SUM_UNIT;
     }
 
-    /** The packed bytes at {@code at}, zero-extended to short lanes (each holds two nibbles). */
-    private ShortVector nibbles(long at) {
-        return (ShortVector) ByteVector.fromMemorySegment(HALF_BYTES, data, at, ByteOrder.LITTLE_ENDIAN)
-                .convertShape(VectorOperators.ZERO_EXTEND_B2S, SHORTS, 0);
+    /**
+     * {@link #dotQ8Scaled} reading the activations as bytes and widening them, for long rows
+     * ({@link Q8Activations#readsBytes}): a row of 8192 reads 8 KB of activations instead of 16.
+     */
+    private float dotQ8ScaledBytes(long offset, Q8Activations a, int aOffset, int n, float[] scales) {
+        byte[] xq = a.qs;
+        FloatVector accLow = FloatVector.zero(FLOATS);
+        FloatVector accHigh = FloatVector.zero(FLOATS);
+        long first = offset / BLOCK_WEIGHTS * BLOCK_BYTES;
+        for (int run = 0; run < n / 64; run++) {
+            int j = aOffset + run * 64;
+            long q0 = first + (long) (run >> 2) * BLOCK_BYTES + QS + (run & 3) * 32;
+            ShortVector packed = (ShortVector) ByteVector.fromMemorySegment(HALF_BYTES, data, q0, ByteOrder.LITTLE_ENDIAN)
+                    .convertShape(VectorOperators.ZERO_EXTEND_B2S, SHORTS, 0);
+            ShortVector xl = (ShortVector) ByteVector.fromArray(HALF_BYTES, xq, j).convertShape(VectorOperators.B2S, SHORTS, 0);
+            ShortVector xh = (ShortVector) ByteVector.fromArray(HALF_BYTES, xq, j + 32).convertShape(VectorOperators.B2S, SHORTS, 0);
+            ShortVector pl = packed.and((short) 0x0F).mul(xl);
+            ShortVector ph = packed.lanewise(VectorOperators.LSHR, 4).mul(xh);
+            for (int k = SHORTS.length(); k < 32; k += SHORTS.length()) {
+                packed = (ShortVector) ByteVector.fromMemorySegment(HALF_BYTES, data, q0 + k, ByteOrder.LITTLE_ENDIAN)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2S, SHORTS, 0);
+                xl = (ShortVector) ByteVector.fromArray(HALF_BYTES, xq, j + k).convertShape(VectorOperators.B2S, SHORTS, 0);
+                xh = (ShortVector) ByteVector.fromArray(HALF_BYTES, xq, j + 32 + k).convertShape(VectorOperators.B2S, SHORTS, 0);
+                pl = pl.add(packed.and((short) 0x0F).mul(xl));
+                ph = ph.add(packed.lanewise(VectorOperators.LSHR, 4).mul(xh));
+            }
+            FloatVector sumLow = (FloatVector) VectorSupport.widenNarrowSum(pl).convert(VectorOperators.I2F, 0);
+            FloatVector sumHigh = (FloatVector) VectorSupport.widenNarrowSum(ph).convert(VectorOperators.I2F, 0);
+            accLow = sumLow.fma(FloatVector.broadcast(FLOATS, scales[2 * run]), accLow);
+            accHigh = sumHigh.fma(FloatVector.broadcast(FLOATS, scales[2 * run + 1]), accHigh);
+        }
+        return accLow.add(accHigh).reduceLanes(VectorOperators.ADD) * VectorSupport.NARROW_SUM_UNIT;
     }
+
 
     @Override
     float dotQ8Scalar(long offset, Q8Activations a, int aOffset, int n) {

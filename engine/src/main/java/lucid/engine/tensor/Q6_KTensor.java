@@ -51,6 +51,7 @@ public final class Q6_KTensor extends FloatTensor {
     private static final VectorSpecies<Integer> INTS = VectorSupport.INT_SPECIES;
     private static final VectorSpecies<Float> CHUNK_FLOATS = SubBlockProducts.CHUNK_FLOATS;
     private static final VectorSpecies<Short> PRODUCT_SHORTS = SubBlockProducts.SHORTS;
+    private static final VectorSpecies<Byte> CHUNK_BYTES = VectorSupport.PAIR_BYTE_SPECIES;
     /** Positions of a half that one step of the integer kernel takes in each of two groups: 32, or 16 at 128 bits. */
     private static final int CHUNK = SubBlockProducts.CHUNK;
     private static final int CHUNKS_PER_RUN = SubBlockProducts.CHUNKS_PER_RUN;
@@ -81,32 +82,62 @@ public final class Q6_KTensor extends FloatTensor {
         return f16At(block + D) * data.get(JAVA_BYTE, block + SCALES + sub);
     }
 
-    // One sub-block of 16 weights at a time, its quants built in int lanes: x86 has no byte shifts, and
-    // the kernel that shifted bytes (by a variable count) ran at 0.02 to 0.7 GB/s on AVX2 depending on
-    // what else the process had run (Q8DotInterleaved).
+    // The float kernel (--exact) reads a super-block as decodeVector does: per half and vector of
+    // positions, one load each of the two runs of low bits and of the high bits gives all four groups
+    // with constant shifts, and each weight is (d · sc) · (q − 32), the decoded weight, times its
+    // activation. Four accumulators, one a group, keep the additions in independent chains. One
+    // sub-block of 16 weights at a time, with its two loads and their shifts by a count that varied
+    // with the group, this read 1.5 GB/s in cache on AVX-512 (Q8DotInterleaved), and a Q4_K_M file's
+    // Q6_K matrices (output, half the attn_v and ffn_down) halved its --exact decode.
     @Override
     float dotVector(long offset, float[] x, int xOffset, int n) {
-        FloatVector acc = FloatVector.zero(FLOATS);
+        float[] factors = SubBlockProducts.decodeFactorScratch();
+        FloatVector acc0 = FloatVector.zero(FLOATS);
+        FloatVector acc1 = FloatVector.zero(FLOATS);
+        FloatVector acc2 = FloatVector.zero(FLOATS);
+        FloatVector acc3 = FloatVector.zero(FLOATS);
         long block = offset / BLOCK_WEIGHTS * BLOCK_BYTES;
         for (int i = 0; i < n; i += BLOCK_WEIGHTS, block += BLOCK_BYTES) {
             float d = f16At(block + D);
-            for (int sub = 0; sub < 16; sub++) {
-                // Sub-block s: half s / 8, group (s % 8) / 2, positions from 16 · (s % 2).
-                int half = sub >> 3;
-                int g = sub >> 1 & 3;
-                int l0 = (sub & 1) * 16;
-                long ql = block + 64L * half + 32 * (g & 1);
-                long qh = block + QH + 32L * half;
-                int base = xOffset + i + 128 * half + 32 * g;
-                FloatVector sum = FloatVector.zero(FLOATS);
-                for (int l = l0; l < l0 + 16; l += FLOATS.length()) {
-                    sum = ((FloatVector) quantsMinus32(ql, qh, g, l).convert(VectorOperators.I2F, 0))
-                            .fma(FloatVector.fromArray(FLOATS, x, base + l), sum);
+            for (int k = 0; k < 16; k += BYTES.length()) {
+                ByteVector sc = ByteVector.fromMemorySegment(BYTES, data, block + SCALES + k, ByteOrder.LITTLE_ENDIAN);
+                for (int part = 0; part < VectorSupport.BYTE_PARTS; part++) {
+                    ((FloatVector) sc.convertShape(VectorOperators.B2F, FLOATS, part)).mul(d)
+                            .intoArray(factors, k + part * FLOATS.length());
                 }
-                acc = sum.fma(FloatVector.broadcast(FLOATS, d * data.get(JAVA_BYTE, block + SCALES + sub)), acc);
+            }
+            for (int half = 0; half < 2; half++) {
+                long ql = block + 64L * half;
+                long qh = block + QH + 32L * half;
+                int at = xOffset + i + 128 * half;
+                for (int l = 0; l < 32; l += BYTES.length()) {
+                    ByteVector lowRun = ByteVector.fromMemorySegment(BYTES, data, ql + l, ByteOrder.LITTLE_ENDIAN);
+                    ByteVector highRun = ByteVector.fromMemorySegment(BYTES, data, ql + 32 + l, ByteOrder.LITTLE_ENDIAN);
+                    ByteVector highBits = ByteVector.fromMemorySegment(BYTES, data, qh + l, ByteOrder.LITTLE_ENDIAN);
+                    for (int part = 0; part < VectorSupport.BYTE_PARTS; part++) {
+                        IntVector low0 = (IntVector) lowRun.convertShape(VectorOperators.B2I, INTS, part);
+                        IntVector low1 = (IntVector) highRun.convertShape(VectorOperators.B2I, INTS, part);
+                        IntVector h = (IntVector) highBits.convertShape(VectorOperators.B2I, INTS, part);
+                        int j = l + part * FLOATS.length();
+                        int sub = 8 * half + j / 16;
+                        IntVector q0 = low0.and(0x0F).or(h.lanewise(VectorOperators.LSHL, 4).and(0x30));
+                        IntVector q1 = low1.and(0x0F).or(h.lanewise(VectorOperators.LSHL, 2).and(0x30));
+                        IntVector q2 = low0.lanewise(VectorOperators.LSHR, 4).and(0x0F).or(h.and(0x30));
+                        IntVector q3 = low1.lanewise(VectorOperators.LSHR, 4).and(0x0F)
+                                .or(h.lanewise(VectorOperators.LSHR, 2).and(0x30));
+                        acc0 = ((FloatVector) q0.sub(32).convert(VectorOperators.I2F, 0)).mul(factors[sub])
+                                .fma(FloatVector.fromArray(FLOATS, x, at + j), acc0);
+                        acc1 = ((FloatVector) q1.sub(32).convert(VectorOperators.I2F, 0)).mul(factors[sub + 2])
+                                .fma(FloatVector.fromArray(FLOATS, x, at + j + 32), acc1);
+                        acc2 = ((FloatVector) q2.sub(32).convert(VectorOperators.I2F, 0)).mul(factors[sub + 4])
+                                .fma(FloatVector.fromArray(FLOATS, x, at + j + 64), acc2);
+                        acc3 = ((FloatVector) q3.sub(32).convert(VectorOperators.I2F, 0)).mul(factors[sub + 6])
+                                .fma(FloatVector.fromArray(FLOATS, x, at + j + 96), acc3);
+                    }
+                }
             }
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return acc0.add(acc1).add(acc2.add(acc3)).reduceLanes(VectorOperators.ADD);
     }
 
     @Override
@@ -199,6 +230,10 @@ public final class Q6_KTensor extends FloatTensor {
     }
 
     private float dotQ8Chunks(long offset, Q8Activations a, int aOffset, int n, float[] scales) {
+        if (Q8Activations.readsBytes(n)) {
+            return (lowPairsBytes(offset, a, aOffset, n, scales) + highPairsBytes(offset, a, aOffset, n, scales))
+                    * SubBlockProducts.CHUNK_SUM_UNIT;
+        }
         return (lowPairs(offset, a, aOffset, n, scales) + highPairs(offset, a, aOffset, n, scales)) * SubBlockProducts.CHUNK_SUM_UNIT;
     }
 
@@ -297,6 +332,97 @@ public final class Q6_KTensor extends FloatTensor {
         }
         return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
     }
+    // The same two passes for long rows (Q8Activations.readsBytes): the activations come from the
+    // quants' bytes, each short of a chunk split into its even (low byte) and odd (high byte) quant,
+    // instead of from evenWide and oddWide, so a row reads half as many bytes of activations.
+
+    /** {@link #lowPairs} reading the activations' bytes. */
+    private float lowPairsBytes(long offset, Q8Activations a, int aOffset, int n, float[] scales) {
+        byte[] qs = a.qs;
+        ShortVector x;
+        FloatVector acc0 = FloatVector.zero(CHUNK_FLOATS);
+        FloatVector acc1 = FloatVector.zero(CHUNK_FLOATS);
+        long first = offset / BLOCK_WEIGHTS * BLOCK_BYTES;
+        int xh = aOffset >> 1;
+        ShortVector both;
+        IntVector pairs;
+        for (int s = 0; s < n / (4 * CHUNK); s++) {
+            int h = s / CHUNKS_PER_RUN & 1;
+            int l0 = (s & (CHUNKS_PER_RUN - 1)) * CHUNK;
+            long block = first + (long) (s / CHUNK_STEPS_PER_BLOCK) * BLOCK_BYTES;
+            ByteVector run = SubBlockProducts.chunk(data, block + 64 * h + l0);
+            ByteVector bits = SubBlockProducts.chunk(data, block + QH + 32 * h + l0);
+            ByteVector q0 = run.and((byte) 0x0F).or(SubBlockProducts.shiftLeftInInts(bits, 4).and((byte) 0x30)).sub((byte) 32);
+            ByteVector q2 = SubBlockProducts.shiftRightInInts(run, 4).and((byte) 0x0F).or(bits.and((byte) 0x30)).sub((byte) 32);
+            int wh = CHUNKS_PER_RUN == 1 ? 64 * s : (s / CHUNKS_PER_RUN) * 64 + l0 / 2;
+            int ws = CHUNKS_PER_RUN == 1 ? 8 * s : (s / CHUNKS_PER_RUN) * 8 + l0 / 16;
+            both = q0.reinterpretAsShorts();
+            x = ByteVector.fromArray(CHUNK_BYTES, qs, 2 * (xh + wh)).reinterpretAsShorts();
+            pairs = both.reinterpretAsInts().lanewise(VectorOperators.LSHL, 8).reinterpretAsShorts()
+                    .lanewise(VectorOperators.ASHR, 8)
+                    .mul(x.reinterpretAsInts().lanewise(VectorOperators.LSHL, 8).reinterpretAsShorts().lanewise(VectorOperators.ASHR, 8))
+                    .add(both.lanewise(VectorOperators.ASHR, 8).mul(x.lanewise(VectorOperators.ASHR, 8)))
+                    .reinterpretAsInts();
+            acc0 = ((FloatVector) pairs.add(pairs.lanewise(VectorOperators.LSHL, 16)).and(0xFFFF0000)
+                    .convert(VectorOperators.I2F, 0))
+                    .fma(FloatVector.fromArray(CHUNK_FLOATS, scales, ws).rearrange(SubBlockProducts.SPREAD), acc0);
+            both = q2.reinterpretAsShorts();
+            x = ByteVector.fromArray(CHUNK_BYTES, qs, 2 * (xh + wh + 32)).reinterpretAsShorts();
+            pairs = both.reinterpretAsInts().lanewise(VectorOperators.LSHL, 8).reinterpretAsShorts()
+                    .lanewise(VectorOperators.ASHR, 8)
+                    .mul(x.reinterpretAsInts().lanewise(VectorOperators.LSHL, 8).reinterpretAsShorts().lanewise(VectorOperators.ASHR, 8))
+                    .add(both.lanewise(VectorOperators.ASHR, 8).mul(x.lanewise(VectorOperators.ASHR, 8)))
+                    .reinterpretAsInts();
+            acc1 = ((FloatVector) pairs.add(pairs.lanewise(VectorOperators.LSHL, 16)).and(0xFFFF0000)
+                    .convert(VectorOperators.I2F, 0))
+                    .fma(FloatVector.fromArray(CHUNK_FLOATS, scales, ws + 4).rearrange(SubBlockProducts.SPREAD), acc1);
+        }
+        return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+    }
+    /** {@link #highPairs} reading the activations' bytes. */
+    private float highPairsBytes(long offset, Q8Activations a, int aOffset, int n, float[] scales) {
+        byte[] qs = a.qs;
+        ShortVector x;
+        FloatVector acc0 = FloatVector.zero(CHUNK_FLOATS);
+        FloatVector acc1 = FloatVector.zero(CHUNK_FLOATS);
+        long first = offset / BLOCK_WEIGHTS * BLOCK_BYTES;
+        int xh = aOffset >> 1;
+        ShortVector both;
+        IntVector pairs;
+        for (int s = 0; s < n / (4 * CHUNK); s++) {
+            int h = s / CHUNKS_PER_RUN & 1;
+            int l0 = (s & (CHUNKS_PER_RUN - 1)) * CHUNK;
+            long block = first + (long) (s / CHUNK_STEPS_PER_BLOCK) * BLOCK_BYTES;
+            ByteVector run = SubBlockProducts.chunk(data, block + 64 * h + 32 + l0);
+            ByteVector bits = SubBlockProducts.chunk(data, block + QH + 32 * h + l0);
+            ByteVector q1 = run.and((byte) 0x0F).or(SubBlockProducts.shiftLeftInInts(bits, 2).and((byte) 0x30)).sub((byte) 32);
+            ByteVector q3 = SubBlockProducts.shiftRightInInts(run, 4).and((byte) 0x0F)
+                    .or(SubBlockProducts.shiftRightInInts(bits, 2).and((byte) 0x30)).sub((byte) 32);
+            int wh = CHUNKS_PER_RUN == 1 ? 64 * s : (s / CHUNKS_PER_RUN) * 64 + l0 / 2;
+            int ws = CHUNKS_PER_RUN == 1 ? 8 * s : (s / CHUNKS_PER_RUN) * 8 + l0 / 16;
+            both = q1.reinterpretAsShorts();
+            x = ByteVector.fromArray(CHUNK_BYTES, qs, 2 * (xh + wh + 16)).reinterpretAsShorts();
+            pairs = both.reinterpretAsInts().lanewise(VectorOperators.LSHL, 8).reinterpretAsShorts()
+                    .lanewise(VectorOperators.ASHR, 8)
+                    .mul(x.reinterpretAsInts().lanewise(VectorOperators.LSHL, 8).reinterpretAsShorts().lanewise(VectorOperators.ASHR, 8))
+                    .add(both.lanewise(VectorOperators.ASHR, 8).mul(x.lanewise(VectorOperators.ASHR, 8)))
+                    .reinterpretAsInts();
+            acc0 = ((FloatVector) pairs.add(pairs.lanewise(VectorOperators.LSHL, 16)).and(0xFFFF0000)
+                    .convert(VectorOperators.I2F, 0))
+                    .fma(FloatVector.fromArray(CHUNK_FLOATS, scales, ws + 2).rearrange(SubBlockProducts.SPREAD), acc0);
+            both = q3.reinterpretAsShorts();
+            x = ByteVector.fromArray(CHUNK_BYTES, qs, 2 * (xh + wh + 48)).reinterpretAsShorts();
+            pairs = both.reinterpretAsInts().lanewise(VectorOperators.LSHL, 8).reinterpretAsShorts()
+                    .lanewise(VectorOperators.ASHR, 8)
+                    .mul(x.reinterpretAsInts().lanewise(VectorOperators.LSHL, 8).reinterpretAsShorts().lanewise(VectorOperators.ASHR, 8))
+                    .add(both.lanewise(VectorOperators.ASHR, 8).mul(x.lanewise(VectorOperators.ASHR, 8)))
+                    .reinterpretAsInts();
+            acc1 = ((FloatVector) pairs.add(pairs.lanewise(VectorOperators.LSHL, 16)).and(0xFFFF0000)
+                    .convert(VectorOperators.I2F, 0))
+                    .fma(FloatVector.fromArray(CHUNK_FLOATS, scales, ws + 6).rearrange(SubBlockProducts.SPREAD), acc1);
+        }
+        return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+    }
 
     /**
      * Writes {@code d · sc · dx} of each of the {@code n / 16} sub-blocks from {@code offset} to
@@ -352,8 +478,8 @@ public final class Q6_KTensor extends FloatTensor {
     // positions l, one load each of the two runs of low bits and of the high bits gives all four
     // groups, with constant shifts; the sixteen d · sc are converted once per super-block, and each
     // weight is then (d · sc) · (q − 32), the one rounding of the scalar decode. On AVX2 (one thread,
-    // rows of 2048) a weight takes 0.24 ns, against 0.76 a sub-block at a time with the shifts of
-    // dotVector's quantsMinus32.
+    // rows of 2048) a weight takes 0.24 ns, against 0.76 a sub-block at a time with shifts by a count
+    // that varied with the group. The float kernel (dotVector) reads the super-block the same way.
     @Override
     void decodeVector(long offset, float[] out, int outOffset, int n) {
         float[] factors = SubBlockProducts.decodeFactorScratch();
@@ -394,13 +520,6 @@ public final class Q6_KTensor extends FloatTensor {
                 }
             }
         }
-    }
-
-    /** q − 32 of group {@code g} at positions {@code l..} of the half whose runs start at {@code ql}, {@code qh}. */
-    private IntVector quantsMinus32(long ql, long qh, int g, int l) {
-        IntVector low = SubBlockProducts.unsignedInts(data, ql, l).lanewise(VectorOperators.LSHR, 4 * (g >> 1)).and(0x0F);
-        IntVector high = SubBlockProducts.unsignedInts(data, qh, l).lanewise(VectorOperators.LSHR, 2 * g).and(3).lanewise(VectorOperators.LSHL, 4);
-        return low.or(high).sub(32);
     }
 
     @Override

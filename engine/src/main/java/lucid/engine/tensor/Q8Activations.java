@@ -41,6 +41,26 @@ public final class Q8Activations {
     /** Every form. */
     public static final int ALL_FORMS = NIBBLE_BIAS | PAIR_LANES | EVEN_ODD;
 
+    /**
+     * Rows longer than this are multiplied against the quants as bytes ({@link #readsBytes}), not
+     * the shorts of {@code wide}.
+     */
+    static final int SHORT_ACTIVATIONS_MAX = 4096;
+
+    /**
+     * Whether a kernel over rows of {@code cols} reads the activations as bytes and widens them,
+     * rather than loading the shorts of {@code wide}. The shorts save an instruction per load, but
+     * a row of 8192 then reads 16 KB of activations beside the weights it streams from memory: one
+     * thread's Q4_K kernel read 4.6 GB/s of weights from memory at rows of 8192 against 7.2 at rows
+     * of 2048, and 6.3 to 6.6 with the bytes (8 KB a row), which cost 10% in cache
+     * (Q8DotInterleaved, AVX-512). The same rows of 2048 against activations spread over 16 KB
+     * (a scratch harness cycling four windows) ran as slowly, so the footprint, not the row length,
+     * did it: between two reads of an activation the weights stream through the 32 KB L1.
+     */
+    static boolean readsBytes(int cols) {
+        return cols > SHORT_ACTIVATIONS_MAX;
+    }
+
     private static final VectorSpecies<Float> FLOATS = VectorSupport.FLOAT_SPECIES;
     private static final VectorSpecies<Integer> INTS = VectorSupport.INT_SPECIES;
     // As many short lanes as float lanes, for storing the quants.

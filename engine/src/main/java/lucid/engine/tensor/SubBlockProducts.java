@@ -35,16 +35,6 @@ final class SubBlockProducts {
                 .convertShape(VectorOperators.ZERO_EXTEND_B2S, SHORTS, 0);
     }
 
-    /**
-     * The bytes of {@code data} at {@code at + from ..} for one float vector, zero-extended to int
-     * lanes: a {@link VectorSupport#BYTE_SPECIES} load, whose part holding {@code from} is widened.
-     */
-    static IntVector unsignedInts(MemorySegment data, long at, int from) {
-        int load = from / BYTES.length() * BYTES.length();
-        return ((IntVector) ByteVector.fromMemorySegment(BYTES, data, at + load, ByteOrder.LITTLE_ENDIAN)
-                .convertShape(VectorOperators.B2I, INTS, (from - load) / FLOATS.length())).and(0xFF);
-    }
-
     private static final VectorSpecies<Byte> CHUNK_BYTES = VectorSupport.PAIR_BYTE_SPECIES;
 
     /** Floats in the shape of a chunk's products: the accumulators of {@link #chunkSum}. */

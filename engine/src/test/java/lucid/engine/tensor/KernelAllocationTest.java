@@ -42,6 +42,7 @@ class KernelAllocationTest {
 
     private static final int ROWS = 32;
     private static final int COLS = 2048;
+    private static final int LONG_COLS = 8192;
     private static final int CALLS = 100;
     private static final int ROUNDS = 60;
     /** Bytes a kernel may allocate in its best round of {@link #CALLS} products. */
@@ -75,6 +76,20 @@ class KernelAllocationTest {
             if (w.hasQ8Dot()) {
                 names.add("8-bit product");
                 kernels.add(() -> w.matvecQ8(0, ROWS, COLS, a, out, 0));
+            }
+            // The same weights as rows of 8192, where some types' kernels read the activations as bytes.
+            int longRows = ROWS * COLS / LONG_COLS;
+            float[] longX = new float[LONG_COLS];
+            for (int i = 0; i < LONG_COLS; i++) {
+                longX[i] = (float) random.nextGaussian();
+            }
+            Q8Activations longA = new Q8Activations();
+            longA.quantize(longX, 0, LONG_COLS, w.q8Forms());
+            names.add("float product, rows of " + LONG_COLS);
+            kernels.add(() -> w.matvec(0, longRows, LONG_COLS, longX, 0, out, 0));
+            if (w.hasQ8Dot()) {
+                names.add("8-bit product, rows of " + LONG_COLS);
+                kernels.add(() -> w.matvecQ8(0, longRows, LONG_COLS, longA, out, 0));
             }
             if (repacked != w) {
                 names.add("repacked 8-bit product");

@@ -2,6 +2,7 @@ package lucid.engine.tensor;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -78,6 +79,35 @@ class Q8DotParityTest {
                     type + ": integer dot " + intDot + ", float dot " + floatDot + ", bound " + bound);
             // The bound is not loose to the point of passing anything: rounding moves the result.
             assertTrue(rounding > 0);
+        }
+    }
+
+    /**
+     * Rows longer than {@link Q8Activations#SHORT_ACTIVATIONS_MAX} take kernels that read the
+     * activations as bytes (Q4_K, Q6_K): a row range of them agrees with the reference row by row.
+     */
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"Q4_K", "Q6_K"})
+    void longRowsReadTheActivationsAsBytesAndAgree(GgmlType type) {
+        int cols = 2 * Q8Activations.SHORT_ACTIVATIONS_MAX;
+        assertTrue(Q8Activations.readsBytes(cols));
+        assertFalse(Q8Activations.readsBytes(Q8Activations.SHORT_ACTIVATIONS_MAX));
+        int rows = 5;
+        Random random = new Random(SEED ^ (31L * type.ordinal()));
+        try (Arena arena = Arena.ofConfined()) {
+            FloatTensor tensor = wrap(arena, type, rows * cols, 1, random);
+            Q8Activations a = quantized(cols, random);
+            float[] x = new float[cols];
+            for (int j = 0; j < cols; j++) {
+                x[j] = a.get(j);
+            }
+            float[] out = new float[rows];
+            tensor.matvecQ8(0, rows, cols, a, out, 0);
+            for (int r = 0; r < rows; r++) {
+                long offset = (long) r * cols;
+                check(tensor, "matvecQ8 row " + r, out[r], tensor.dotQ8Reference(offset, a, 0, cols),
+                        floatTolerance(tensor, offset, x, 0, cols), offset, cols);
+            }
         }
     }
 
