@@ -47,6 +47,7 @@ public final class Q5_KTensor extends FloatTensor {
     private static final VectorSpecies<Byte> BYTES = VectorSupport.BYTE_SPECIES;
     private static final VectorSpecies<Integer> INTS = VectorSupport.INT_SPECIES;
     private static final VectorSpecies<Short> SHORTS = SubBlockProducts.SHORTS;
+    private static final VectorSpecies<Byte> HALF_BYTES = VectorSupport.PRODUCT_BYTE_SPECIES;
 
     Q5_KTensor(MemorySegment data, long size) {
         super(data, size);
@@ -168,6 +169,14 @@ public final class Q5_KTensor extends FloatTensor {
     @Override
     void rowsQ8Vector(int rowStart, int rowEnd, int cols, Q8Activations a, float[] out, int outOffset) {
         float[] scales = Q4_KTensor.sumScratch(cols);
+        if (Q8Activations.readsBytes(cols)) {
+            for (int r = rowStart; r < rowEnd; r++) {
+                long offset = (long) r * cols;
+                float mins = Q4_KTensor.rowScales(data, offset / BLOCK_WEIGHTS * BLOCK_BYTES, BLOCK_BYTES, cols, a, 0, scales);
+                out[outOffset + r - rowStart] = dotQ8ScaledBytes(offset, a, 0, cols, scales) - mins;
+            }
+            return;
+        }
         for (int r = rowStart; r < rowEnd; r++) {
             long offset = (long) r * cols;
             float mins = Q4_KTensor.rowScales(data, offset / BLOCK_WEIGHTS * BLOCK_BYTES, BLOCK_BYTES, cols, a, 0, scales);
@@ -195,7 +204,8 @@ public final class Q5_KTensor extends FloatTensor {
     float dotQ8Vector(long offset, Q8Activations a, int aOffset, int n) {
         float[] scales = Q4_KTensor.sumScratch(n);
         float mins = Q4_KTensor.rowScales(data, offset / BLOCK_WEIGHTS * BLOCK_BYTES, BLOCK_BYTES, n, a, aOffset / 32, scales);
-        return dotQ8Scaled(offset, a, aOffset, n, scales) - mins;
+        return (Q8Activations.readsBytes(n) ? dotQ8ScaledBytes(offset, a, aOffset, n, scales)
+                : dotQ8Scaled(offset, a, aOffset, n, scales)) - mins;
     }
 
     /**
@@ -218,10 +228,14 @@ public final class Q5_KTensor extends FloatTensor {
             ShortVector pl = ShortVector.zero(SHORTS);
             ShortVector ph = ShortVector.zero(SHORTS);
             for (int k = 0; k < 32; k += SHORTS.length()) {
-                ShortVector packed = SubBlockProducts.unsignedShorts(data, q0 + k);
-                ShortVector fifths = SubBlockProducts.unsignedShorts(data, block + QH + k).lanewise(VectorOperators.LSHR, shift);
-                pl = pl.add(lowQuants(packed, fifths).mul(ShortVector.fromArray(SHORTS, xw, j + k)));
-                ph = ph.add(highQuants(packed, fifths).mul(ShortVector.fromArray(SHORTS, xw, j + 32 + k)));
+                ShortVector packed = ((ShortVector) ByteVector.fromMemorySegment(HALF_BYTES, data, q0 + k, ByteOrder.LITTLE_ENDIAN)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2S, SHORTS, 0));
+                ShortVector fifths = ((ShortVector) ByteVector.fromMemorySegment(HALF_BYTES, data, block + QH + k, ByteOrder.LITTLE_ENDIAN)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2S, SHORTS, 0)).lanewise(VectorOperators.LSHR, shift);
+                pl = pl.add(packed.and((short) 0x0F).or(fifths.lanewise(VectorOperators.LSHL, 4).and((short) 0x10))
+                        .mul(ShortVector.fromArray(SHORTS, xw, j + k)));
+                ph = ph.add(packed.lanewise(VectorOperators.LSHR, 4).or(fifths.lanewise(VectorOperators.LSHL, 3).and((short) 0x10))
+                        .mul(ShortVector.fromArray(SHORTS, xw, j + 32 + k)));
             }
             FloatVector sumLow = (FloatVector) VectorSupport.widenNarrowSum(pl).convert(VectorOperators.I2F, 0);
             FloatVector sumHigh = (FloatVector) VectorSupport.widenNarrowSum(ph).convert(VectorOperators.I2F, 0);
@@ -230,15 +244,38 @@ public final class Q5_KTensor extends FloatTensor {
         }
         return accLow.add(accHigh).reduceLanes(VectorOperators.ADD) * VectorSupport.NARROW_SUM_UNIT;
     }
-
-    /** Low nibbles with the fifth bit in bit 0 of {@code fifths}: 0..31. */
-    private static ShortVector lowQuants(ShortVector packed, ShortVector fifths) {
-        return packed.and((short) 0x0F).or(fifths.lanewise(VectorOperators.LSHL, 4).and((short) 0x10));
-    }
-
-    /** High nibbles with the fifth bit in bit 1 of {@code fifths}: 0..31. */
-    private static ShortVector highQuants(ShortVector packed, ShortVector fifths) {
-        return packed.lanewise(VectorOperators.LSHR, 4).or(fifths.lanewise(VectorOperators.LSHL, 3).and((short) 0x10));
+    /** {@link #dotQ8Scaled} reading the activations as bytes, for long rows ({@link Q8Activations#readsBytes}). */
+    private float dotQ8ScaledBytes(long offset, Q8Activations a, int aOffset, int n, float[] scales) {
+        byte[] xq = a.qs;
+        FloatVector accLow = FloatVector.zero(FLOATS);
+        FloatVector accHigh = FloatVector.zero(FLOATS);
+        long first = offset / BLOCK_WEIGHTS * BLOCK_BYTES;
+        for (int run = 0; run < n / 64; run++) {
+            int j = aOffset + run * 64;
+            long block = first + (long) (run >> 2) * BLOCK_BYTES;
+            long q0 = block + QS + (run & 3) * 32;
+            // The run's two sub-blocks take bits 2r and 2r + 1 of the fifth bits.
+            short shift = (short) (2 * (run & 3));
+            ShortVector pl = ShortVector.zero(SHORTS);
+            ShortVector ph = ShortVector.zero(SHORTS);
+            for (int k = 0; k < 32; k += SHORTS.length()) {
+                ShortVector packed = ((ShortVector) ByteVector.fromMemorySegment(HALF_BYTES, data, q0 + k, ByteOrder.LITTLE_ENDIAN)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2S, SHORTS, 0));
+                ShortVector fifths = ((ShortVector) ByteVector.fromMemorySegment(HALF_BYTES, data, block + QH + k, ByteOrder.LITTLE_ENDIAN)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2S, SHORTS, 0)).lanewise(VectorOperators.LSHR, shift);
+                pl = pl.add(packed.and((short) 0x0F).or(fifths.lanewise(VectorOperators.LSHL, 4).and((short) 0x10))
+                        .mul((ShortVector) ByteVector.fromArray(HALF_BYTES, xq, j + k)
+                        .convertShape(VectorOperators.B2S, SHORTS, 0)));
+                ph = ph.add(packed.lanewise(VectorOperators.LSHR, 4).or(fifths.lanewise(VectorOperators.LSHL, 3).and((short) 0x10))
+                        .mul((ShortVector) ByteVector.fromArray(HALF_BYTES, xq, j + 32 + k)
+                        .convertShape(VectorOperators.B2S, SHORTS, 0)));
+            }
+            FloatVector sumLow = (FloatVector) VectorSupport.widenNarrowSum(pl).convert(VectorOperators.I2F, 0);
+            FloatVector sumHigh = (FloatVector) VectorSupport.widenNarrowSum(ph).convert(VectorOperators.I2F, 0);
+            accLow = sumLow.fma(FloatVector.broadcast(FLOATS, scales[2 * run]), accLow);
+            accHigh = sumHigh.fma(FloatVector.broadcast(FLOATS, scales[2 * run + 1]), accHigh);
+        }
+        return accLow.add(accHigh).reduceLanes(VectorOperators.ADD) * VectorSupport.NARROW_SUM_UNIT;
     }
 
     @Override
