@@ -73,41 +73,56 @@ public final class Q2_KTensor extends FloatTensor {
 
     // Per sub-block, sum((a·q − b)·x) = a·Σ(q·x) − b·Σx: two sums, each scaled once.
 
+    // The float kernel (--exact) reads a super-block as decodeVector does: its factors d · sc and
+    // -dmin · m once, then per vector of positions one load of the quants gives all four groups, each
+    // weight decoded with one FMA (q · a is exact, so it rounds a · q − b once, as the scalar decode)
+    // and multiplied by its activation, a group to an accumulator. One group and sub-block at a time,
+    // with a byte shift by the group's count, it read 1.3 GB/s in cache on AVX-512 (Q8DotInterleaved).
     @Override
     float dotVector(long offset, float[] x, int xOffset, int n) {
-        FloatVector acc = FloatVector.zero(FLOATS);
+        float[] factors = SubBlockProducts.decodeFactorScratch();
+        FloatVector acc0 = FloatVector.zero(FLOATS);
+        FloatVector acc1 = FloatVector.zero(FLOATS);
+        FloatVector acc2 = FloatVector.zero(FLOATS);
+        FloatVector acc3 = FloatVector.zero(FLOATS);
         long block = offset / BLOCK_WEIGHTS * BLOCK_BYTES;
         for (int i = 0; i < n; i += BLOCK_WEIGHTS, block += BLOCK_BYTES) {
             float d = f16At(block + D);
-            float dmin = f16At(block + DMIN);
+            float negativeDmin = -f16At(block + DMIN);
+            for (int k = 0; k < 16; k += BYTES.length()) {
+                ByteVector sc = ByteVector.fromMemorySegment(BYTES, data, block + k, ByteOrder.LITTLE_ENDIAN);
+                for (int part = 0; part < VectorSupport.BYTE_PARTS; part++) {
+                    IntVector both = (IntVector) sc.convertShape(VectorOperators.B2I, INTS, part);
+                    int at = k + part * FLOATS.length();
+                    ((FloatVector) both.and(0x0F).convert(VectorOperators.I2F, 0)).mul(d).intoArray(factors, at);
+                    ((FloatVector) both.lanewise(VectorOperators.LSHR, 4).and(0x0F).convert(VectorOperators.I2F, 0))
+                            .mul(negativeDmin).intoArray(factors, 16 + at);
+                }
+            }
             for (int half = 0; half < 2; half++) {
                 long qs = block + QS + 32L * half;
-                int base = xOffset + i + 128 * half;
-                // Bytes l0..l0+15 hold one 16-weight sub-block of each of the four groups.
-                for (int l0 = 0; l0 < 32; l0 += 16) {
-                    int sub = 8 * half + l0 / 16;
-                    for (int g = 0; g < 4; g++) {
-                        FloatVector qx = FloatVector.zero(FLOATS);
-                        FloatVector xs = FloatVector.zero(FLOATS);
-                        for (int k = l0; k < l0 + 16; k += BYTES.length()) {
-                            ByteVector q = VectorSupport.shiftRight(
-                                    ByteVector.fromMemorySegment(BYTES, data, qs + k, ByteOrder.LITTLE_ENDIAN), 2 * g)
-                                    .and((byte) 3);
-                            for (int part = 0; part < VectorSupport.BYTE_PARTS; part++) {
-                                FloatVector xv = FloatVector.fromArray(FLOATS, x, base + 32 * g + k + part * FLOATS.length());
-                                qx = ((FloatVector) q.convertShape(VectorOperators.B2F, FLOATS, part)).fma(xv, qx);
-                                xs = xs.add(xv);
-                            }
-                        }
-                        int packed = data.get(JAVA_BYTE, block + sub + 2 * g);
-                        acc = qx.fma(FloatVector.broadcast(FLOATS, d * (packed & 0x0F)), acc);
-                        acc = xs.fma(FloatVector.broadcast(FLOATS, -(dmin * ((packed & 0xF0) >>> 4))), acc);
+                int at = xOffset + i + 128 * half;
+                for (int l = 0; l < 32; l += BYTES.length()) {
+                    ByteVector packed = ByteVector.fromMemorySegment(BYTES, data, qs + l, ByteOrder.LITTLE_ENDIAN);
+                    for (int part = 0; part < VectorSupport.BYTE_PARTS; part++) {
+                        IntVector q = (IntVector) packed.convertShape(VectorOperators.B2I, INTS, part);
+                        int j = l + part * FLOATS.length();
+                        int sub = 8 * half + j / 16;
+                        acc0 = ((FloatVector) q.and(3).convert(VectorOperators.I2F, 0))
+                                .fma(factors[sub], factors[16 + sub]).fma(FloatVector.fromArray(FLOATS, x, at + j), acc0);
+                        acc1 = ((FloatVector) q.lanewise(VectorOperators.LSHR, 2).and(3).convert(VectorOperators.I2F, 0))
+                                .fma(factors[sub + 2], factors[18 + sub]).fma(FloatVector.fromArray(FLOATS, x, at + j + 32), acc1);
+                        acc2 = ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).and(3).convert(VectorOperators.I2F, 0))
+                                .fma(factors[sub + 4], factors[20 + sub]).fma(FloatVector.fromArray(FLOATS, x, at + j + 64), acc2);
+                        acc3 = ((FloatVector) q.lanewise(VectorOperators.LSHR, 6).and(3).convert(VectorOperators.I2F, 0))
+                                .fma(factors[sub + 6], factors[22 + sub]).fma(FloatVector.fromArray(FLOATS, x, at + j + 96), acc3);
                     }
                 }
             }
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return acc0.add(acc1).add(acc2.add(acc3)).reduceLanes(VectorOperators.ADD);
     }
+
 
     @Override
     float dotScalar(long offset, float[] x, int xOffset, int n) {

@@ -68,41 +68,53 @@ public final class Q3_KTensor extends FloatTensor {
         return f16At(block + D) * PackedScales.scaleQ3(data, block + SCALES, sub);
     }
 
+    // The float kernel (--exact) reads a super-block as decodeVector does, one load each of the low
+    // bits and the third bits giving all four groups with constant shifts, and multiplies each decoded
+    // weight by its activation, a group to an accumulator. One group and sub-block at a time, with a
+    // byte shift by the group's count and a compare for the third bit, it read 0.9 GB/s in cache on
+    // AVX-512 (Q8DotInterleaved, rows of 2048).
     @Override
     float dotVector(long offset, float[] x, int xOffset, int n) {
-        FloatVector acc = FloatVector.zero(FLOATS);
+        float[] factors = SubBlockProducts.decodeFactorScratch();
+        FloatVector acc0 = FloatVector.zero(FLOATS);
+        FloatVector acc1 = FloatVector.zero(FLOATS);
+        FloatVector acc2 = FloatVector.zero(FLOATS);
+        FloatVector acc3 = FloatVector.zero(FLOATS);
         long block = offset / BLOCK_WEIGHTS * BLOCK_BYTES;
         for (int i = 0; i < n; i += BLOCK_WEIGHTS, block += BLOCK_BYTES) {
-            float d = f16At(block + D);
+            decodeFactors(block, factors);
             for (int half = 0; half < 2; half++) {
                 long qs = block + QS + 32L * half;
-                int base = xOffset + i + 128 * half;
-                // One group and one 16-weight sub-block at a time: building all four groups' quants
-                // from one load made a loop body that C2 compiled 2-5 times slower.
-                for (int g = 0; g < 4; g++) {
-                    byte thirdBit = (byte) (1 << (4 * half + g));
-                    for (int l0 = 0; l0 < 32; l0 += 16) {
-                        FloatVector sum = FloatVector.zero(FLOATS);
-                        for (int k = l0; k < l0 + 16; k += BYTES.length()) {
-                            ByteVector lowBits = VectorSupport.shiftRight(
-                                    ByteVector.fromMemorySegment(BYTES, data, qs + k, ByteOrder.LITTLE_ENDIAN), 2 * g)
-                                    .and((byte) 3);
-                            ByteVector hmask = ByteVector.fromMemorySegment(BYTES, data, block + k, ByteOrder.LITTLE_ENDIAN);
-                            // q − 4: -4..3, a clear third bit meaning "minus 4".
-                            ByteVector q = lowBits.sub((byte) 4, hmask.and(thirdBit).compare(VectorOperators.EQ, (byte) 0));
-                            for (int part = 0; part < VectorSupport.BYTE_PARTS; part++) {
-                                FloatVector xs = FloatVector.fromArray(FLOATS, x, base + 32 * g + k + part * FLOATS.length());
-                                sum = ((FloatVector) q.convertShape(VectorOperators.B2F, FLOATS, part)).fma(xs, sum);
-                            }
-                        }
-                        float scale = d * PackedScales.scaleQ3(data, block + SCALES, 8 * half + 2 * g + l0 / 16);
-                        acc = sum.fma(FloatVector.broadcast(FLOATS, scale), acc);
+                int third = 4 * half;
+                int at = xOffset + i + 128 * half;
+                for (int l = 0; l < 32; l += BYTES.length()) {
+                    ByteVector packed = ByteVector.fromMemorySegment(BYTES, data, qs + l, ByteOrder.LITTLE_ENDIAN);
+                    ByteVector mask = ByteVector.fromMemorySegment(BYTES, data, block + l, ByteOrder.LITTLE_ENDIAN);
+                    for (int part = 0; part < VectorSupport.BYTE_PARTS; part++) {
+                        IntVector q = (IntVector) packed.convertShape(VectorOperators.B2I, INTS, part);
+                        IntVector h = ((IntVector) mask.convertShape(VectorOperators.B2I, INTS, part))
+                                .lanewise(VectorOperators.LSHR, third).lanewise(VectorOperators.LSHL, 2);
+                        int j = l + part * FLOATS.length();
+                        int sub = 8 * half + j / 16;
+                        IntVector q0 = q.and(3).or(h.and(4));
+                        IntVector q1 = q.lanewise(VectorOperators.LSHR, 2).and(3).or(h.lanewise(VectorOperators.LSHR, 1).and(4));
+                        IntVector q2 = q.lanewise(VectorOperators.LSHR, 4).and(3).or(h.lanewise(VectorOperators.LSHR, 2).and(4));
+                        IntVector q3 = q.lanewise(VectorOperators.LSHR, 6).and(3).or(h.lanewise(VectorOperators.LSHR, 3).and(4));
+                        acc0 = ((FloatVector) q0.sub(4).convert(VectorOperators.I2F, 0)).mul(factors[sub])
+                                .fma(FloatVector.fromArray(FLOATS, x, at + j), acc0);
+                        acc1 = ((FloatVector) q1.sub(4).convert(VectorOperators.I2F, 0)).mul(factors[sub + 2])
+                                .fma(FloatVector.fromArray(FLOATS, x, at + j + 32), acc1);
+                        acc2 = ((FloatVector) q2.sub(4).convert(VectorOperators.I2F, 0)).mul(factors[sub + 4])
+                                .fma(FloatVector.fromArray(FLOATS, x, at + j + 64), acc2);
+                        acc3 = ((FloatVector) q3.sub(4).convert(VectorOperators.I2F, 0)).mul(factors[sub + 6])
+                                .fma(FloatVector.fromArray(FLOATS, x, at + j + 96), acc3);
                     }
                 }
             }
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return acc0.add(acc1).add(acc2.add(acc3)).reduceLanes(VectorOperators.ADD);
     }
+
 
     @Override
     float dotScalar(long offset, float[] x, int xOffset, int n) {

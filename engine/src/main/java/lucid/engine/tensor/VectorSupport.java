@@ -160,25 +160,6 @@ public final class VectorSupport {
     private VectorSupport() {
     }
 
-    /**
-     * {@code bytes >>> bits} in each byte lane (zeros shifted in), for a count that varies at run
-     * time. C2 compiles a byte shift by a constant to a few instructions but one by a variable count
-     * to a slow general path (x86 has no byte shifts); the switch gives every call a constant.
-     */
-    static ByteVector shiftRight(ByteVector bytes, int bits) {
-        return switch (bits) {
-            case 0 -> bytes;
-            case 1 -> bytes.lanewise(VectorOperators.LSHR, 1);
-            case 2 -> bytes.lanewise(VectorOperators.LSHR, 2);
-            case 3 -> bytes.lanewise(VectorOperators.LSHR, 3);
-            case 4 -> bytes.lanewise(VectorOperators.LSHR, 4);
-            case 5 -> bytes.lanewise(VectorOperators.LSHR, 5);
-            case 6 -> bytes.lanewise(VectorOperators.LSHR, 6);
-            case 7 -> bytes.lanewise(VectorOperators.LSHR, 7);
-            default -> throw new IllegalArgumentException("a byte shifts by 0..7 bits, not " + bits);
-        };
-    }
-
     /** What the kernels run on, for logs and {@code lucid bench}: e.g. "Vector API, 512-bit (16 floats)". */
     public static String describe() {
         if (!ENABLED) {

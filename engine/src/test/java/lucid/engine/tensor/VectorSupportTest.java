@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 
 import org.junit.jupiter.api.Test;
@@ -56,21 +55,5 @@ class VectorSupportTest {
         assertEquals(0, 16 % VectorSupport.BYTE_SPECIES.length(), "a byte load must not cross 16 nibble bytes");
         assertEquals(lanes * VectorSupport.BYTE_PARTS, VectorSupport.BYTE_SPECIES.length());
         assertEquals(lanes * VectorSupport.SHORT_PARTS, VectorSupport.SHORT_SPECIES.length());
-    }
-
-    @Test
-    void shiftRightShiftsEveryByteInZeros() {
-        byte[] bytes = new byte[VectorSupport.BYTE_SPECIES.length()];
-        for (int i = 0; i < bytes.length; i++) {
-            bytes[i] = (byte) (0x80 | i * 37);
-        }
-        ByteVector v = ByteVector.fromArray(VectorSupport.BYTE_SPECIES, bytes, 0);
-        for (int bits = 0; bits < 8; bits++) {
-            byte[] shifted = VectorSupport.shiftRight(v, bits).toArray();
-            for (int i = 0; i < bytes.length; i++) {
-                assertEquals((byte) ((bytes[i] & 0xFF) >>> bits), shifted[i], "byte " + i + " >>> " + bits);
-            }
-        }
-        assertThrows(IllegalArgumentException.class, () -> VectorSupport.shiftRight(v, 8));
     }
 }
