@@ -87,18 +87,7 @@ public final class Q2_KTensor extends FloatTensor {
         FloatVector acc3 = FloatVector.zero(FLOATS);
         long block = offset / BLOCK_WEIGHTS * BLOCK_BYTES;
         for (int i = 0; i < n; i += BLOCK_WEIGHTS, block += BLOCK_BYTES) {
-            float d = f16At(block + D);
-            float negativeDmin = -f16At(block + DMIN);
-            for (int k = 0; k < 16; k += BYTES.length()) {
-                ByteVector sc = ByteVector.fromMemorySegment(BYTES, data, block + k, ByteOrder.LITTLE_ENDIAN);
-                for (int part = 0; part < VectorSupport.BYTE_PARTS; part++) {
-                    IntVector both = (IntVector) sc.convertShape(VectorOperators.B2I, INTS, part);
-                    int at = k + part * FLOATS.length();
-                    ((FloatVector) both.and(0x0F).convert(VectorOperators.I2F, 0)).mul(d).intoArray(factors, at);
-                    ((FloatVector) both.lanewise(VectorOperators.LSHR, 4).and(0x0F).convert(VectorOperators.I2F, 0))
-                            .mul(negativeDmin).intoArray(factors, 16 + at);
-                }
-            }
+            decodeFactors(block, factors);
             for (int half = 0; half < 2; half++) {
                 long qs = block + QS + 32L * half;
                 int at = xOffset + i + 128 * half;
@@ -323,6 +312,26 @@ public final class Q2_KTensor extends FloatTensor {
         return sum - mins;
     }
 
+    /**
+     * The super-block's factors at {@code block}: {@code d · sc} of its 16 sub-blocks in
+     * {@code factors[0..16)} and {@code -dmin · m} in {@code factors[16..32)}, exact. Shared by the
+     * float kernel and the vector decode; it passes no vector in or out.
+     */
+    private void decodeFactors(long block, float[] factors) {
+        float d = f16At(block + D);
+        float negativeDmin = -f16At(block + DMIN);
+        for (int k = 0; k < 16; k += BYTES.length()) {
+            ByteVector sc = ByteVector.fromMemorySegment(BYTES, data, block + k, ByteOrder.LITTLE_ENDIAN);
+            for (int part = 0; part < VectorSupport.BYTE_PARTS; part++) {
+                IntVector both = (IntVector) sc.convertShape(VectorOperators.B2I, INTS, part);
+                int at = k + part * FLOATS.length();
+                ((FloatVector) both.and(0x0F).convert(VectorOperators.I2F, 0)).mul(d).intoArray(factors, at);
+                ((FloatVector) both.lanewise(VectorOperators.LSHR, 4).and(0x0F).convert(VectorOperators.I2F, 0))
+                        .mul(negativeDmin).intoArray(factors, 16 + at);
+            }
+        }
+    }
+
     // Batched prompt processing decodes every weight row once per batch. Per half and vector of
     // positions, one load of the quants' bytes gives all four groups with constant shifts; the
     // sixteen a = d · scale and -b = -dmin · min are converted once per super-block, and each weight
@@ -333,18 +342,7 @@ public final class Q2_KTensor extends FloatTensor {
         float[] factors = SubBlockProducts.decodeFactorScratch();
         long block = offset / BLOCK_WEIGHTS * BLOCK_BYTES;
         for (int i = 0; i < n; i += BLOCK_WEIGHTS, block += BLOCK_BYTES) {
-            float d = f16At(block + D);
-            float negativeDmin = -f16At(block + DMIN);
-            for (int k = 0; k < 16; k += BYTES.length()) {
-                ByteVector sc = ByteVector.fromMemorySegment(BYTES, data, block + k, ByteOrder.LITTLE_ENDIAN);
-                for (int part = 0; part < VectorSupport.BYTE_PARTS; part++) {
-                    IntVector both = (IntVector) sc.convertShape(VectorOperators.B2I, INTS, part);
-                    int at = k + part * FLOATS.length();
-                    ((FloatVector) both.and(0x0F).convert(VectorOperators.I2F, 0)).mul(d).intoArray(factors, at);
-                    ((FloatVector) both.lanewise(VectorOperators.LSHR, 4).and(0x0F).convert(VectorOperators.I2F, 0))
-                            .mul(negativeDmin).intoArray(factors, 16 + at);
-                }
-            }
+            decodeFactors(block, factors);
             for (int half = 0; half < 2; half++) {
                 long qs = block + QS + 32L * half;
                 int at = outOffset + i + 128 * half;

@@ -98,14 +98,7 @@ public final class Q6_KTensor extends FloatTensor {
         FloatVector acc3 = FloatVector.zero(FLOATS);
         long block = offset / BLOCK_WEIGHTS * BLOCK_BYTES;
         for (int i = 0; i < n; i += BLOCK_WEIGHTS, block += BLOCK_BYTES) {
-            float d = f16At(block + D);
-            for (int k = 0; k < 16; k += BYTES.length()) {
-                ByteVector sc = ByteVector.fromMemorySegment(BYTES, data, block + SCALES + k, ByteOrder.LITTLE_ENDIAN);
-                for (int part = 0; part < VectorSupport.BYTE_PARTS; part++) {
-                    ((FloatVector) sc.convertShape(VectorOperators.B2F, FLOATS, part)).mul(d)
-                            .intoArray(factors, k + part * FLOATS.length());
-                }
-            }
+            decodeFactors(block, factors);
             for (int half = 0; half < 2; half++) {
                 long ql = block + 64L * half;
                 long qh = block + QH + 32L * half;
@@ -473,6 +466,21 @@ public final class Q6_KTensor extends FloatTensor {
         return lowBits | highBits << 4;
     }
 
+    /**
+     * {@code d · sc} of the 16 sub-blocks of the super-block at {@code block} into
+     * {@code factors[0..16)}, exact. Shared by the float kernel and the vector decode; it passes no
+     * vector in or out.
+     */
+    private void decodeFactors(long block, float[] factors) {
+        float d = f16At(block + D);
+        for (int k = 0; k < 16; k += BYTES.length()) {
+            ByteVector sc = ByteVector.fromMemorySegment(BYTES, data, block + SCALES + k, ByteOrder.LITTLE_ENDIAN);
+            for (int part = 0; part < VectorSupport.BYTE_PARTS; part++) {
+                ((FloatVector) sc.convertShape(VectorOperators.B2F, FLOATS, part)).mul(d)
+                        .intoArray(factors, k + part * FLOATS.length());
+            }
+        }
+    }
 
     // Batched prompt processing decodes every weight row once per batch. Per half and vector of
     // positions l, one load each of the two runs of low bits and of the high bits gives all four
@@ -485,14 +493,7 @@ public final class Q6_KTensor extends FloatTensor {
         float[] factors = SubBlockProducts.decodeFactorScratch();
         long block = offset / BLOCK_WEIGHTS * BLOCK_BYTES;
         for (int i = 0; i < n; i += BLOCK_WEIGHTS, block += BLOCK_BYTES) {
-            float d = f16At(block + D);
-            for (int k = 0; k < 16; k += BYTES.length()) {
-                ByteVector sc = ByteVector.fromMemorySegment(BYTES, data, block + SCALES + k, ByteOrder.LITTLE_ENDIAN);
-                for (int part = 0; part < VectorSupport.BYTE_PARTS; part++) {
-                    ((FloatVector) sc.convertShape(VectorOperators.B2F, FLOATS, part)).mul(d)
-                            .intoArray(factors, k + part * FLOATS.length());
-                }
-            }
+            decodeFactors(block, factors);
             for (int half = 0; half < 2; half++) {
                 long ql = block + 64L * half;
                 long qh = block + QH + 32L * half;
