@@ -108,6 +108,50 @@ public abstract class FloatTensor {
     }
 
     /**
+     * Whether {@link #decodeSmall} applies: every weight is a small integer (at most 8 in magnitude)
+     * times a float factor plus a float offset, both per 32 weights, so that prefill can multiply a
+     * block of weights by a block of 8-bit activations in 16-bit integer lanes without overflow
+     * (32 · 8 · 127 = 32512).
+     */
+    public boolean hasSmallQuants() {
+        return false;
+    }
+
+    /** Whether {@link #decodeSmall} gives offsets that are not all zero (Q4_K's minimums). */
+    public boolean smallQuantsHaveOffsets() {
+        return false;
+    }
+
+    /**
+     * Decodes {@code n} weights from {@code offset} as small integers: weight {@code i} is
+     * {@code q[qOffset + i] · scale[f] + offset[f]} with {@code f = fOffset + i / 32}, exact for Q4_0
+     * and to a rounding of the offset for Q4_K; {@code |q| <= 8}. Offsets are written only where
+     * {@link #smallQuantsHaveOffsets}.
+     *
+     * @throws UnsupportedOperationException unless {@link #hasSmallQuants}
+     */
+    public final void decodeSmall(long offset, short[] q, int qOffset, float[] scale, float[] offsets, int fOffset, int n) {
+        checkRange(offset, n);
+        if (!hasSmallQuants()) {
+            throw new UnsupportedOperationException(type() + " has no small-integer decoding");
+        }
+        if (offset % Q8Activations.BLOCK != 0 || n % Q8Activations.BLOCK != 0) {
+            throw new IllegalArgumentException("small quants are decoded in blocks of " + Q8Activations.BLOCK);
+        }
+        Objects.checkFromIndexSize(qOffset, n, q.length);
+        Objects.checkFromIndexSize(fOffset, n / Q8Activations.BLOCK, scale.length);
+        if (smallQuantsHaveOffsets()) {
+            Objects.checkFromIndexSize(fOffset, n / Q8Activations.BLOCK, offsets.length);
+        }
+        decodeSmallQuants(offset, q, qOffset, scale, offsets, fOffset, n);
+    }
+
+    /** {@link #decodeSmall} after its checks. */
+    void decodeSmallQuants(long offset, short[] q, int qOffset, float[] scale, float[] offsets, int fOffset, int n) {
+        throw new UnsupportedOperationException(type() + " has no small-integer decoding");
+    }
+
+    /**
      * {@code sum(w[offset + i] * a[aOffset + i] for i < n)} against activations quantized to 8 bits:
      * integer products summed exactly per 32-weight block, then scaled once per block in float, as
      * ggml's {@code vec_dot_*_q8_0}. {@code aOffset} must be a multiple of {@value Q8Activations#BLOCK}.

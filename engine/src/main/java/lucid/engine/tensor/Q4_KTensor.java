@@ -595,6 +595,54 @@ public final class Q4_KTensor extends FloatTensor {
         }
     }
 
+    @Override
+    public boolean hasSmallQuants() {
+        return true;
+    }
+
+    @Override
+    public boolean smallQuantsHaveOffsets() {
+        return true;
+    }
+
+    // Weight a·q - b with q = 0..15 is a·(q - 8) + (8a - b): the nibbles less 8 are the small quants,
+    // a the factor and 8a - b (8a exact, one rounding) the offset of each sub-block of 32.
+    @Override
+    void decodeSmallQuants(long offset, short[] q, int qOffset, float[] scale, float[] offsets, int fOffset, int n) {
+        float[] factors = SubBlockProducts.decodeFactorScratch();
+        long block = offset / BLOCK_WEIGHTS * BLOCK_BYTES;
+        for (int i = 0; i < n; i += BLOCK_WEIGHTS, block += BLOCK_BYTES) {
+            decodeFactors(data, block, factors);
+            int f = fOffset + i / 32;
+            for (int sub = 0; sub < 8; sub++) {
+                scale[f + sub] = factors[sub];
+                offsets[f + sub] = 8 * factors[sub] + factors[8 + sub];
+            }
+            for (int run = 0; run < 4; run++) {
+                int at = qOffset + i + run * 64;
+                for (int k = 0; k < 32; k += 16) {
+                    long from = block + QS + run * 32 + k;
+                    if (!VectorSupport.ENABLED) {
+                        for (int l = 0; l < 16; l++) {
+                            int packed = data.get(JAVA_BYTE, from + l);
+                            q[at + k + l] = (short) ((packed & 0x0F) - 8);
+                            q[at + 32 + k + l] = (short) (((packed >> 4) & 0x0F) - 8);
+                        }
+                        continue;
+                    }
+                    ByteVector packed = ByteVector.fromMemorySegment(SMALL_BYTES, data, from, ByteOrder.LITTLE_ENDIAN);
+                    ((ShortVector) packed.and((byte) 0x0F).sub((byte) 8).convertShape(VectorOperators.B2S, SMALL_SHORTS, 0))
+                            .intoArray(q, at + k);
+                    ((ShortVector) packed.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F).sub((byte) 8)
+                            .convertShape(VectorOperators.B2S, SMALL_SHORTS, 0)).intoArray(q, at + 32 + k);
+                }
+            }
+        }
+    }
+
+    private static final VectorSpecies<Byte> SMALL_BYTES = ByteVector.SPECIES_128;
+    private static final VectorSpecies<Short> SMALL_SHORTS = ShortVector.SPECIES_256;
+
     /**
      * One super-block of {@code src[from..from + 256)} into {@code out} at byte {@code at}, as ggml's
      * {@code quantize_row_q4_K_ref}: each sub-block's scale and minimum are searched for

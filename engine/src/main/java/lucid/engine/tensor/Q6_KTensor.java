@@ -329,7 +329,11 @@ public final class Q6_KTensor extends FloatTensor {
     // quants' bytes, each short of a chunk split into its even (low byte) and odd (high byte) quant,
     // instead of from evenWide and oddWide, so a row reads half as many bytes of activations.
 
-    /** {@link #lowPairs} reading the activations' bytes. */
+    /**
+     * {@link #lowPairs} reading the activations' bytes. It calls none of our helpers: past C2's node
+     * budget for inlining, a call taking or returning a vector boxes it (KernelAllocationTest caught
+     * this kernel allocating at rows of 8192 in one run of five).
+     */
     private float lowPairsBytes(long offset, Q8Activations a, int aOffset, int n, float[] scales) {
         byte[] qs = a.qs;
         ShortVector x;
@@ -343,10 +347,10 @@ public final class Q6_KTensor extends FloatTensor {
             int h = s / CHUNKS_PER_RUN & 1;
             int l0 = (s & (CHUNKS_PER_RUN - 1)) * CHUNK;
             long block = first + (long) (s / CHUNK_STEPS_PER_BLOCK) * BLOCK_BYTES;
-            ByteVector run = SubBlockProducts.chunk(data, block + 64 * h + l0);
-            ByteVector bits = SubBlockProducts.chunk(data, block + QH + 32 * h + l0);
-            ByteVector q0 = run.and((byte) 0x0F).or(SubBlockProducts.shiftLeftInInts(bits, 4).and((byte) 0x30)).sub((byte) 32);
-            ByteVector q2 = SubBlockProducts.shiftRightInInts(run, 4).and((byte) 0x0F).or(bits.and((byte) 0x30)).sub((byte) 32);
+            ByteVector run = ByteVector.fromMemorySegment(CHUNK_BYTES, data, block + 64 * h + l0, ByteOrder.LITTLE_ENDIAN);
+            ByteVector bits = ByteVector.fromMemorySegment(CHUNK_BYTES, data, block + QH + 32 * h + l0, ByteOrder.LITTLE_ENDIAN);
+            ByteVector q0 = run.and((byte) 0x0F).or(bits.reinterpretAsInts().lanewise(VectorOperators.LSHL, 4).reinterpretAsBytes().and((byte) 0x30)).sub((byte) 32);
+            ByteVector q2 = run.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 0x0F).or(bits.and((byte) 0x30)).sub((byte) 32);
             int wh = CHUNKS_PER_RUN == 1 ? 64 * s : (s / CHUNKS_PER_RUN) * 64 + l0 / 2;
             int ws = CHUNKS_PER_RUN == 1 ? 8 * s : (s / CHUNKS_PER_RUN) * 8 + l0 / 16;
             both = q0.reinterpretAsShorts();
@@ -386,11 +390,11 @@ public final class Q6_KTensor extends FloatTensor {
             int h = s / CHUNKS_PER_RUN & 1;
             int l0 = (s & (CHUNKS_PER_RUN - 1)) * CHUNK;
             long block = first + (long) (s / CHUNK_STEPS_PER_BLOCK) * BLOCK_BYTES;
-            ByteVector run = SubBlockProducts.chunk(data, block + 64 * h + 32 + l0);
-            ByteVector bits = SubBlockProducts.chunk(data, block + QH + 32 * h + l0);
-            ByteVector q1 = run.and((byte) 0x0F).or(SubBlockProducts.shiftLeftInInts(bits, 2).and((byte) 0x30)).sub((byte) 32);
-            ByteVector q3 = SubBlockProducts.shiftRightInInts(run, 4).and((byte) 0x0F)
-                    .or(SubBlockProducts.shiftRightInInts(bits, 2).and((byte) 0x30)).sub((byte) 32);
+            ByteVector run = ByteVector.fromMemorySegment(CHUNK_BYTES, data, block + 64 * h + 32 + l0, ByteOrder.LITTLE_ENDIAN);
+            ByteVector bits = ByteVector.fromMemorySegment(CHUNK_BYTES, data, block + QH + 32 * h + l0, ByteOrder.LITTLE_ENDIAN);
+            ByteVector q1 = run.and((byte) 0x0F).or(bits.reinterpretAsInts().lanewise(VectorOperators.LSHL, 2).reinterpretAsBytes().and((byte) 0x30)).sub((byte) 32);
+            ByteVector q3 = run.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 0x0F)
+                    .or(bits.reinterpretAsInts().lanewise(VectorOperators.LSHR, 2).reinterpretAsBytes().and((byte) 0x30)).sub((byte) 32);
             int wh = CHUNKS_PER_RUN == 1 ? 64 * s : (s / CHUNKS_PER_RUN) * 64 + l0 / 2;
             int ws = CHUNKS_PER_RUN == 1 ? 8 * s : (s / CHUNKS_PER_RUN) * 8 + l0 / 16;
             both = q1.reinterpretAsShorts();

@@ -3,12 +3,16 @@ package lucid.engine.backend.cpu;
 import java.util.Arrays;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 import lucid.engine.tensor.FloatTensor;
+import lucid.engine.tensor.Q8Activations;
+import lucid.engine.tensor.Q8Panels;
 import lucid.engine.tensor.VectorSupport;
 
 /**
@@ -194,47 +198,305 @@ final class BatchMatmul {
             for (; i < n; i++) {
                 outer1(scratch, i * cols, cols, xT, p * cols * PANEL, scratch, sums + i * PANEL);
             }
-            int tokens = Math.min(PANEL, batch - p * PANEL);
-            int copied = 0;
-            if (TRANSPOSE_EIGHT && tokens == PANEL) {
-                for (; copied + 8 <= n; copied += 8) {
-                    for (int t0 = 0; t0 < PANEL; t0 += 8) {
-                        transposeEight(scratch, sums + copied * PANEL + t0, out, (p * PANEL + t0) * rows + r0 + copied, rows);
-                    }
-                }
-            }
-            for (int t = 0; t < tokens; t++) {
-                int o = (p * PANEL + t) * rows + r0;
-                for (i = copied; i < n; i++) {
-                    out[o + i] = scratch[sums + i * PANEL + t];
+            copyOut(scratch, sums, out, p, batch, rows, r0, n);
+        }
+        dotTokens(scratch, x, out, Math.min(batch, panels * PANEL), batch, rows, cols, r0, n);
+    }
+
+    /** A panel's sums of a tile of {@code n} rows ({@code sums[from + i * PANEL + t]}) to {@code out}. */
+    private static void copyOut(float[] sums, int from, float[] out, int p, int batch, int rows, int r0, int n) {
+        int tokens = Math.min(PANEL, batch - p * PANEL);
+        int copied = 0;
+        if (TRANSPOSE_EIGHT && tokens == PANEL) {
+            for (; copied + 8 <= n; copied += 8) {
+                for (int t0 = 0; t0 < PANEL; t0 += 8) {
+                    transposeEight(sums, from + copied * PANEL + t0, out, (p * PANEL + t0) * rows + r0 + copied, rows);
                 }
             }
         }
-        int b0 = Math.min(batch, panels * PANEL);
-        // Four weight rows at a time against four (or two) activation rows: the activation rows stay
-        // in L1/L2 while every quad of the tile's decoded rows passes over them.
+        for (int t = 0; t < tokens; t++) {
+            int o = (p * PANEL + t) * rows + r0;
+            for (int i = copied; i < n; i++) {
+                out[o + i] = sums[from + i * PANEL + t];
+            }
+        }
+    }
+
+    /**
+     * Tokens {@code [b0, batch)} by dot products against the tile's decoded rows ({@code w[i * cols..)}):
+     * four weight rows at a time against four (or two) activation rows, so the activation rows stay
+     * in L1/L2 while every quad of the tile's decoded rows passes over them.
+     */
+    private static void dotTokens(float[] w, float[] x, float[] out, int b0, int batch, int rows, int cols, int r0, int n) {
         int quads = n / 4 * 4;
         int b = b0;
         if (WIDE_TILE) {
             for (; b + 3 < batch; b += 4) {
                 for (int q = 0; q < quads; q += 4) {
-                    dot4x4(scratch, q * cols, cols, x, b * cols, cols, out, b * rows + r0 + q, rows);
+                    dot4x4(w, q * cols, cols, x, b * cols, cols, out, b * rows + r0 + q, rows);
                 }
             }
         }
         for (; b + 1 < batch; b += 2) {
             for (int q = 0; q < quads; q += 4) {
-                dot4x2(scratch, q * cols, cols, x, b * cols, (b + 1) * cols, out, b * rows + r0 + q, (b + 1) * rows + r0 + q);
+                dot4x2(w, q * cols, cols, x, b * cols, (b + 1) * cols, out, b * rows + r0 + q, (b + 1) * rows + r0 + q);
             }
         }
         if (b < batch) {
             for (int i = 0; i < quads; i++) {
-                out[b * rows + r0 + i] = dotVector(scratch, i * cols, x, b * cols, cols);
+                out[b * rows + r0 + i] = dotVector(w, i * cols, x, b * cols, cols);
             }
         }
         for (int i = quads; i < n; i++) {
             for (b = b0; b < batch; b++) {
-                out[b * rows + r0 + i] = dotVector(scratch, i * cols, x, b * cols, cols);
+                out[b * rows + r0 + i] = dotVector(w, i * cols, x, b * cols, cols);
+            }
+        }
+    }
+
+    /**
+     * Whether prompts multiply the types with small quants ({@link FloatTensor#hasSmallQuants}: Q4_0,
+     * Q4_K) in 16-bit integer lanes, against activations rounded to 8 bits as a decode step's are
+     * ({@link Q8Panels}): {@link #outerSmall4}. With AVX-512 only, where a 512-bit multiply of shorts
+     * and an add do 32 multiply-adds against a float FMA's 16. {@code -Dlucid.small=off} keeps the
+     * float kernels, for measuring.
+     */
+    static final boolean SMALL = WIDE_TILE && !"off".equals(System.getProperty("lucid.small"));
+
+    private static final VectorSpecies<Short> SHORTS = ShortVector.SPECIES_PREFERRED.withShape(SPECIES.vectorShape());
+
+    /** Tokens per short vector, the group {@link Q8Panels} interleaves: twice the float lanes. */
+    static final int SMALL_GROUP = SHORTS.length();
+
+    private static final int BLOCK = Q8Activations.BLOCK;
+
+    /** One thread's scratch for {@link #rowTileSmall}: a tile's small quants, factors and offsets, a block's sums. */
+    static final class SmallRows {
+        short[] q = new short[0];
+        float[] scale = new float[0];
+        float[] offsets = new float[0];
+        // The short sums of one block for four rows by a panel of tokens.
+        final short[] block = new short[4 * PANEL];
+
+        void reserve(int cols) {
+            if (q.length < ROW_TILE * cols) {
+                q = new short[ROW_TILE * cols];
+                scale = new float[ROW_TILE * cols / BLOCK];
+                offsets = new float[ROW_TILE * cols / BLOCK];
+            }
+        }
+    }
+
+    /**
+     * {@link #rowTile} for a type with small quants against activations in {@link Q8Panels}
+     * ({@link #SMALL}): each whole panel of tokens by {@link #outerSmall4}; tokens after the panels
+     * by the float dot kernels, on the tile decoded again as floats.
+     *
+     * @param scratch (>= {@link #scratchLength}) the panel's sums, and the float rows for the tokens after the panels
+     */
+    static void rowTileSmall(FloatTensor w, float[] x, float[] out, int batch, int rows, int cols, int r0, int n,
+                             float[] scratch, SmallRows small, Q8Panels xq) {
+        small.reserve(cols);
+        w.decodeSmall((long) r0 * cols, small.q, 0, small.scale, small.offsets, 0, n * cols);
+        boolean offsets = w.smallQuantsHaveOffsets();
+        int panels = panels(batch);
+        int blocks = cols / BLOCK;
+        int sums = n * cols;
+        for (int p = 0; p < panels; p++) {
+            Arrays.fill(scratch, sums, sums + n * PANEL, 0f);
+            int x0 = p * cols * PANEL;
+            int d0 = p * blocks * PANEL;
+            int i = 0;
+            for (; i + 4 <= n; i += 4) {
+                if (offsets) {
+                    outer4(small.offsets, i * blocks, blocks, xq.sums(), d0, scratch, sums + i * PANEL);
+                }
+                outerSmall4(small.q, i * cols, cols, small.scale, i * blocks, offsets, xq, x0, d0, scratch, sums + i * PANEL);
+            }
+            for (; i < n; i++) {
+                outerSmall1(small.q, i * cols, cols, small.scale, small.offsets, i * blocks, offsets, xq, x0, d0,
+                        small.block, scratch, sums + i * PANEL);
+            }
+            copyOut(scratch, sums, out, p, batch, rows, r0, n);
+        }
+        int b0 = Math.min(batch, panels * PANEL);
+        if (b0 < batch) {
+            w.dequantize((long) r0 * cols, scratch, 0, n * cols);
+            dotTokens(scratch, x, out, b0, batch, rows, cols, r0, n);
+        }
+    }
+
+    /**
+     * Four rows of small quants (at {@code w0}, then every {@code cols}) against a panel of 8-bit
+     * activations ({@link Q8Panels}, panel at {@code x0}) into {@code sums[to + i * PANEL + t]}: per
+     * column, two vector loads of tokens and four broadcast weights feed eight chains of a 16-bit
+     * multiply and add. A block's 32 products fit in 16 bits (|q| <= 8, |a| <= 127: at most 32512), so
+     * the shorts are scaled into 16 float accumulators once per block: read as ints, a lane's low 16
+     * bits are a token of the first float-width of a short vector's tokens and its high 16 bits the
+     * matching token of the second ({@link Q8Panels#lane}), so two shifts give both in token order.
+     * Then {@code sum += q · factor · d}, from zero or, with {@code accumulate}, from the sums
+     * already there (the offsets' terms, {@code offset · (d · Σ qs)}, which {@link #outer4} computes
+     * first as a product of rows of offsets by the panel's block sums). All in one method, in registers:
+     * the same scaling as a call per block through a scratch array ran at 69 against 85 GMAC/s on
+     * one AVX-512 core (scratch harness), and a call passing the vectors would box them.
+     */
+    private static void outerSmall4(short[] w, int w0, int cols, float[] scale, int f0, boolean accumulate,
+                                    Q8Panels xq, int x0, int d0, float[] sums, int to) {
+        int lanes = SHORTS.length();
+        int fl = SPECIES.length();
+        short[] x = xq.quants();
+        float[] xd = xq.scales();
+        int w1 = w0 + cols;
+        int w2 = w1 + cols;
+        int w3 = w2 + cols;
+        int blocks = cols / BLOCK;
+        FloatVector s00 = FloatVector.zero(SPECIES), s01 = s00, s02 = s00, s03 = s00;
+        FloatVector s10 = s00, s11 = s00, s12 = s00, s13 = s00;
+        FloatVector s20 = s00, s21 = s00, s22 = s00, s23 = s00;
+        FloatVector s30 = s00, s31 = s00, s32 = s00, s33 = s00;
+        if (accumulate) {
+            s00 = FloatVector.fromArray(SPECIES, sums, to);
+            s01 = FloatVector.fromArray(SPECIES, sums, to + fl);
+            s02 = FloatVector.fromArray(SPECIES, sums, to + 2 * fl);
+            s03 = FloatVector.fromArray(SPECIES, sums, to + 3 * fl);
+            s10 = FloatVector.fromArray(SPECIES, sums, to + PANEL);
+            s11 = FloatVector.fromArray(SPECIES, sums, to + PANEL + fl);
+            s12 = FloatVector.fromArray(SPECIES, sums, to + PANEL + 2 * fl);
+            s13 = FloatVector.fromArray(SPECIES, sums, to + PANEL + 3 * fl);
+            s20 = FloatVector.fromArray(SPECIES, sums, to + 2 * PANEL);
+            s21 = FloatVector.fromArray(SPECIES, sums, to + 2 * PANEL + fl);
+            s22 = FloatVector.fromArray(SPECIES, sums, to + 2 * PANEL + 2 * fl);
+            s23 = FloatVector.fromArray(SPECIES, sums, to + 2 * PANEL + 3 * fl);
+            s30 = FloatVector.fromArray(SPECIES, sums, to + 3 * PANEL);
+            s31 = FloatVector.fromArray(SPECIES, sums, to + 3 * PANEL + fl);
+            s32 = FloatVector.fromArray(SPECIES, sums, to + 3 * PANEL + 2 * fl);
+            s33 = FloatVector.fromArray(SPECIES, sums, to + 3 * PANEL + 3 * fl);
+        }
+        for (int b = 0; b < blocks; b++) {
+            ShortVector a0 = ShortVector.zero(SHORTS), b0 = a0, a1 = a0, b1 = a0, a2 = a0, b2 = a0, a3 = a0, b3 = a0;
+            for (int k = b * BLOCK; k < (b + 1) * BLOCK; k++) {
+                int at = x0 + k * PANEL;
+                ShortVector xa = ShortVector.fromArray(SHORTS, x, at);
+                ShortVector xb = ShortVector.fromArray(SHORTS, x, at + lanes);
+                ShortVector v = ShortVector.broadcast(SHORTS, w[w0 + k]);
+                a0 = v.mul(xa).add(a0);
+                b0 = v.mul(xb).add(b0);
+                v = ShortVector.broadcast(SHORTS, w[w1 + k]);
+                a1 = v.mul(xa).add(a1);
+                b1 = v.mul(xb).add(b1);
+                v = ShortVector.broadcast(SHORTS, w[w2 + k]);
+                a2 = v.mul(xa).add(a2);
+                b2 = v.mul(xb).add(b2);
+                v = ShortVector.broadcast(SHORTS, w[w3 + k]);
+                a3 = v.mul(xa).add(a3);
+                b3 = v.mul(xb).add(b3);
+            }
+            int d = d0 + b * PANEL;
+            FloatVector e0 = FloatVector.fromArray(SPECIES, xd, d);
+            FloatVector e1 = FloatVector.fromArray(SPECIES, xd, d + fl);
+            FloatVector e2 = FloatVector.fromArray(SPECIES, xd, d + 2 * fl);
+            FloatVector e3 = FloatVector.fromArray(SPECIES, xd, d + 3 * fl);
+            int f = f0 + b;
+            float c = scale[f];
+            IntVector p = a0.reinterpretAsInts();
+            IntVector q = b0.reinterpretAsInts();
+            s00 = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).mul(c).fma(e0, s00);
+            s01 = ((FloatVector) p.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).mul(c).fma(e1, s01);
+            s02 = ((FloatVector) q.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).mul(c).fma(e2, s02);
+            s03 = ((FloatVector) q.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).mul(c).fma(e3, s03);
+            c = scale[f + blocks];
+            p = a1.reinterpretAsInts();
+            q = b1.reinterpretAsInts();
+            s10 = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).mul(c).fma(e0, s10);
+            s11 = ((FloatVector) p.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).mul(c).fma(e1, s11);
+            s12 = ((FloatVector) q.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).mul(c).fma(e2, s12);
+            s13 = ((FloatVector) q.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).mul(c).fma(e3, s13);
+            c = scale[f + 2 * blocks];
+            p = a2.reinterpretAsInts();
+            q = b2.reinterpretAsInts();
+            s20 = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).mul(c).fma(e0, s20);
+            s21 = ((FloatVector) p.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).mul(c).fma(e1, s21);
+            s22 = ((FloatVector) q.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).mul(c).fma(e2, s22);
+            s23 = ((FloatVector) q.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).mul(c).fma(e3, s23);
+            c = scale[f + 3 * blocks];
+            p = a3.reinterpretAsInts();
+            q = b3.reinterpretAsInts();
+            s30 = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).mul(c).fma(e0, s30);
+            s31 = ((FloatVector) p.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).mul(c).fma(e1, s31);
+            s32 = ((FloatVector) q.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).mul(c).fma(e2, s32);
+            s33 = ((FloatVector) q.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).mul(c).fma(e3, s33);
+        }
+        // Stored here, not through store(): past C2's node budget for inlining, that call would box them.
+        s00.intoArray(sums, to);
+        s01.intoArray(sums, to + fl);
+        s02.intoArray(sums, to + 2 * fl);
+        s03.intoArray(sums, to + 3 * fl);
+        s10.intoArray(sums, to + PANEL);
+        s11.intoArray(sums, to + PANEL + fl);
+        s12.intoArray(sums, to + PANEL + 2 * fl);
+        s13.intoArray(sums, to + PANEL + 3 * fl);
+        s20.intoArray(sums, to + 2 * PANEL);
+        s21.intoArray(sums, to + 2 * PANEL + fl);
+        s22.intoArray(sums, to + 2 * PANEL + 2 * fl);
+        s23.intoArray(sums, to + 2 * PANEL + 3 * fl);
+        s30.intoArray(sums, to + 3 * PANEL);
+        s31.intoArray(sums, to + 3 * PANEL + fl);
+        s32.intoArray(sums, to + 3 * PANEL + 2 * fl);
+        s33.intoArray(sums, to + 3 * PANEL + 3 * fl);
+    }
+
+    /** {@link #outerSmall4} for one row. */
+    private static void outerSmall1(short[] w, int w0, int cols, float[] scale, float[] offsets, int f0, boolean withOffsets,
+                                    Q8Panels xq, int x0, int d0, short[] block, float[] sums, int to) {
+        int lanes = SHORTS.length();
+        short[] x = xq.quants();
+        int blocks = cols / BLOCK;
+        for (int b = 0; b < blocks; b++) {
+            ShortVector a = ShortVector.zero(SHORTS), c = a;
+            for (int k = b * BLOCK; k < (b + 1) * BLOCK; k++) {
+                int at = x0 + k * PANEL;
+                ShortVector v = ShortVector.broadcast(SHORTS, w[w0 + k]);
+                a = v.mul(ShortVector.fromArray(SHORTS, x, at)).add(a);
+                c = v.mul(ShortVector.fromArray(SHORTS, x, at + lanes)).add(c);
+            }
+            a.intoArray(block, 0);
+            c.intoArray(block, lanes);
+            scaleSmall(block, 1, scale, offsets, f0 + b, blocks, withOffsets, xq, d0 + b * PANEL, sums, to);
+        }
+    }
+
+    /**
+     * One block's 16-bit sums of {@code rowCount} rows ({@code block[(2 * i + h) * lanes..)}: row
+     * {@code i}, half {@code h} of the panel, tokens interleaved as {@link Q8Panels#lane} lays them
+     * out) into the float sums: {@code sums += q · (factor · d) + offset · (d · Σ qs)}. Read as ints,
+     * a lane's low 16 bits are a token of the half's first float-width of tokens and its high 16 bits
+     * the matching token of the second, so two shifts give both in token order. It takes arrays only,
+     * no vectors: called with vectors and not inlined, C2 would box them.
+     */
+    private static void scaleSmall(short[] block, int rowCount, float[] scale, float[] offsets, int f, int fStride,
+                                   boolean withOffsets, Q8Panels xq, int d0, float[] sums, int to) {
+        int lanes = SPECIES.length();
+        float[] xd = xq.scales();
+        float[] xs = xq.sums();
+        for (int i = 0; i < rowCount; i++) {
+            float factor = scale[f + i * fStride];
+            FloatVector offset = FloatVector.broadcast(SPECIES, withOffsets ? offsets[f + i * fStride] : 0f);
+            for (int h = 0; h < PANEL / SMALL_GROUP; h++) {
+                IntVector pairs = ShortVector.fromArray(SHORTS, block, (2 * i + h) * SMALL_GROUP).reinterpretAsInts();
+                FloatVector low = (FloatVector) pairs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                        .convert(VectorOperators.I2F, 0);
+                FloatVector high = (FloatVector) pairs.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0);
+                int t = h * SMALL_GROUP;
+                int at = to + i * PANEL + t;
+                FloatVector s0 = low.mul(factor).fma(FloatVector.fromArray(SPECIES, xd, d0 + t), FloatVector.fromArray(SPECIES, sums, at));
+                FloatVector s1 = high.mul(factor).fma(FloatVector.fromArray(SPECIES, xd, d0 + t + lanes),
+                        FloatVector.fromArray(SPECIES, sums, at + lanes));
+                if (withOffsets) {
+                    s0 = FloatVector.fromArray(SPECIES, xs, d0 + t).fma(offset, s0);
+                    s1 = FloatVector.fromArray(SPECIES, xs, d0 + t + lanes).fma(offset, s1);
+                }
+                s0.intoArray(sums, at);
+                s1.intoArray(sums, at + lanes);
             }
         }
     }

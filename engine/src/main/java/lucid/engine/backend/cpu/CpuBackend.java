@@ -10,6 +10,7 @@ import lucid.engine.backend.ProductPrecision;
 import lucid.engine.tensor.FloatTensor;
 import lucid.engine.tensor.GgmlType;
 import lucid.engine.tensor.Q8Activations;
+import lucid.engine.tensor.Q8Panels;
 import lucid.engine.tensor.VectorSupport;
 
 /**
@@ -71,6 +72,12 @@ public final class CpuBackend implements Backend {
     private final ThreadLocal<float[]> rowScratch = ThreadLocal.withInitial(() -> new float[0]);
     // matmulBatch's activations in transposed panels (BatchMatmul.transpose); grown to the largest batch seen.
     private float[] transposed = new float[0];
+    // matmulBatch's activations in 8 bits, in panels for BatchMatmul.rowTileSmall; grown likewise.
+    private final Q8Panels smallPanels = new Q8Panels(BatchMatmul.PANEL, BatchMatmul.SMALL_GROUP);
+    private final SmallPanelJob smallPanelJob = new SmallPanelJob();
+    // Each thread's token quantizer for filling smallPanels, and its scratch for BatchMatmul.rowTileSmall.
+    private final ThreadLocal<Q8Activations> panelQuantizer = ThreadLocal.withInitial(Q8Activations::new);
+    private final ThreadLocal<BatchMatmul.SmallRows> smallRows = ThreadLocal.withInitial(BatchMatmul.SmallRows::new);
 
     /** {@link ProductPrecision#FAST} products on {@code threads} threads. */
     public CpuBackend(int threads) {
@@ -245,6 +252,16 @@ public final class CpuBackend implements Backend {
      * Whether a product with {@code w} takes 8-bit activations: with {@link ProductPrecision#FAST}, for
      * the types whose integer kernel is the faster (see also {@link #INT8_MODE}).
      */
+    /**
+     * Whether a batched product with {@code w} runs in 16-bit integers against 8-bit activations
+     * ({@link BatchMatmul#rowTileSmall}): with {@link ProductPrecision#FAST}, for the types with small
+     * quants, where whole panels of tokens go to the outer-product kernel.
+     */
+    private boolean small(FloatTensor w, int batch, int cols) {
+        return w != null && precision == ProductPrecision.FAST && INT8 && BatchMatmul.SMALL && VectorSupport.ENABLED
+                && w.hasSmallQuants() && cols % Q8Activations.BLOCK == 0 && BatchMatmul.panels(batch) > 0;
+    }
+
     private boolean int8(FloatTensor w, int cols) {
         return precision == ProductPrecision.FAST && INT8 && w.hasQ8Dot() && (INT8_FORCED || w.prefersQ8(cols))
                 && cols % Q8Activations.BLOCK == 0;
@@ -322,7 +339,9 @@ public final class CpuBackend implements Backend {
     public synchronized void matmulBatch(FloatTensor w, float[] x, float[] out, int batch, int rows, int cols) {
         BatchJob j = batchJob;
         try {
-            j.xT = transposeForPanels(x, batch, cols);
+            boolean small = small(w, batch, cols);
+            j.xq = small ? quantizeForPanels(x, batch, cols) : null;
+            j.xT = small ? null : transposeForPanels(x, batch, cols);
             j.w = w;
             j.x = x;
             j.out = out;
@@ -333,6 +352,7 @@ public final class CpuBackend implements Backend {
             parallelFor((rows + j.tile - 1) / j.tile, j);
         } finally {
             j.xT = null;
+            j.xq = null;
             j.w = null;
             j.x = null;
             j.out = null;
@@ -353,7 +373,16 @@ public final class CpuBackend implements Backend {
         }
         SharedBatchJob j = sharedBatchJob;
         try {
-            j.xT = transposeForPanels(x, batch, cols);
+            boolean anySmall = false;
+            boolean anyFloat = false;
+            FloatTensor[] ws = {w0, w1, w2};
+            for (int m = 0; m < 3; m++) {
+                j.small[m] = small(ws[m], batch, cols);
+                anySmall |= j.small[m];
+                anyFloat |= ws[m] != null && !j.small[m];
+            }
+            j.xq = anySmall ? quantizeForPanels(x, batch, cols) : null;
+            j.xT = anyFloat ? transposeForPanels(x, batch, cols) : null;
             j.x = x;
             j.batch = batch;
             j.cols = cols;
@@ -366,6 +395,7 @@ public final class CpuBackend implements Backend {
             parallelFor(j.first[3], j);
         } finally {
             j.xT = null;
+            j.xq = null;
             j.x = null;
             j.clearProducts();
         }
@@ -397,6 +427,33 @@ public final class CpuBackend implements Backend {
         return transposed;
     }
 
+    /**
+     * {@code x} quantized to 8 bits into {@link #smallPanels} (a parallel pass, a panel per task), for
+     * the products that {@link #small} sends to {@link BatchMatmul#rowTileSmall}.
+     */
+    private Q8Panels quantizeForPanels(float[] x, int batch, int cols) {
+        smallPanels.reserve(BatchMatmul.panels(batch), cols);
+        SmallPanelJob j = smallPanelJob;
+        j.x = x;
+        j.batch = batch;
+        try {
+            parallelFor(BatchMatmul.panels(batch), j);
+        } finally {
+            j.x = null;
+        }
+        return smallPanels;
+    }
+
+    private final class SmallPanelJob implements IntTask {
+        float[] x;
+        int batch;
+
+        @Override
+        public void run(int panel) {
+            smallPanels.fill(x, batch, panel, panelQuantizer.get());
+        }
+    }
+
     private static final class TransposeJob implements IntTask {
         float[] x;
         float[] xT;
@@ -412,8 +469,11 @@ public final class CpuBackend implements Backend {
     private final class SharedBatchJob extends Products {
         // Rows per tile of each matrix (BatchMatmul.tileRows).
         final int[] tile = new int[3];
+        // Which matrices take BatchMatmul.rowTileSmall.
+        final boolean[] small = new boolean[3];
         float[] x;
         float[] xT;
+        Q8Panels xq;
         int batch;
         int cols;
 
@@ -422,7 +482,11 @@ public final class CpuBackend implements Backend {
             int m = matrix(index);
             int r0 = (index - first[m]) * tile[m];
             int n = Math.min(tile[m], rows[m] - r0);
-            BatchMatmul.rowTile(w[m], x, out[m], batch, rows[m], cols, r0, n, scratch(cols), VectorSupport.ENABLED, xT);
+            if (small[m]) {
+                BatchMatmul.rowTileSmall(w[m], x, out[m], batch, rows[m], cols, r0, n, scratch(cols), smallRows.get(), xq);
+            } else {
+                BatchMatmul.rowTile(w[m], x, out[m], batch, rows[m], cols, r0, n, scratch(cols), VectorSupport.ENABLED, xT);
+            }
         }
     }
 
@@ -442,6 +506,8 @@ public final class CpuBackend implements Backend {
         float[] out;
         // x transposed into panels (BatchMatmul.OUTER), or null.
         float[] xT;
+        // x in 8 bits in panels, where w takes BatchMatmul.rowTileSmall; else null.
+        Q8Panels xq;
         // Rows per tile (BatchMatmul.tileRows).
         int tile;
         int batch;
@@ -452,7 +518,11 @@ public final class CpuBackend implements Backend {
         public void run(int index) {
             int r0 = index * this.tile;
             int n = Math.min(this.tile, rows - r0);
-            BatchMatmul.rowTile(w, x, out, batch, rows, cols, r0, n, scratch(cols), VectorSupport.ENABLED, xT);
+            if (xq != null) {
+                BatchMatmul.rowTileSmall(w, x, out, batch, rows, cols, r0, n, scratch(cols), smallRows.get(), xq);
+            } else {
+                BatchMatmul.rowTile(w, x, out, batch, rows, cols, r0, n, scratch(cols), VectorSupport.ENABLED, xT);
+            }
         }
     }
 

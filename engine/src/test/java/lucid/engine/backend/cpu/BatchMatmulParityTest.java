@@ -1,5 +1,6 @@
 package lucid.engine.backend.cpu;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -17,6 +18,8 @@ import lucid.engine.gguf.SharedFixtures;
 import lucid.engine.tensor.FloatTensor;
 import lucid.engine.tensor.GgmlType;
 import lucid.engine.tensor.Q8Activations;
+import lucid.engine.tensor.Q8Panels;
+import lucid.engine.tensor.VectorSupport;
 
 /**
  * The batched product's Vector API path against its scalar reference, and the whole backend call
@@ -49,6 +52,25 @@ class BatchMatmulParityTest {
             FloatTensor w = FloatTensor.wrap(info.type(), file.tensorData(info), (long) rows * cols);
             // 110 tokens end in a padded panel at 256 bits (6 x 16 + 14) and at 512 (64 + 46).
             for (int batch : new int[] {1, 2, 7, 64, 110, 135}) {
+                check(w, rows, cols, batch);
+            }
+        }
+    }
+
+    /**
+     * Q4_K's small quants carry offsets (its minimums): a Q4_K matrix of the Q4_K_S file, through the
+     * same checks. Its rows are whole super-blocks, so 254 of them run every kernel shape as above.
+     */
+    @Test
+    void q4KMatricesMatchTheReference() throws IOException {
+        try (GgufFile file = GgufFile.open(SharedFixtures.file("golden/models/synth-llama-q4_k_s.gguf"))) {
+            var info = file.tensors().stream()
+                    .filter(t -> t.type() == GgmlType.Q4_K && t.name().startsWith("blk.0.") && t.dims().length == 2)
+                    .findFirst().orElseThrow();
+            int cols = (int) info.dim(0);
+            int rows = (int) Math.min(254, info.dim(1));
+            FloatTensor w = FloatTensor.wrap(info.type(), file.tensorData(info), (long) rows * cols);
+            for (int batch : new int[] {2, 64, 110}) {
                 check(w, rows, cols, batch);
             }
         }
@@ -108,23 +130,50 @@ class BatchMatmulParityTest {
         // Where decode multiplies against 8-bit activations (CpuBackend.matmul through matvecQ8), each
         // activation moves by at most half its block's step max|x|/127 before the exact integer sums.
         boolean int8 = w.hasQ8Dot() && w.prefersQ8(cols);
+        // Tokens in whole panels of a type with small quants take the 16-bit kernel (rowTileSmall), against
+        // the same 8-bit activations: checked against that arithmetic done in double, and against the float
+        // reference with the activations' rounding allowed for.
+        int smallTokens = smallPath(w, cols) ? Math.min(batch, BatchMatmul.panels(batch) * BatchMatmul.PANEL) : 0;
         float[] step = new float[batch * cols / Q8Activations.BLOCK];
-        for (int k = 0; int8 && k < step.length; k++) {
+        for (int k = 0; (int8 || smallTokens > 0) && k < step.length; k++) {
             float amax = 0;
             for (int i = 0; i < Q8Activations.BLOCK; i++) {
                 amax = Math.max(amax, Math.abs(x[k * Q8Activations.BLOCK + i]));
             }
             step[k] = amax / 127;
         }
+        Q8Activations[] quantized = new Q8Activations[smallTokens];
+        Q8Panels panels = new Q8Panels(BatchMatmul.PANEL, BatchMatmul.SMALL_GROUP);
+        if (smallTokens > 0) {
+            panels.reserve(BatchMatmul.panels(batch), cols);
+            for (int p = 0; p < BatchMatmul.panels(batch); p++) {
+                panels.fill(x, batch, p, new Q8Activations());
+            }
+        }
+        for (int b = 0; b < smallTokens; b++) {
+            quantized[b] = new Q8Activations();
+            quantized[b].quantize(x, b * cols, cols, 0);
+            for (int i = 0; i < cols; i++) {
+                assertEquals(quantized[b].get(i), panels.get(b / BatchMatmul.PANEL, b % BatchMatmul.PANEL, i),
+                        "token " + b + " activation " + i + " in panels as quantized alone");
+            }
+        }
+        int blocks = cols / Q8Activations.BLOCK;
+        short[] q = new short[cols];
+        float[] factor = new float[blocks];
+        float[] offset = new float[blocks];
         float[] row = new float[cols];
         for (int r = 0; r < rows; r++) {
             w.dequantize((long) r * cols, row, 0, cols);
+            if (smallTokens > 0) {
+                w.decodeSmall((long) r * cols, q, 0, factor, offset, 0, cols);
+            }
             for (int b = 0; b < batch; b++) {
                 double magnitude = 0;
                 double rounding = 0;
                 for (int i = 0; i < cols; i++) {
                     magnitude += Math.abs((double) row[i] * x[b * cols + i]);
-                    if (int8) {
+                    if (int8 || b < smallTokens) {
                         rounding += Math.abs(row[i]) * step[(b * cols + i) / Q8Activations.BLOCK] / 2;
                     }
                 }
@@ -133,11 +182,67 @@ class BatchMatmulParityTest {
                 String where = w.type() + " row " + r + " batch row " + b + " of " + batch;
                 assertTrue(Math.abs(vector[o] - reference[o]) <= bound,
                         where + ": vector " + vector[o] + " reference " + reference[o] + " bound " + bound);
-                assertTrue(Math.abs(batched[o] - reference[o]) <= bound,
-                        where + ": backend " + batched[o] + " reference " + reference[o] + " bound " + bound);
-                assertTrue(Math.abs(batched[o] - separate[o]) <= bound + rounding * (1 + 1e-5),
+                if (b < smallTokens) {
+                    checkSmall(batched[o], q, factor, offset, w.smallQuantsHaveOffsets(), panels, b, cols, where);
+                    // The weights' offsets are split off and rounded once (Q4_K): 8a - b within 2^-24 of itself.
+                    assertTrue(Math.abs(batched[o] - reference[o]) <= bound + rounding * (1 + 1e-5) + smallOffsetRounding(offset, quantized[b], w),
+                            where + ": backend (16-bit) " + batched[o] + " reference " + reference[o] + " bound " + bound);
+                } else {
+                    assertTrue(Math.abs(batched[o] - reference[o]) <= bound,
+                            where + ": backend " + batched[o] + " reference " + reference[o] + " bound " + bound);
+                }
+                assertTrue(Math.abs(batched[o] - separate[o]) <= bound + (int8 && b < smallTokens ? 2 : 1) * rounding * (1 + 1e-5)
+                                + (b < smallTokens ? smallOffsetRounding(offset, quantized[b], w) : 0),
                         where + ": batched " + batched[o] + " matmul " + separate[o] + " bound " + bound);
             }
         }
+    }
+
+    /** Whether the backend's batched products with {@code w} take {@link BatchMatmul#rowTileSmall} (CpuBackend.small). */
+    private static boolean smallPath(FloatTensor w, int cols) {
+        return BatchMatmul.SMALL && VectorSupport.ENABLED && w.hasSmallQuants() && cols % Q8Activations.BLOCK == 0
+                && !"off".equals(System.getProperty("lucid.int8"));
+    }
+
+    /** The 16-bit kernel's arithmetic in double: exact integer block sums, scaled, plus the offsets' terms. */
+    private static void checkSmall(float actual, short[] q, float[] factor, float[] offset, boolean offsets, Q8Panels a,
+                                   int token, int cols, String where) {
+        int panel = BatchMatmul.PANEL;
+        int p = token / panel;
+        int t = token % panel;
+        int blocks = cols / Q8Activations.BLOCK;
+        double expected = 0;
+        double magnitude = 0;
+        for (int blk = 0; blk < blocks; blk++) {
+            long integer = 0;
+            for (int i = blk * Q8Activations.BLOCK; i < (blk + 1) * Q8Activations.BLOCK; i++) {
+                integer += q[i] * a.quants()[(p * cols + i) * panel + a.lane(t)];
+            }
+            int at = (p * blocks + blk) * panel + t;
+            double term = (double) integer * factor[blk] * a.scales()[at];
+            double offsetTerm = offsets ? (double) offset[blk] * a.sums()[at] : 0;
+            expected += term + offsetTerm;
+            magnitude += Math.abs(term) + Math.abs(offsetTerm);
+        }
+        // Per block: an int to float, two products, an FMA and (Q4_K) another, then the running sum.
+        double bound = 2 * (blocks + 6) * U * magnitude + Float.MIN_NORMAL;
+        assertTrue(Math.abs(actual - expected) <= bound,
+                where + ": 16-bit kernel " + actual + " its arithmetic in double " + expected + " bound " + bound);
+    }
+
+    /** How far splitting Q4_K's offsets off (8a - b, rounded once) can move a sum: half an ulp of each times its block's activations. */
+    private static double smallOffsetRounding(float[] offset, Q8Activations a, FloatTensor w) {
+        if (!w.smallQuantsHaveOffsets()) {
+            return 0;
+        }
+        double total = 0;
+        for (int blk = 0; blk < offset.length; blk++) {
+            double sum = 0;
+            for (int i = blk * Q8Activations.BLOCK; i < (blk + 1) * Q8Activations.BLOCK; i++) {
+                sum += Math.abs(a.get(i));
+            }
+            total += Math.ulp(offset[blk]) * sum;
+        }
+        return total;
     }
 }
