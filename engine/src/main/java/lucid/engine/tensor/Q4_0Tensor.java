@@ -307,27 +307,34 @@ public final class Q4_0Tensor extends FloatTensor {
         return true;
     }
 
-    // Each block's 16 bytes as 16 byte lanes, widened to 16 short lanes: the nibbles less 8 are the
-    // small quants, d the factor.
     @Override
     void decodeSmallQuants(long offset, short[] q, int qOffset, float[] scale, float[] offsets, int fOffset, int n) {
         long block = offset / BLOCK_WEIGHTS * BLOCK_BYTES;
         for (int i = 0; i < n; i += BLOCK_WEIGHTS, block += BLOCK_BYTES) {
             scale[fOffset + i / BLOCK_WEIGHTS] = f16At(block);
-            if (!VectorSupport.ENABLED) {
-                for (int j = 0; j < 16; j++) {
-                    int packed = data.get(JAVA_BYTE, block + QS + j);
-                    q[qOffset + i + j] = (short) ((packed & 0x0F) - 8);
-                    q[qOffset + i + j + 16] = (short) (((packed >> 4) & 0x0F) - 8);
-                }
-                continue;
-            }
-            ByteVector packed = ByteVector.fromMemorySegment(SMALL_BYTES, data, block + QS, ByteOrder.LITTLE_ENDIAN);
-            ((ShortVector) packed.and((byte) 0x0F).sub((byte) 8).convertShape(VectorOperators.B2S, SMALL_SHORTS, 0))
-                    .intoArray(q, qOffset + i);
-            ((ShortVector) packed.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F).sub((byte) 8)
-                    .convertShape(VectorOperators.B2S, SMALL_SHORTS, 0)).intoArray(q, qOffset + i + 16);
+            smallNibbles(data, block + QS, q, qOffset + i);
         }
+    }
+
+    /**
+     * The 16 bytes at {@code at} (weight j in the low nibble of byte j, weight j + 16 in its high
+     * nibble, as Q4_0 and Q4_1 store them) as 32 nibbles less 8 into {@code q[to..to + 32)}: 16 byte
+     * lanes widened to 16 short lanes.
+     */
+    static void smallNibbles(MemorySegment data, long at, short[] q, int to) {
+        if (!VectorSupport.ENABLED) {
+            for (int j = 0; j < 16; j++) {
+                int packed = data.get(JAVA_BYTE, at + j);
+                q[to + j] = (short) ((packed & 0x0F) - 8);
+                q[to + j + 16] = (short) (((packed >> 4) & 0x0F) - 8);
+            }
+            return;
+        }
+        ByteVector packed = ByteVector.fromMemorySegment(SMALL_BYTES, data, at, ByteOrder.LITTLE_ENDIAN);
+        ((ShortVector) packed.and((byte) 0x0F).sub((byte) 8).convertShape(VectorOperators.B2S, SMALL_SHORTS, 0))
+                .intoArray(q, to);
+        ((ShortVector) packed.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F).sub((byte) 8)
+                .convertShape(VectorOperators.B2S, SMALL_SHORTS, 0)).intoArray(q, to + 16);
     }
 
     private static final VectorSpecies<Byte> SMALL_BYTES = ByteVector.SPECIES_128;

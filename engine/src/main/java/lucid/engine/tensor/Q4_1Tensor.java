@@ -150,6 +150,28 @@ public final class Q4_1Tensor extends FloatTensor {
         }
     }
 
+    @Override
+    public boolean hasSmallQuants() {
+        return true;
+    }
+
+    @Override
+    public boolean smallQuantsHaveOffsets() {
+        return true;
+    }
+
+    // Weight q·d + m with q = 0..15 is (q - 8)·d + (8d + m): d·(q - 8) exact, 8d + m rounded once.
+    @Override
+    void decodeSmallQuants(long offset, short[] q, int qOffset, float[] scale, float[] offsets, int fOffset, int n) {
+        long block = offset / BLOCK_WEIGHTS * BLOCK_BYTES;
+        for (int i = 0; i < n; i += BLOCK_WEIGHTS, block += BLOCK_BYTES) {
+            float d = f16At(block);
+            scale[fOffset + i / BLOCK_WEIGHTS] = d;
+            offsets[fOffset + i / BLOCK_WEIGHTS] = 8 * d + f16At(block + M);
+            Q4_0Tensor.smallNibbles(data, block + QS, q, qOffset + i);
+        }
+    }
+
     /**
      * One block of {@code src[from..from + 32)} into {@code out} at byte {@code at}, as ggml's
      * {@code quantize_row_q4_1_ref}: m = min, d = (max - min) / 15, quants rounded to nearest.

@@ -13,6 +13,7 @@ import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -620,10 +621,10 @@ public final class Q4_KTensor extends FloatTensor {
             }
             for (int run = 0; run < 4; run++) {
                 int at = qOffset + i + run * 64;
-                for (int k = 0; k < 32; k += 16) {
+                for (int k = 0; k < 32; k += SMALL_BYTES.length()) {
                     long from = block + QS + run * 32 + k;
                     if (!VectorSupport.ENABLED) {
-                        for (int l = 0; l < 16; l++) {
+                        for (int l = 0; l < SMALL_BYTES.length(); l++) {
                             int packed = data.get(JAVA_BYTE, from + l);
                             q[at + k + l] = (short) ((packed & 0x0F) - 8);
                             q[at + 32 + k + l] = (short) (((packed >> 4) & 0x0F) - 8);
@@ -640,8 +641,11 @@ public final class Q4_KTensor extends FloatTensor {
         }
     }
 
-    private static final VectorSpecies<Byte> SMALL_BYTES = ByteVector.SPECIES_128;
-    private static final VectorSpecies<Short> SMALL_SHORTS = ShortVector.SPECIES_256;
+    // A run's 32 bytes in one load where shorts come 32 to a vector (AVX-512), else 16 at a time.
+    private static final VectorSpecies<Byte> SMALL_BYTES = VectorSupport.FLOAT_SPECIES.vectorBitSize() >= 512
+            ? ByteVector.SPECIES_256 : ByteVector.SPECIES_128;
+    private static final VectorSpecies<Short> SMALL_SHORTS = ShortVector.SPECIES_PREFERRED.withShape(
+            VectorShape.forBitSize(SMALL_BYTES.vectorBitSize() * 2));
 
     /**
      * One super-block of {@code src[from..from + 256)} into {@code out} at byte {@code at}, as ggml's
