@@ -108,13 +108,18 @@ public abstract class FloatTensor {
     }
 
     /**
-     * Whether {@link #decodeSmall} applies: every weight is a small integer (at most 8 in magnitude)
-     * times a float factor plus a float offset, both per 32 weights, so that prefill can multiply a
-     * block of weights by a block of 8-bit activations in 16-bit integer lanes without overflow
-     * (32 · 8 · 127 = 32512).
+     * Whether {@link #decodeSmall} applies: every weight is a small integer (at most
+     * {@link #smallQuantsBound} in magnitude) times a float factor plus a float offset, both per 32
+     * weights, so that prefill can multiply weights by 8-bit activations in 16-bit integer lanes and
+     * sum 32 · 8 / bound of the products without overflow (32 · 8 · 127 = 32512).
      */
     public boolean hasSmallQuants() {
         return false;
+    }
+
+    /** The largest magnitude of {@link #decodeSmall}'s integers: 8 for the 4-bit types, 16 for the 5-bit ones. */
+    public int smallQuantsBound() {
+        return 8;
     }
 
     /** Whether {@link #decodeSmall} gives offsets that are not all zero (Q4_K's minimums). */
@@ -125,8 +130,8 @@ public abstract class FloatTensor {
     /**
      * Decodes {@code n} weights from {@code offset} as small integers: weight {@code i} is
      * {@code q[qOffset + i] · scale[f] + offset[f]} with {@code f = fOffset + i / 32}, exact for Q4_0
-     * and to a rounding of the offset for Q4_K; {@code |q| <= 8}. Offsets are written only where
-     * {@link #smallQuantsHaveOffsets}.
+     * and Q5_0 and to a rounding of the offset for the others; {@code |q| <= }{@link #smallQuantsBound}.
+     * Offsets are written only where {@link #smallQuantsHaveOffsets}.
      *
      * @throws UnsupportedOperationException unless {@link #hasSmallQuants}
      */

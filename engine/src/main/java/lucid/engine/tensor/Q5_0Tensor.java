@@ -227,6 +227,53 @@ public final class Q5_0Tensor extends FloatTensor {
         }
     }
 
+    @Override
+    public boolean hasSmallQuants() {
+        return true;
+    }
+
+    @Override
+    public int smallQuantsBound() {
+        return 16;
+    }
+
+    @Override
+    void decodeSmallQuants(long offset, short[] q, int qOffset, float[] scale, float[] offsets, int fOffset, int n) {
+        long block = offset / BLOCK_WEIGHTS * BLOCK_BYTES;
+        for (int i = 0; i < n; i += BLOCK_WEIGHTS, block += BLOCK_BYTES) {
+            scale[fOffset + i / BLOCK_WEIGHTS] = f16At(block);
+            smallFiveBits(data, block + QS, data.get(INT_LE, block + QH), q, qOffset + i);
+        }
+    }
+
+    private static final VectorSpecies<Byte> SMALL_BYTES = ByteVector.SPECIES_128;
+    private static final VectorSpecies<Short> SMALL_SHORTS = ShortVector.SPECIES_256;
+    private static final short[] SMALL_LANES = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
+
+    /**
+     * The 16 bytes of nibbles at {@code at} and the fifth bits {@code qh} of a Q5_0 or Q5_1 block (bit
+     * j for weight j) as 32 quants less 16 into {@code q[to..to + 32)}, in 16 short lanes.
+     */
+    static void smallFiveBits(MemorySegment data, long at, int qh, short[] q, int to) {
+        if (!VectorSupport.ENABLED) {
+            for (int j = 0; j < 16; j++) {
+                int packed = data.get(JAVA_BYTE, at + j);
+                q[to + j] = (short) (((packed & 0x0F) | ((qh >>> j) & 1) << 4) - 16);
+                q[to + j + 16] = (short) ((((packed >> 4) & 0x0F) | ((qh >>> (j + 16)) & 1) << 4) - 16);
+            }
+            return;
+        }
+        ByteVector packed = ByteVector.fromMemorySegment(SMALL_BYTES, data, at, ByteOrder.LITTLE_ENDIAN);
+        ShortVector lanes = ShortVector.fromArray(SMALL_SHORTS, SMALL_LANES, 0);
+        ShortVector low = (ShortVector) packed.and((byte) 0x0F).convertShape(VectorOperators.B2S, SMALL_SHORTS, 0);
+        ShortVector high = (ShortVector) packed.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F)
+                .convertShape(VectorOperators.B2S, SMALL_SHORTS, 0);
+        low.or(ShortVector.broadcast(SMALL_SHORTS, (short) qh).lanewise(VectorOperators.LSHR, lanes).and((short) 1)
+                .lanewise(VectorOperators.LSHL, 4)).sub((short) 16).intoArray(q, to);
+        high.or(ShortVector.broadcast(SMALL_SHORTS, (short) (qh >>> 16)).lanewise(VectorOperators.LSHR, lanes).and((short) 1)
+                .lanewise(VectorOperators.LSHL, 4)).sub((short) 16).intoArray(q, to + 16);
+    }
+
     /** Bits {@code first..} of {@code qh}, one a lane, each moved to bit 4 (Q5_0 and Q5_1). */
     static IntVector fifthBits(int qh, int first) {
         return IntVector.broadcast(INTS, qh >>> first)

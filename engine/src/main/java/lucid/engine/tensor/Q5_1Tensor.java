@@ -154,6 +154,33 @@ public final class Q5_1Tensor extends FloatTensor {
     }
 
     @Override
+    public boolean hasSmallQuants() {
+        return true;
+    }
+
+    @Override
+    public int smallQuantsBound() {
+        return 16;
+    }
+
+    @Override
+    public boolean smallQuantsHaveOffsets() {
+        return true;
+    }
+
+    // Weight q·d + m with q = 0..31 is (q - 16)·d + (16d + m): d·(q - 16) exact, 16d + m rounded once.
+    @Override
+    void decodeSmallQuants(long offset, short[] q, int qOffset, float[] scale, float[] offsets, int fOffset, int n) {
+        long block = offset / BLOCK_WEIGHTS * BLOCK_BYTES;
+        for (int i = 0; i < n; i += BLOCK_WEIGHTS, block += BLOCK_BYTES) {
+            float d = f16At(block);
+            scale[fOffset + i / BLOCK_WEIGHTS] = d;
+            offsets[fOffset + i / BLOCK_WEIGHTS] = 16 * d + f16At(block + M);
+            Q5_0Tensor.smallFiveBits(data, block + QS, data.get(INT_LE, block + QH), q, qOffset + i);
+        }
+    }
+
+    @Override
     void decode(long offset, float[] out, int outOffset, int n) {
         long block = offset / BLOCK_WEIGHTS * BLOCK_BYTES;
         for (int i = 0; i < n; i += BLOCK_WEIGHTS, block += BLOCK_BYTES) {

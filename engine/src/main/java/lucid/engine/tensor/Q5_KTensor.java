@@ -11,6 +11,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -347,6 +348,68 @@ public final class Q5_KTensor extends FloatTensor {
             }
         }
     }
+
+    @Override
+    public boolean hasSmallQuants() {
+        return true;
+    }
+
+    @Override
+    public int smallQuantsBound() {
+        return 16;
+    }
+
+    @Override
+    public boolean smallQuantsHaveOffsets() {
+        return true;
+    }
+
+    // Weight a·q - b with q = 0..31 is a·(q - 16) + (16a - b): the quants less 16 are the small
+    // quants, a the factor and 16a - b (16a exact, one rounding) the offset of each sub-block of 32.
+    @Override
+    void decodeSmallQuants(long offset, short[] q, int qOffset, float[] scale, float[] offsets, int fOffset, int n) {
+        float[] factors = SubBlockProducts.decodeFactorScratch();
+        long block = offset / BLOCK_WEIGHTS * BLOCK_BYTES;
+        for (int i = 0; i < n; i += BLOCK_WEIGHTS, block += BLOCK_BYTES) {
+            Q4_KTensor.decodeFactors(data, block, factors);
+            int f = fOffset + i / 32;
+            for (int sub = 0; sub < 8; sub++) {
+                scale[f + sub] = factors[sub];
+                offsets[f + sub] = 16 * factors[sub] + factors[8 + sub];
+            }
+            for (int run = 0; run < 4; run++) {
+                int at = qOffset + i + run * 64;
+                for (int k = 0; k < 32; k += SMALL_BYTES.length()) {
+                    long from = block + QS + run * 32 + k;
+                    if (!VectorSupport.ENABLED) {
+                        for (int l = 0; l < SMALL_BYTES.length(); l++) {
+                            int packed = data.get(JAVA_BYTE, from + l);
+                            int bits = data.get(JAVA_BYTE, block + QH + k + l) >> (2 * run);
+                            q[at + k + l] = (short) (((packed & 0x0F) | (bits & 1) << 4) - 16);
+                            q[at + 32 + k + l] = (short) ((((packed >> 4) & 0x0F) | (bits & 2) << 3) - 16);
+                        }
+                        continue;
+                    }
+                    ByteVector packed = ByteVector.fromMemorySegment(SMALL_BYTES, data, from, ByteOrder.LITTLE_ENDIAN);
+                    // The QH bits of these weights: sub-block 2·run's in bit 2·run, the next one's above it.
+                    ByteVector bits = ByteVector.fromMemorySegment(SMALL_BYTES, data, block + QH + k, ByteOrder.LITTLE_ENDIAN);
+                    ShortVector wide = (ShortVector) bits.convertShape(VectorOperators.B2S, SMALL_SHORTS, 0);
+                    ((ShortVector) packed.and((byte) 0x0F).convertShape(VectorOperators.B2S, SMALL_SHORTS, 0))
+                            .or(wide.lanewise(VectorOperators.LSHR, 2 * run).and((short) 1).lanewise(VectorOperators.LSHL, 4))
+                            .sub((short) 16).intoArray(q, at + k);
+                    ((ShortVector) packed.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F).convertShape(VectorOperators.B2S, SMALL_SHORTS, 0))
+                            .or(wide.lanewise(VectorOperators.LSHR, 2 * run + 1).and((short) 1).lanewise(VectorOperators.LSHL, 4))
+                            .sub((short) 16).intoArray(q, at + 32 + k);
+                }
+            }
+        }
+    }
+
+    // A run's 32 bytes in one load where shorts come 32 to a vector (AVX-512), else 16 at a time.
+    private static final VectorSpecies<Byte> SMALL_BYTES = VectorSupport.FLOAT_SPECIES.vectorBitSize() >= 512
+            ? ByteVector.SPECIES_256 : ByteVector.SPECIES_128;
+    private static final VectorSpecies<Short> SMALL_SHORTS = ShortVector.SPECIES_PREFERRED.withShape(
+            VectorShape.forBitSize(SMALL_BYTES.vectorBitSize() * 2));
 
     @Override
     void decode(long offset, float[] out, int outOffset, int n) {

@@ -299,6 +299,8 @@ final class BatchMatmul {
         small.reserve(cols);
         w.decodeSmall((long) r0 * cols, small.q, 0, small.scale, small.offsets, 0, n * cols);
         boolean offsets = w.smallQuantsHaveOffsets();
+        // Columns whose products a short can sum: 32 for |q| <= 8, 16 for |q| <= 16 (2032 each).
+        int span = BLOCK * 8 / w.smallQuantsBound();
         int panels = panels(batch);
         int blocks = cols / BLOCK;
         int sums = n * cols;
@@ -311,10 +313,10 @@ final class BatchMatmul {
                 if (offsets) {
                     outer4(small.offsets, i * blocks, blocks, xq.sums(), d0, scratch, sums + i * PANEL);
                 }
-                outerSmall4(small.q, i * cols, cols, small.scale, i * blocks, offsets, xq, x0, d0, scratch, sums + i * PANEL);
+                outerSmall4(small.q, i * cols, cols, span, small.scale, i * blocks, offsets, xq, x0, d0, scratch, sums + i * PANEL);
             }
             for (; i < n; i++) {
-                outerSmall1(small.q, i * cols, cols, small.scale, small.offsets, i * blocks, offsets, xq, x0, d0,
+                outerSmall1(small.q, i * cols, cols, span, small.scale, small.offsets, i * blocks, offsets, xq, x0, d0,
                         small.block, scratch, sums + i * PANEL);
             }
             copyOut(scratch, sums, out, p, batch, rows, r0, n);
@@ -331,7 +333,8 @@ final class BatchMatmul {
      * activations ({@link Q8Panels}, panel at {@code x0}) into {@code sums[to + i * PANEL + t]}: per
      * column, two vector loads of tokens and four broadcast weights feed eight chains of a 16-bit
      * multiply and add. A block's 32 products fit in 16 bits (|q| <= 8, |a| <= 127: at most 32512), so
-     * the shorts are scaled into 16 float accumulators once per block: read as ints, a lane's low 16
+     * the shorts are scaled into 16 float accumulators once per block, or once per {@code span} of 16
+     * columns for the 5-bit types (|q| <= 16): read as ints, a lane's low 16
      * bits are a token of the first float-width of a short vector's tokens and its high 16 bits the
      * matching token of the second ({@link Q8Panels#lane}), so two shifts give both in token order.
      * Then {@code sum += q · factor · d}, from zero or, with {@code accumulate}, from the sums
@@ -340,7 +343,7 @@ final class BatchMatmul {
      * the same scaling as a call per block through a scratch array ran at 69 against 85 GMAC/s on
      * one AVX-512 core (scratch harness), and a call passing the vectors would box them.
      */
-    private static void outerSmall4(short[] w, int w0, int cols, float[] scale, int f0, boolean accumulate,
+    private static void outerSmall4(short[] w, int w0, int cols, int span, float[] scale, int f0, boolean accumulate,
                                     Q8Panels xq, int x0, int d0, float[] sums, int to) {
         int lanes = SHORTS.length();
         int fl = SPECIES.length();
@@ -372,9 +375,10 @@ final class BatchMatmul {
             s32 = FloatVector.fromArray(SPECIES, sums, to + 3 * PANEL + 2 * fl);
             s33 = FloatVector.fromArray(SPECIES, sums, to + 3 * PANEL + 3 * fl);
         }
-        for (int b = 0; b < blocks; b++) {
+        for (int start = 0; start < cols; start += span) {
+            int b = start / BLOCK;
             ShortVector a0 = ShortVector.zero(SHORTS), b0 = a0, a1 = a0, b1 = a0, a2 = a0, b2 = a0, a3 = a0, b3 = a0;
-            for (int k = b * BLOCK; k < (b + 1) * BLOCK; k++) {
+            for (int k = start; k < start + span; k++) {
                 int at = x0 + k * PANEL;
                 ShortVector xa = ShortVector.fromArray(SHORTS, x, at);
                 ShortVector xb = ShortVector.fromArray(SHORTS, x, at + lanes);
@@ -446,14 +450,15 @@ final class BatchMatmul {
     }
 
     /** {@link #outerSmall4} for one row. */
-    private static void outerSmall1(short[] w, int w0, int cols, float[] scale, float[] offsets, int f0, boolean withOffsets,
+    private static void outerSmall1(short[] w, int w0, int cols, int span, float[] scale, float[] offsets, int f0, boolean withOffsets,
                                     Q8Panels xq, int x0, int d0, short[] block, float[] sums, int to) {
         int lanes = SHORTS.length();
         short[] x = xq.quants();
         int blocks = cols / BLOCK;
-        for (int b = 0; b < blocks; b++) {
+        for (int start = 0; start < cols; start += span) {
+            int b = start / BLOCK;
             ShortVector a = ShortVector.zero(SHORTS), c = a;
-            for (int k = b * BLOCK; k < (b + 1) * BLOCK; k++) {
+            for (int k = start; k < start + span; k++) {
                 int at = x0 + k * PANEL;
                 ShortVector v = ShortVector.broadcast(SHORTS, w[w0 + k]);
                 a = v.mul(ShortVector.fromArray(SHORTS, x, at)).add(a);
@@ -461,7 +466,8 @@ final class BatchMatmul {
             }
             a.intoArray(block, 0);
             c.intoArray(block, lanes);
-            scaleSmall(block, 1, scale, offsets, f0 + b, blocks, withOffsets, xq, d0 + b * PANEL, sums, to);
+            // A block's offset once, with its first span.
+            scaleSmall(block, 1, scale, offsets, f0 + b, blocks, withOffsets && start % BLOCK == 0, xq, d0 + b * PANEL, sums, to);
         }
     }
 

@@ -11,6 +11,8 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import lucid.engine.gguf.GgufFile;
@@ -19,6 +21,7 @@ import lucid.engine.tensor.FloatTensor;
 import lucid.engine.tensor.GgmlType;
 import lucid.engine.tensor.Q8Activations;
 import lucid.engine.tensor.Q8Panels;
+import lucid.engine.tensor.Quantizer;
 import lucid.engine.tensor.VectorSupport;
 
 /**
@@ -58,22 +61,73 @@ class BatchMatmulParityTest {
     }
 
     /**
-     * Q4_K's small quants carry offsets (its minimums): a Q4_K matrix of the Q4_K_S file, through the
-     * same checks. Its rows are whole super-blocks, so 254 of them run every kernel shape as above.
+     * The K-quants' small quants carry offsets (their minimums), and Q5_K's are summed in spans of 16
+     * columns: a matrix of each type from the K-quant files, through the same checks. Their rows are
+     * whole super-blocks, so 254 of them run every kernel shape as above.
      */
-    @Test
-    void q4KMatricesMatchTheReference() throws IOException {
-        try (GgufFile file = GgufFile.open(SharedFixtures.file("golden/models/synth-llama-q4_k_s.gguf"))) {
-            var info = file.tensors().stream()
-                    .filter(t -> t.type() == GgmlType.Q4_K && t.name().startsWith("blk.0.") && t.dims().length == 2)
+    @ParameterizedTest(name = "{1} from {0}")
+    @CsvSource({"q4_k_s, Q4_K", "q5_k_s, Q5_K"})
+    void kQuantMatricesMatchTheReference(String file, GgmlType type) throws IOException {
+        try (GgufFile gguf = GgufFile.open(SharedFixtures.file("golden/models/synth-llama-" + file + ".gguf"))) {
+            var info = gguf.tensors().stream()
+                    .filter(t -> t.type() == type && t.dims().length == 2 && t.dim(1) >= 64)
                     .findFirst().orElseThrow();
             int cols = (int) info.dim(0);
             int rows = (int) Math.min(254, info.dim(1));
-            FloatTensor w = FloatTensor.wrap(info.type(), file.tensorData(info), (long) rows * cols);
+            FloatTensor w = FloatTensor.wrap(info.type(), gguf.tensorData(info), (long) rows * cols);
             for (int batch : new int[] {2, 64, 110}) {
                 check(w, rows, cols, batch);
             }
         }
+    }
+
+    /**
+     * Q5_1 (no golden file carries it): random weights quantized by the project's own quantizer,
+     * 30 rows (groups of four and a remainder of two) by 256.
+     */
+    @Test
+    void q5_1MatchesTheReference() {
+        int rows = 30;
+        int cols = 256;
+        SplittableRandom random = new SplittableRandom(5);
+        float[] weights = new float[rows * cols];
+        for (int i = 0; i < weights.length; i++) {
+            weights[i] = (float) random.nextGaussian() * 0.05f + (i % 97 == 0 ? 0.3f : 0f);
+        }
+        byte[] bytes = Quantizer.quantize(GgmlType.Q5_1, weights, 0, weights.length);
+        FloatTensor w = FloatTensor.wrap(GgmlType.Q5_1, MemorySegment.ofArray(bytes), (long) rows * cols);
+        for (int batch : new int[] {3, 64, 100}) {
+            check(w, rows, cols, batch);
+        }
+    }
+
+    /**
+     * The largest block sums the 16-bit kernel can meet: weights at the ends of their quant range
+     * (-1 and +1 alternating, so the smallest and largest quants) times activations of the same signs
+     * (every activation quant ±127). A Q5_0 block then sums 2032 and 1905 sixteen times each, 62984:
+     * a short holds that only in spans of 16 columns, which is what this checks for the 5-bit types.
+     */
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q4_K", "Q5_K"})
+    void extremeBlocksStayInShortRange(GgmlType type) {
+        int rows = 6;
+        int cols = 512;
+        int batch = 64;
+        float[] weights = new float[rows * cols];
+        for (int i = 0; i < weights.length; i++) {
+            weights[i] = i % 2 == 0 ? -1f : 1f;
+        }
+        byte[] bytes = Quantizer.quantize(type, weights, 0, weights.length);
+        FloatTensor w = FloatTensor.wrap(type, MemorySegment.ofArray(bytes), (long) rows * cols);
+        float[] row = new float[cols];
+        w.dequantize(0, row, 0, cols);
+        float[] x = new float[batch * cols];
+        for (int b = 0; b < batch; b++) {
+            for (int i = 0; i < cols; i++) {
+                x[b * cols + i] = Math.signum(row[i]) * (1 + b / 64f);
+            }
+        }
+        check(w, rows, cols, batch, x);
     }
 
     /**
@@ -104,6 +158,10 @@ class BatchMatmulParityTest {
         for (int i = 0; i < x.length; i++) {
             x[i] = (float) random.nextGaussian();
         }
+        check(w, rows, cols, batch, x);
+    }
+
+    private static void check(FloatTensor w, int rows, int cols, int batch, float[] x) {
         float[] reference = new float[batch * rows]; // (batch, rows)
         BatchMatmul.reference(w, x, reference, batch, rows, cols);
 
@@ -225,7 +283,7 @@ class BatchMatmulParityTest {
             magnitude += Math.abs(term) + Math.abs(offsetTerm);
         }
         // Per block: an int to float, two products, an FMA and (Q4_K) another, then the running sum.
-        double bound = 2 * (blocks + 6) * U * magnitude + Float.MIN_NORMAL;
+        double bound = 2 * (2 * blocks + 6) * U * magnitude + Float.MIN_NORMAL;
         assertTrue(Math.abs(actual - expected) <= bound,
                 where + ": 16-bit kernel " + actual + " its arithmetic in double " + expected + " bound " + bound);
     }
