@@ -51,7 +51,6 @@ public final class Q6_KTensor extends FloatTensor {
     private static final VectorSpecies<Integer> INTS = VectorSupport.INT_SPECIES;
     private static final VectorSpecies<Float> CHUNK_FLOATS = SubBlockProducts.CHUNK_FLOATS;
     private static final VectorSpecies<Short> PRODUCT_SHORTS = SubBlockProducts.SHORTS;
-    private static final VectorSpecies<Byte> CHUNK_BYTES = VectorSupport.PAIR_BYTE_SPECIES;
     /** Positions of a half that one step of the integer kernel takes in each of two groups: 32, or 16 at 128 bits. */
     private static final int CHUNK = SubBlockProducts.CHUNK;
     private static final int CHUNKS_PER_RUN = SubBlockProducts.CHUNKS_PER_RUN;
@@ -223,10 +222,6 @@ public final class Q6_KTensor extends FloatTensor {
     }
 
     private float dotQ8Chunks(long offset, Q8Activations a, int aOffset, int n, float[] scales) {
-        if (Q8Activations.readsBytes(n)) {
-            return (lowPairsBytes(offset, a, aOffset, n, scales) + highPairsBytes(offset, a, aOffset, n, scales))
-                    * SubBlockProducts.CHUNK_SUM_UNIT;
-        }
         return (lowPairs(offset, a, aOffset, n, scales) + highPairs(offset, a, aOffset, n, scales)) * SubBlockProducts.CHUNK_SUM_UNIT;
     }
 
@@ -325,101 +320,10 @@ public final class Q6_KTensor extends FloatTensor {
         }
         return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
     }
-    // The same two passes for long rows (Q8Activations.readsBytes): the activations come from the
-    // quants' bytes, each short of a chunk split into its even (low byte) and odd (high byte) quant,
-    // instead of from evenWide and oddWide, so a row reads half as many bytes of activations.
-
-    /**
-     * {@link #lowPairs} reading the activations' bytes. It calls none of our helpers: past C2's node
-     * budget for inlining, a call taking or returning a vector boxes it (KernelAllocationTest caught
-     * this kernel allocating at rows of 8192 in one run of five).
-     */
-    private float lowPairsBytes(long offset, Q8Activations a, int aOffset, int n, float[] scales) {
-        byte[] qs = a.qs;
-        ShortVector x;
-        FloatVector acc0 = FloatVector.zero(CHUNK_FLOATS);
-        FloatVector acc1 = FloatVector.zero(CHUNK_FLOATS);
-        long first = offset / BLOCK_WEIGHTS * BLOCK_BYTES;
-        int xh = aOffset >> 1;
-        ShortVector both;
-        IntVector pairs;
-        for (int s = 0; s < n / (4 * CHUNK); s++) {
-            int h = s / CHUNKS_PER_RUN & 1;
-            int l0 = (s & (CHUNKS_PER_RUN - 1)) * CHUNK;
-            long block = first + (long) (s / CHUNK_STEPS_PER_BLOCK) * BLOCK_BYTES;
-            ByteVector run = ByteVector.fromMemorySegment(CHUNK_BYTES, data, block + 64 * h + l0, ByteOrder.LITTLE_ENDIAN);
-            ByteVector bits = ByteVector.fromMemorySegment(CHUNK_BYTES, data, block + QH + 32 * h + l0, ByteOrder.LITTLE_ENDIAN);
-            ByteVector q0 = run.and((byte) 0x0F).or(bits.reinterpretAsInts().lanewise(VectorOperators.LSHL, 4).reinterpretAsBytes().and((byte) 0x30)).sub((byte) 32);
-            ByteVector q2 = run.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 0x0F).or(bits.and((byte) 0x30)).sub((byte) 32);
-            int wh = CHUNKS_PER_RUN == 1 ? 64 * s : (s / CHUNKS_PER_RUN) * 64 + l0 / 2;
-            int ws = CHUNKS_PER_RUN == 1 ? 8 * s : (s / CHUNKS_PER_RUN) * 8 + l0 / 16;
-            both = q0.reinterpretAsShorts();
-            x = ByteVector.fromArray(CHUNK_BYTES, qs, 2 * (xh + wh)).reinterpretAsShorts();
-            pairs = both.reinterpretAsInts().lanewise(VectorOperators.LSHL, 8).reinterpretAsShorts()
-                    .lanewise(VectorOperators.ASHR, 8)
-                    .mul(x.reinterpretAsInts().lanewise(VectorOperators.LSHL, 8).reinterpretAsShorts().lanewise(VectorOperators.ASHR, 8))
-                    .add(both.lanewise(VectorOperators.ASHR, 8).mul(x.lanewise(VectorOperators.ASHR, 8)))
-                    .reinterpretAsInts();
-            acc0 = ((FloatVector) pairs.add(pairs.lanewise(VectorOperators.LSHL, 16)).and(0xFFFF0000)
-                    .convert(VectorOperators.I2F, 0))
-                    .fma(FloatVector.fromArray(CHUNK_FLOATS, scales, ws).rearrange(SubBlockProducts.SPREAD), acc0);
-            both = q2.reinterpretAsShorts();
-            x = ByteVector.fromArray(CHUNK_BYTES, qs, 2 * (xh + wh + 32)).reinterpretAsShorts();
-            pairs = both.reinterpretAsInts().lanewise(VectorOperators.LSHL, 8).reinterpretAsShorts()
-                    .lanewise(VectorOperators.ASHR, 8)
-                    .mul(x.reinterpretAsInts().lanewise(VectorOperators.LSHL, 8).reinterpretAsShorts().lanewise(VectorOperators.ASHR, 8))
-                    .add(both.lanewise(VectorOperators.ASHR, 8).mul(x.lanewise(VectorOperators.ASHR, 8)))
-                    .reinterpretAsInts();
-            acc1 = ((FloatVector) pairs.add(pairs.lanewise(VectorOperators.LSHL, 16)).and(0xFFFF0000)
-                    .convert(VectorOperators.I2F, 0))
-                    .fma(FloatVector.fromArray(CHUNK_FLOATS, scales, ws + 4).rearrange(SubBlockProducts.SPREAD), acc1);
-        }
-        return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
-    }
-    /** {@link #highPairs} reading the activations' bytes. */
-    private float highPairsBytes(long offset, Q8Activations a, int aOffset, int n, float[] scales) {
-        byte[] qs = a.qs;
-        ShortVector x;
-        FloatVector acc0 = FloatVector.zero(CHUNK_FLOATS);
-        FloatVector acc1 = FloatVector.zero(CHUNK_FLOATS);
-        long first = offset / BLOCK_WEIGHTS * BLOCK_BYTES;
-        int xh = aOffset >> 1;
-        ShortVector both;
-        IntVector pairs;
-        for (int s = 0; s < n / (4 * CHUNK); s++) {
-            int h = s / CHUNKS_PER_RUN & 1;
-            int l0 = (s & (CHUNKS_PER_RUN - 1)) * CHUNK;
-            long block = first + (long) (s / CHUNK_STEPS_PER_BLOCK) * BLOCK_BYTES;
-            ByteVector run = ByteVector.fromMemorySegment(CHUNK_BYTES, data, block + 64 * h + 32 + l0, ByteOrder.LITTLE_ENDIAN);
-            ByteVector bits = ByteVector.fromMemorySegment(CHUNK_BYTES, data, block + QH + 32 * h + l0, ByteOrder.LITTLE_ENDIAN);
-            ByteVector q1 = run.and((byte) 0x0F).or(bits.reinterpretAsInts().lanewise(VectorOperators.LSHL, 2).reinterpretAsBytes().and((byte) 0x30)).sub((byte) 32);
-            ByteVector q3 = run.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 0x0F)
-                    .or(bits.reinterpretAsInts().lanewise(VectorOperators.LSHR, 2).reinterpretAsBytes().and((byte) 0x30)).sub((byte) 32);
-            int wh = CHUNKS_PER_RUN == 1 ? 64 * s : (s / CHUNKS_PER_RUN) * 64 + l0 / 2;
-            int ws = CHUNKS_PER_RUN == 1 ? 8 * s : (s / CHUNKS_PER_RUN) * 8 + l0 / 16;
-            both = q1.reinterpretAsShorts();
-            x = ByteVector.fromArray(CHUNK_BYTES, qs, 2 * (xh + wh + 16)).reinterpretAsShorts();
-            pairs = both.reinterpretAsInts().lanewise(VectorOperators.LSHL, 8).reinterpretAsShorts()
-                    .lanewise(VectorOperators.ASHR, 8)
-                    .mul(x.reinterpretAsInts().lanewise(VectorOperators.LSHL, 8).reinterpretAsShorts().lanewise(VectorOperators.ASHR, 8))
-                    .add(both.lanewise(VectorOperators.ASHR, 8).mul(x.lanewise(VectorOperators.ASHR, 8)))
-                    .reinterpretAsInts();
-            acc0 = ((FloatVector) pairs.add(pairs.lanewise(VectorOperators.LSHL, 16)).and(0xFFFF0000)
-                    .convert(VectorOperators.I2F, 0))
-                    .fma(FloatVector.fromArray(CHUNK_FLOATS, scales, ws + 2).rearrange(SubBlockProducts.SPREAD), acc0);
-            both = q3.reinterpretAsShorts();
-            x = ByteVector.fromArray(CHUNK_BYTES, qs, 2 * (xh + wh + 48)).reinterpretAsShorts();
-            pairs = both.reinterpretAsInts().lanewise(VectorOperators.LSHL, 8).reinterpretAsShorts()
-                    .lanewise(VectorOperators.ASHR, 8)
-                    .mul(x.reinterpretAsInts().lanewise(VectorOperators.LSHL, 8).reinterpretAsShorts().lanewise(VectorOperators.ASHR, 8))
-                    .add(both.lanewise(VectorOperators.ASHR, 8).mul(x.lanewise(VectorOperators.ASHR, 8)))
-                    .reinterpretAsInts();
-            acc1 = ((FloatVector) pairs.add(pairs.lanewise(VectorOperators.LSHL, 16)).and(0xFFFF0000)
-                    .convert(VectorOperators.I2F, 0))
-                    .fma(FloatVector.fromArray(CHUNK_FLOATS, scales, ws + 6).rearrange(SubBlockProducts.SPREAD), acc1);
-        }
-        return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
-    }
+    // No variant reading the activations' bytes for long rows (as Q4_K and Q5_K have, Q8Activations.readsBytes):
+    // one was 13% faster from memory at rows of 8192 (4.6 to 5.2 GB/s), but in about one JVM of five C2
+    // compiled it with Vector API calls it could not devirtualize ("virtual call" on asVectorRaw, with
+    // the type profiles the other kernels share), and it allocated its vectors (KernelAllocationTest).
 
     /**
      * Writes {@code d · sc · dx} of each of the {@code n / 16} sub-blocks from {@code offset} to

@@ -84,7 +84,8 @@ class Q8DotParityTest {
 
     /**
      * Rows longer than {@link Q8Activations#SHORT_ACTIVATIONS_MAX} take kernels that read the
-     * activations as bytes (Q4_K, Q5_K, Q6_K): a row range of them agrees with the reference row by row.
+     * activations as bytes (Q4_K, Q5_K; Q6_K, which keeps its shorts, for its long rows): a row range of them
+     * agrees with the reference row by row.
      */
     @ParameterizedTest
     @EnumSource(value = GgmlType.class, names = {"Q4_K", "Q5_K", "Q6_K"})
