@@ -113,6 +113,11 @@ final class BenchCommand implements Command {
                     out.printf("prompt ceiling:    %.1f tokens/s at %.2f GFLOP a prompt token; "
                             + "prompt processing reaches %.1f%% of it%n",
                             r.promptCeilingTps(), r.promptFlopsPerToken() / 1e9, 100 * r.promptCeilingFraction());
+                    if (r.promptCeilingFraction() > 1) {
+                        // Q4_0, Q4_1, Q4_K and the 5-bit types multiply prompts in 16-bit integer lanes (AVX-512).
+                        out.printf("                   (past the float peak: this model's weight types multiply prompts "
+                                + "as 16-bit integers)%n");
+                    }
                 }
                 if (r.probedTps() > 0) {
                     out.printf("with probe:        %.1f tokens/s with top-20 probabilities (%.1f%% overhead)%n",
