@@ -614,11 +614,7 @@ public final class Q4_KTensor extends FloatTensor {
         long block = offset / BLOCK_WEIGHTS * BLOCK_BYTES;
         for (int i = 0; i < n; i += BLOCK_WEIGHTS, block += BLOCK_BYTES) {
             decodeFactors(data, block, factors);
-            int f = fOffset + i / 32;
-            for (int sub = 0; sub < 8; sub++) {
-                scale[f + sub] = factors[sub];
-                offsets[f + sub] = 8 * factors[sub] + factors[8 + sub];
-            }
+            smallFactors(factors, 8, scale, offsets, fOffset + i / 32);
             for (int run = 0; run < 4; run++) {
                 int at = qOffset + i + run * 64;
                 for (int k = 0; k < 32; k += SMALL_BYTES.length()) {
@@ -641,10 +637,23 @@ public final class Q4_KTensor extends FloatTensor {
         }
     }
 
-    // A run's 32 bytes in one load where shorts come 32 to a vector (AVX-512), else 16 at a time.
-    private static final VectorSpecies<Byte> SMALL_BYTES = VectorSupport.FLOAT_SPECIES.vectorBitSize() >= 512
+    /**
+     * A super-block's factors from {@link #decodeFactors} as {@link #decodeSmall}'s: factor a and offset
+     * {@code center · a - b} of each of the eight sub-blocks, from {@code scale[f]} and {@code offsets[f]}
+     * on, for quants stored as {@code 0..2·center - 1} (Q4_K's center is 8, Q5_K's 16).
+     */
+    static void smallFactors(float[] factors, int center, float[] scale, float[] offsets, int f) {
+        for (int sub = 0; sub < 8; sub++) {
+            scale[f + sub] = factors[sub];
+            offsets[f + sub] = center * factors[sub] + factors[8 + sub];
+        }
+    }
+
+    // A run's 32 bytes in one load where shorts come 32 to a vector (AVX-512), else 16 at a time
+    // (Q4_K and Q5_K).
+    static final VectorSpecies<Byte> SMALL_BYTES = VectorSupport.FLOAT_SPECIES.vectorBitSize() >= 512
             ? ByteVector.SPECIES_256 : ByteVector.SPECIES_128;
-    private static final VectorSpecies<Short> SMALL_SHORTS = ShortVector.SPECIES_PREFERRED.withShape(
+    static final VectorSpecies<Short> SMALL_SHORTS = ShortVector.SPECIES_PREFERRED.withShape(
             VectorShape.forBitSize(SMALL_BYTES.vectorBitSize() * 2));
 
     /**

@@ -11,7 +11,6 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -372,11 +371,7 @@ public final class Q5_KTensor extends FloatTensor {
         long block = offset / BLOCK_WEIGHTS * BLOCK_BYTES;
         for (int i = 0; i < n; i += BLOCK_WEIGHTS, block += BLOCK_BYTES) {
             Q4_KTensor.decodeFactors(data, block, factors);
-            int f = fOffset + i / 32;
-            for (int sub = 0; sub < 8; sub++) {
-                scale[f + sub] = factors[sub];
-                offsets[f + sub] = 16 * factors[sub] + factors[8 + sub];
-            }
+            Q4_KTensor.smallFactors(factors, 16, scale, offsets, fOffset + i / 32);
             for (int run = 0; run < 4; run++) {
                 int at = qOffset + i + run * 64;
                 for (int k = 0; k < 32; k += SMALL_BYTES.length()) {
@@ -405,11 +400,8 @@ public final class Q5_KTensor extends FloatTensor {
         }
     }
 
-    // A run's 32 bytes in one load where shorts come 32 to a vector (AVX-512), else 16 at a time.
-    private static final VectorSpecies<Byte> SMALL_BYTES = VectorSupport.FLOAT_SPECIES.vectorBitSize() >= 512
-            ? ByteVector.SPECIES_256 : ByteVector.SPECIES_128;
-    private static final VectorSpecies<Short> SMALL_SHORTS = ShortVector.SPECIES_PREFERRED.withShape(
-            VectorShape.forBitSize(SMALL_BYTES.vectorBitSize() * 2));
+    private static final VectorSpecies<Byte> SMALL_BYTES = Q4_KTensor.SMALL_BYTES;
+    private static final VectorSpecies<Short> SMALL_SHORTS = Q4_KTensor.SMALL_SHORTS;
 
     @Override
     void decode(long offset, float[] out, int outOffset, int n) {
