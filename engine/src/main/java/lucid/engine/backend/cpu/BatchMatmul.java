@@ -313,7 +313,7 @@ final class BatchMatmul {
                 if (offsets) {
                     outer4(small.offsets, i * blocks, blocks, xq.sums(), d0, scratch, sums + i * PANEL);
                 }
-                outerSmall4(small.q, i * cols, cols, span, small.scale, i * blocks, offsets, xq, x0, d0, scratch, sums + i * PANEL);
+                outerSmall4(small.q, i * cols, cols, span, small.scale, i * blocks, xq, x0, d0, scratch, sums + i * PANEL);
             }
             for (; i < n; i++) {
                 outerSmall1(small.q, i * cols, cols, span, small.scale, small.offsets, i * blocks, offsets, xq, x0, d0,
@@ -337,13 +337,13 @@ final class BatchMatmul {
      * columns for the 5-bit types (|q| <= 16): read as ints, a lane's low 16
      * bits are a token of the first float-width of a short vector's tokens and its high 16 bits the
      * matching token of the second ({@link Q8Panels#lane}), so two shifts give both in token order.
-     * Then {@code sum += q · factor · d}, from zero or, with {@code accumulate}, from the sums
-     * already there (the offsets' terms, {@code offset · (d · Σ qs)}, which {@link #outer4} computes
-     * first as a product of rows of offsets by the panel's block sums). All in one method, in registers:
+     * Then {@code sum += q · factor · d}, from the sums already there: zeros, or the offsets' terms
+     * ({@code offset · (d · Σ qs)}, which {@link #outer4} computes first as a product of rows of
+     * offsets by the panel's block sums). All in one method, in registers:
      * the same scaling as a call per block through a scratch array ran at 69 against 85 GMAC/s on
      * one AVX-512 core (scratch harness), and a call passing the vectors would box them.
      */
-    private static void outerSmall4(short[] w, int w0, int cols, int span, float[] scale, int f0, boolean accumulate,
+    private static void outerSmall4(short[] w, int w0, int cols, int span, float[] scale, int f0,
                                     Q8Panels xq, int x0, int d0, float[] sums, int to) {
         int lanes = SHORTS.length();
         int fl = SPECIES.length();
@@ -353,28 +353,26 @@ final class BatchMatmul {
         int w2 = w1 + cols;
         int w3 = w2 + cols;
         int blocks = cols / BLOCK;
-        FloatVector s00 = FloatVector.zero(SPECIES), s01 = s00, s02 = s00, s03 = s00;
-        FloatVector s10 = s00, s11 = s00, s12 = s00, s13 = s00;
-        FloatVector s20 = s00, s21 = s00, s22 = s00, s23 = s00;
-        FloatVector s30 = s00, s31 = s00, s32 = s00, s33 = s00;
-        if (accumulate) {
-            s00 = FloatVector.fromArray(SPECIES, sums, to);
-            s01 = FloatVector.fromArray(SPECIES, sums, to + fl);
-            s02 = FloatVector.fromArray(SPECIES, sums, to + 2 * fl);
-            s03 = FloatVector.fromArray(SPECIES, sums, to + 3 * fl);
-            s10 = FloatVector.fromArray(SPECIES, sums, to + PANEL);
-            s11 = FloatVector.fromArray(SPECIES, sums, to + PANEL + fl);
-            s12 = FloatVector.fromArray(SPECIES, sums, to + PANEL + 2 * fl);
-            s13 = FloatVector.fromArray(SPECIES, sums, to + PANEL + 3 * fl);
-            s20 = FloatVector.fromArray(SPECIES, sums, to + 2 * PANEL);
-            s21 = FloatVector.fromArray(SPECIES, sums, to + 2 * PANEL + fl);
-            s22 = FloatVector.fromArray(SPECIES, sums, to + 2 * PANEL + 2 * fl);
-            s23 = FloatVector.fromArray(SPECIES, sums, to + 2 * PANEL + 3 * fl);
-            s30 = FloatVector.fromArray(SPECIES, sums, to + 3 * PANEL);
-            s31 = FloatVector.fromArray(SPECIES, sums, to + 3 * PANEL + fl);
-            s32 = FloatVector.fromArray(SPECIES, sums, to + 3 * PANEL + 2 * fl);
-            s33 = FloatVector.fromArray(SPECIES, sums, to + 3 * PANEL + 3 * fl);
-        }
+        // From the sums already there, always: zeros, or the offsets' terms. A branch on whether there
+        // are offsets was compiled for the type seen first; the first Q4_K after Q4_0 then trapped
+        // (unstable_if), and C2's recompile, under the type profiles other kernels had filled by then,
+        // left the scaling's Vector API calls out of line and boxed their vectors in one JVM in four.
+        FloatVector s00 = FloatVector.fromArray(SPECIES, sums, to);
+        FloatVector s01 = FloatVector.fromArray(SPECIES, sums, to + fl);
+        FloatVector s02 = FloatVector.fromArray(SPECIES, sums, to + 2 * fl);
+        FloatVector s03 = FloatVector.fromArray(SPECIES, sums, to + 3 * fl);
+        FloatVector s10 = FloatVector.fromArray(SPECIES, sums, to + PANEL);
+        FloatVector s11 = FloatVector.fromArray(SPECIES, sums, to + PANEL + fl);
+        FloatVector s12 = FloatVector.fromArray(SPECIES, sums, to + PANEL + 2 * fl);
+        FloatVector s13 = FloatVector.fromArray(SPECIES, sums, to + PANEL + 3 * fl);
+        FloatVector s20 = FloatVector.fromArray(SPECIES, sums, to + 2 * PANEL);
+        FloatVector s21 = FloatVector.fromArray(SPECIES, sums, to + 2 * PANEL + fl);
+        FloatVector s22 = FloatVector.fromArray(SPECIES, sums, to + 2 * PANEL + 2 * fl);
+        FloatVector s23 = FloatVector.fromArray(SPECIES, sums, to + 2 * PANEL + 3 * fl);
+        FloatVector s30 = FloatVector.fromArray(SPECIES, sums, to + 3 * PANEL);
+        FloatVector s31 = FloatVector.fromArray(SPECIES, sums, to + 3 * PANEL + fl);
+        FloatVector s32 = FloatVector.fromArray(SPECIES, sums, to + 3 * PANEL + 2 * fl);
+        FloatVector s33 = FloatVector.fromArray(SPECIES, sums, to + 3 * PANEL + 3 * fl);
         for (int start = 0; start < cols; start += span) {
             int b = start / BLOCK;
             ShortVector a0 = ShortVector.zero(SHORTS), b0 = a0, a1 = a0, b1 = a0, a2 = a0, b2 = a0, a3 = a0, b3 = a0;
