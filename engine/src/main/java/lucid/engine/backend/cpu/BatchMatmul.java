@@ -257,7 +257,7 @@ final class BatchMatmul {
     /**
      * Whether prompts multiply the types with small quants ({@link FloatTensor#hasSmallQuants}: Q4_0,
      * Q4_K) in 16-bit integer lanes, against activations rounded to 8 bits as a decode step's are
-     * ({@link Q8Panels}): {@link #outerSmall4}. With AVX-512 only, where a 512-bit multiply of shorts
+     * ({@link Q8Panels}): {@link #outerSmall3}. With AVX-512 only, where a 512-bit multiply of shorts
      * and an add do 32 multiply-adds against a float FMA's 16. {@code -Dlucid.small=off} keeps the
      * float kernels, for measuring.
      */
@@ -275,8 +275,8 @@ final class BatchMatmul {
         short[] q = new short[0];
         float[] scale = new float[0];
         float[] offsets = new float[0];
-        // The short sums of one block for four rows by a panel of tokens.
-        final short[] block = new short[4 * PANEL];
+        // The short sums of one span for one row by a panel of tokens (outerSmall1).
+        final short[] block = new short[PANEL];
 
         void reserve(int cols) {
             if (q.length < ROW_TILE * cols) {
@@ -289,7 +289,7 @@ final class BatchMatmul {
 
     /**
      * {@link #rowTile} for a type with small quants against activations in {@link Q8Panels}
-     * ({@link #SMALL}): each whole panel of tokens by {@link #outerSmall4}; tokens after the panels
+     * ({@link #SMALL}): each whole panel of tokens by {@link #outerSmall3}; tokens after the panels
      * by the float dot kernels, on the tile decoded again as floats.
      *
      * @param scratch (>= {@link #scratchLength}) the panel's sums, and the float rows for the tokens after the panels
@@ -308,16 +308,23 @@ final class BatchMatmul {
             Arrays.fill(scratch, sums, sums + n * PANEL, 0f);
             int x0 = p * cols * PANEL;
             int d0 = p * blocks * PANEL;
-            int i = 0;
-            for (; i + 4 <= n; i += 4) {
-                if (offsets) {
+            if (offsets) {
+                // The offsets' terms first, as the start of every row's sums.
+                int i = 0;
+                for (; i + 4 <= n; i += 4) {
                     outer4(small.offsets, i * blocks, blocks, xq.sums(), d0, scratch, sums + i * PANEL);
                 }
-                outerSmall4(small.q, i * cols, cols, span, small.scale, i * blocks, xq, x0, d0, scratch, sums + i * PANEL);
+                for (; i < n; i++) {
+                    outer1(small.offsets, i * blocks, blocks, xq.sums(), d0, scratch, sums + i * PANEL);
+                }
+            }
+            int i = 0;
+            for (; i + 3 <= n; i += 3) {
+                outerSmall3(small.q, i * cols, cols, span, small.scale, i * blocks, xq, x0, d0, scratch, sums + i * PANEL);
             }
             for (; i < n; i++) {
-                outerSmall1(small.q, i * cols, cols, span, small.scale, small.offsets, i * blocks, offsets, xq, x0, d0,
-                        small.block, scratch, sums + i * PANEL);
+                outerSmall1(small.q, i * cols, cols, span, small.scale, i * blocks, xq, x0, d0, small.block, scratch,
+                        sums + i * PANEL);
             }
             copyOut(scratch, sums, out, p, batch, rows, r0, n);
         }
@@ -329,21 +336,28 @@ final class BatchMatmul {
     }
 
     /**
-     * Four rows of small quants (at {@code w0}, then every {@code cols}) against a panel of 8-bit
+     * Three rows of small quants (at {@code w0}, then every {@code cols}) against a panel of 8-bit
      * activations ({@link Q8Panels}, panel at {@code x0}) into {@code sums[to + i * PANEL + t]}: per
-     * column, two vector loads of tokens and four broadcast weights feed eight chains of a 16-bit
+     * column, two vector loads of tokens and three broadcast weights feed six chains of a 16-bit
      * multiply and add. A block's 32 products fit in 16 bits (|q| <= 8, |a| <= 127: at most 32512), so
-     * the shorts are scaled into 16 float accumulators once per block, or once per {@code span} of 16
-     * columns for the 5-bit types (|q| <= 16): read as ints, a lane's low 16
-     * bits are a token of the first float-width of a short vector's tokens and its high 16 bits the
-     * matching token of the second ({@link Q8Panels#lane}), so two shifts give both in token order.
+     * the shorts are scaled into 12 float accumulators once per block, or once per {@code span} of 16
+     * columns for the 5-bit types (|q| <= 16). Read as ints, a lane's low 16 bits are a token of the
+     * first float-width of a short vector's tokens and its high 16 bits the matching token of the
+     * second ({@link Q8Panels#lane}): shifted left by 16, or masked, each is its sum times 2^16
+     * exactly, so one instruction each gives floats in token order, and the factor takes the 2^-16.
      * Then {@code sum += q · factor · d}, from the sums already there: zeros, or the offsets' terms
      * ({@code offset · (d · Σ qs)}, which {@link #outer4} computes first as a product of rows of
-     * offsets by the panel's block sums). All in one method, in registers:
-     * the same scaling as a call per block through a scratch array ran at 69 against 85 GMAC/s on
-     * one AVX-512 core (scratch harness), and a call passing the vectors would box them.
+     * offsets by the panel's block sums).
+     *
+     * <p>All in one method, in registers, calling none of ours: the same scaling as a call per block
+     * through a scratch array ran at 69 against 85 GMAC/s on one AVX-512 core (scratch harness), and a
+     * call passing the vectors would box them. Three rows, not four: with four, the method sat at the
+     * edge of C2's node budget for inlining, and in about one JVM in four (more without on-stack
+     * replacement) the Vector API calls of its last row's scaling were left out of line and boxed
+     * their vectors (JFR: every allocation on those four lines). Three rows take as many instructions
+     * per multiply-add in the loop (17 for 192 against 22 for 256) and fewer registers.
      */
-    private static void outerSmall4(short[] w, int w0, int cols, int span, float[] scale, int f0,
+    private static void outerSmall3(short[] w, int w0, int cols, int span, float[] scale, int f0,
                                     Q8Panels xq, int x0, int d0, float[] sums, int to) {
         int lanes = SHORTS.length();
         int fl = SPECIES.length();
@@ -351,12 +365,9 @@ final class BatchMatmul {
         float[] xd = xq.scales();
         int w1 = w0 + cols;
         int w2 = w1 + cols;
-        int w3 = w2 + cols;
         int blocks = cols / BLOCK;
-        // From the sums already there, always: zeros, or the offsets' terms. A branch on whether there
-        // are offsets was compiled for the type seen first; the first Q4_K after Q4_0 then trapped
-        // (unstable_if), and C2's recompile, under the type profiles other kernels had filled by then,
-        // left the scaling's Vector API calls out of line and boxed their vectors in one JVM in four.
+        // From the sums already there, always: a branch on whether there are offsets was compiled for
+        // the type seen first, and the first Q4_K after Q4_0 then trapped (unstable_if) into a recompile.
         FloatVector s00 = FloatVector.fromArray(SPECIES, sums, to);
         FloatVector s01 = FloatVector.fromArray(SPECIES, sums, to + fl);
         FloatVector s02 = FloatVector.fromArray(SPECIES, sums, to + 2 * fl);
@@ -369,13 +380,9 @@ final class BatchMatmul {
         FloatVector s21 = FloatVector.fromArray(SPECIES, sums, to + 2 * PANEL + fl);
         FloatVector s22 = FloatVector.fromArray(SPECIES, sums, to + 2 * PANEL + 2 * fl);
         FloatVector s23 = FloatVector.fromArray(SPECIES, sums, to + 2 * PANEL + 3 * fl);
-        FloatVector s30 = FloatVector.fromArray(SPECIES, sums, to + 3 * PANEL);
-        FloatVector s31 = FloatVector.fromArray(SPECIES, sums, to + 3 * PANEL + fl);
-        FloatVector s32 = FloatVector.fromArray(SPECIES, sums, to + 3 * PANEL + 2 * fl);
-        FloatVector s33 = FloatVector.fromArray(SPECIES, sums, to + 3 * PANEL + 3 * fl);
         for (int start = 0; start < cols; start += span) {
             int b = start / BLOCK;
-            ShortVector a0 = ShortVector.zero(SHORTS), b0 = a0, a1 = a0, b1 = a0, a2 = a0, b2 = a0, a3 = a0, b3 = a0;
+            ShortVector a0 = ShortVector.zero(SHORTS), b0 = a0, a1 = a0, b1 = a0, a2 = a0, b2 = a0;
             for (int k = start; k < start + span; k++) {
                 int at = x0 + k * PANEL;
                 ShortVector xa = ShortVector.fromArray(SHORTS, x, at);
@@ -389,9 +396,6 @@ final class BatchMatmul {
                 v = ShortVector.broadcast(SHORTS, w[w2 + k]);
                 a2 = v.mul(xa).add(a2);
                 b2 = v.mul(xb).add(b2);
-                v = ShortVector.broadcast(SHORTS, w[w3 + k]);
-                a3 = v.mul(xa).add(a3);
-                b3 = v.mul(xb).add(b3);
             }
             int d = d0 + b * PANEL;
             FloatVector e0 = FloatVector.fromArray(SPECIES, xd, d);
@@ -399,34 +403,27 @@ final class BatchMatmul {
             FloatVector e2 = FloatVector.fromArray(SPECIES, xd, d + 2 * fl);
             FloatVector e3 = FloatVector.fromArray(SPECIES, xd, d + 3 * fl);
             int f = f0 + b;
-            float c = scale[f];
+            float c = scale[f] * 0x1p-16f;
             IntVector p = a0.reinterpretAsInts();
             IntVector q = b0.reinterpretAsInts();
-            s00 = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).mul(c).fma(e0, s00);
-            s01 = ((FloatVector) p.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).mul(c).fma(e1, s01);
-            s02 = ((FloatVector) q.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).mul(c).fma(e2, s02);
-            s03 = ((FloatVector) q.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).mul(c).fma(e3, s03);
-            c = scale[f + blocks];
+            s00 = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).convert(VectorOperators.I2F, 0)).mul(c).fma(e0, s00);
+            s01 = ((FloatVector) p.and(0xFFFF0000).convert(VectorOperators.I2F, 0)).mul(c).fma(e1, s01);
+            s02 = ((FloatVector) q.lanewise(VectorOperators.LSHL, 16).convert(VectorOperators.I2F, 0)).mul(c).fma(e2, s02);
+            s03 = ((FloatVector) q.and(0xFFFF0000).convert(VectorOperators.I2F, 0)).mul(c).fma(e3, s03);
+            c = scale[f + blocks] * 0x1p-16f;
             p = a1.reinterpretAsInts();
             q = b1.reinterpretAsInts();
-            s10 = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).mul(c).fma(e0, s10);
-            s11 = ((FloatVector) p.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).mul(c).fma(e1, s11);
-            s12 = ((FloatVector) q.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).mul(c).fma(e2, s12);
-            s13 = ((FloatVector) q.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).mul(c).fma(e3, s13);
-            c = scale[f + 2 * blocks];
+            s10 = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).convert(VectorOperators.I2F, 0)).mul(c).fma(e0, s10);
+            s11 = ((FloatVector) p.and(0xFFFF0000).convert(VectorOperators.I2F, 0)).mul(c).fma(e1, s11);
+            s12 = ((FloatVector) q.lanewise(VectorOperators.LSHL, 16).convert(VectorOperators.I2F, 0)).mul(c).fma(e2, s12);
+            s13 = ((FloatVector) q.and(0xFFFF0000).convert(VectorOperators.I2F, 0)).mul(c).fma(e3, s13);
+            c = scale[f + 2 * blocks] * 0x1p-16f;
             p = a2.reinterpretAsInts();
             q = b2.reinterpretAsInts();
-            s20 = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).mul(c).fma(e0, s20);
-            s21 = ((FloatVector) p.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).mul(c).fma(e1, s21);
-            s22 = ((FloatVector) q.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).mul(c).fma(e2, s22);
-            s23 = ((FloatVector) q.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).mul(c).fma(e3, s23);
-            c = scale[f + 3 * blocks];
-            p = a3.reinterpretAsInts();
-            q = b3.reinterpretAsInts();
-            s30 = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).mul(c).fma(e0, s30);
-            s31 = ((FloatVector) p.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).mul(c).fma(e1, s31);
-            s32 = ((FloatVector) q.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).mul(c).fma(e2, s32);
-            s33 = ((FloatVector) q.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).mul(c).fma(e3, s33);
+            s20 = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).convert(VectorOperators.I2F, 0)).mul(c).fma(e0, s20);
+            s21 = ((FloatVector) p.and(0xFFFF0000).convert(VectorOperators.I2F, 0)).mul(c).fma(e1, s21);
+            s22 = ((FloatVector) q.lanewise(VectorOperators.LSHL, 16).convert(VectorOperators.I2F, 0)).mul(c).fma(e2, s22);
+            s23 = ((FloatVector) q.and(0xFFFF0000).convert(VectorOperators.I2F, 0)).mul(c).fma(e3, s23);
         }
         // Stored here, not through store(): past C2's node budget for inlining, that call would box them.
         s00.intoArray(sums, to);
@@ -441,14 +438,10 @@ final class BatchMatmul {
         s21.intoArray(sums, to + 2 * PANEL + fl);
         s22.intoArray(sums, to + 2 * PANEL + 2 * fl);
         s23.intoArray(sums, to + 2 * PANEL + 3 * fl);
-        s30.intoArray(sums, to + 3 * PANEL);
-        s31.intoArray(sums, to + 3 * PANEL + fl);
-        s32.intoArray(sums, to + 3 * PANEL + 2 * fl);
-        s33.intoArray(sums, to + 3 * PANEL + 3 * fl);
     }
 
-    /** {@link #outerSmall4} for one row. */
-    private static void outerSmall1(short[] w, int w0, int cols, int span, float[] scale, float[] offsets, int f0, boolean withOffsets,
+    /** {@link #outerSmall3} for one row. */
+    private static void outerSmall1(short[] w, int w0, int cols, int span, float[] scale, int f0,
                                     Q8Panels xq, int x0, int d0, short[] block, float[] sums, int to) {
         int lanes = SHORTS.length();
         short[] x = xq.quants();
@@ -464,44 +457,30 @@ final class BatchMatmul {
             }
             a.intoArray(block, 0);
             c.intoArray(block, lanes);
-            // A block's offset once, with its first span.
-            scaleSmall(block, 1, scale, offsets, f0 + b, blocks, withOffsets && start % BLOCK == 0, xq, d0 + b * PANEL, sums, to);
+            scaleSmall(block, scale, f0 + b, xq, d0 + b * PANEL, sums, to);
         }
     }
 
     /**
-     * One block's 16-bit sums of {@code rowCount} rows ({@code block[(2 * i + h) * lanes..)}: row
-     * {@code i}, half {@code h} of the panel, tokens interleaved as {@link Q8Panels#lane} lays them
-     * out) into the float sums: {@code sums += q · (factor · d) + offset · (d · Σ qs)}. Read as ints,
-     * a lane's low 16 bits are a token of the half's first float-width of tokens and its high 16 bits
-     * the matching token of the second, so two shifts give both in token order. It takes arrays only,
-     * no vectors: called with vectors and not inlined, C2 would box them.
+     * One span's 16-bit sums of one row ({@code block[h * lanes..)}: half {@code h} of the panel,
+     * tokens interleaved as {@link Q8Panels#lane} lays them out) added into the float sums:
+     * {@code sums += q · factor · d}. It takes arrays only, no vectors: called with vectors and not
+     * inlined, C2 would box them.
      */
-    private static void scaleSmall(short[] block, int rowCount, float[] scale, float[] offsets, int f, int fStride,
-                                   boolean withOffsets, Q8Panels xq, int d0, float[] sums, int to) {
+    private static void scaleSmall(short[] block, float[] scale, int f, Q8Panels xq, int d0, float[] sums, int to) {
         int lanes = SPECIES.length();
         float[] xd = xq.scales();
-        float[] xs = xq.sums();
-        for (int i = 0; i < rowCount; i++) {
-            float factor = scale[f + i * fStride];
-            FloatVector offset = FloatVector.broadcast(SPECIES, withOffsets ? offsets[f + i * fStride] : 0f);
-            for (int h = 0; h < PANEL / SMALL_GROUP; h++) {
-                IntVector pairs = ShortVector.fromArray(SHORTS, block, (2 * i + h) * SMALL_GROUP).reinterpretAsInts();
-                FloatVector low = (FloatVector) pairs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                        .convert(VectorOperators.I2F, 0);
-                FloatVector high = (FloatVector) pairs.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0);
-                int t = h * SMALL_GROUP;
-                int at = to + i * PANEL + t;
-                FloatVector s0 = low.mul(factor).fma(FloatVector.fromArray(SPECIES, xd, d0 + t), FloatVector.fromArray(SPECIES, sums, at));
-                FloatVector s1 = high.mul(factor).fma(FloatVector.fromArray(SPECIES, xd, d0 + t + lanes),
-                        FloatVector.fromArray(SPECIES, sums, at + lanes));
-                if (withOffsets) {
-                    s0 = FloatVector.fromArray(SPECIES, xs, d0 + t).fma(offset, s0);
-                    s1 = FloatVector.fromArray(SPECIES, xs, d0 + t + lanes).fma(offset, s1);
-                }
-                s0.intoArray(sums, at);
-                s1.intoArray(sums, at + lanes);
-            }
+        float factor = scale[f] * 0x1p-16f;
+        for (int h = 0; h < PANEL / SMALL_GROUP; h++) {
+            IntVector pairs = ShortVector.fromArray(SHORTS, block, h * SMALL_GROUP).reinterpretAsInts();
+            FloatVector low = (FloatVector) pairs.lanewise(VectorOperators.LSHL, 16).convert(VectorOperators.I2F, 0);
+            FloatVector high = (FloatVector) pairs.and(0xFFFF0000).convert(VectorOperators.I2F, 0);
+            int t = h * SMALL_GROUP;
+            int at = to + t;
+            low.mul(factor).fma(FloatVector.fromArray(SPECIES, xd, d0 + t), FloatVector.fromArray(SPECIES, sums, at))
+                    .intoArray(sums, at);
+            high.mul(factor).fma(FloatVector.fromArray(SPECIES, xd, d0 + t + lanes), FloatVector.fromArray(SPECIES, sums, at + lanes))
+                    .intoArray(sums, at + lanes);
         }
     }
 
