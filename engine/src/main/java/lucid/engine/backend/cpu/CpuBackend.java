@@ -72,12 +72,12 @@ public final class CpuBackend implements Backend {
     private final ThreadLocal<float[]> rowScratch = ThreadLocal.withInitial(() -> new float[0]);
     // matmulBatch's activations in transposed panels (BatchMatmul.transpose); grown to the largest batch seen.
     private float[] transposed = new float[0];
-    // matmulBatch's activations in 8 bits, in panels for BatchMatmul.rowTileSmall; grown likewise.
-    private final Q8Panels smallPanels = new Q8Panels(BatchMatmul.PANEL, BatchMatmul.SMALL_GROUP);
+    // matmulBatch's activations in 8 bits, in panels for SmallBatchMatmul.rowTile; grown likewise.
+    private final Q8Panels smallPanels = new Q8Panels(BatchMatmul.PANEL, SmallBatchMatmul.GROUP);
     private final SmallPanelJob smallPanelJob = new SmallPanelJob();
-    // Each thread's token quantizer for filling smallPanels, and its scratch for BatchMatmul.rowTileSmall.
+    // Each thread's token quantizer for filling smallPanels, and its scratch for SmallBatchMatmul.rowTile.
     private final ThreadLocal<Q8Activations> panelQuantizer = ThreadLocal.withInitial(Q8Activations::new);
-    private final ThreadLocal<BatchMatmul.SmallRows> smallRows = ThreadLocal.withInitial(BatchMatmul.SmallRows::new);
+    private final ThreadLocal<SmallBatchMatmul.Scratch> smallRows = ThreadLocal.withInitial(SmallBatchMatmul.Scratch::new);
 
     /** {@link ProductPrecision#FAST} products on {@code threads} threads. */
     public CpuBackend(int threads) {
@@ -254,11 +254,11 @@ public final class CpuBackend implements Backend {
      */
     /**
      * Whether a batched product with {@code w} runs in 16-bit integers against 8-bit activations
-     * ({@link BatchMatmul#rowTileSmall}): with {@link ProductPrecision#FAST}, for the types with small
+     * ({@link SmallBatchMatmul#rowTile}): with {@link ProductPrecision#FAST}, for the types with small
      * quants, where whole panels of tokens go to the outer-product kernel.
      */
     private boolean small(FloatTensor w, int batch, int cols) {
-        return w != null && precision == ProductPrecision.FAST && INT8 && BatchMatmul.SMALL && VectorSupport.ENABLED
+        return w != null && precision == ProductPrecision.FAST && INT8 && SmallBatchMatmul.ENABLED && VectorSupport.ENABLED
                 && w.hasSmallQuants() && cols % Q8Activations.BLOCK == 0 && BatchMatmul.panels(batch) > 0;
     }
 
@@ -429,7 +429,7 @@ public final class CpuBackend implements Backend {
 
     /**
      * {@code x} quantized to 8 bits into {@link #smallPanels} (a parallel pass, a panel per task), for
-     * the products that {@link #small} sends to {@link BatchMatmul#rowTileSmall}.
+     * the products that {@link #small} sends to {@link SmallBatchMatmul#rowTile}.
      */
     private Q8Panels quantizeForPanels(float[] x, int batch, int cols) {
         smallPanels.reserve(BatchMatmul.panels(batch), cols);
@@ -469,7 +469,7 @@ public final class CpuBackend implements Backend {
     private final class SharedBatchJob extends Products {
         // Rows per tile of each matrix (BatchMatmul.tileRows).
         final int[] tile = new int[3];
-        // Which matrices take BatchMatmul.rowTileSmall.
+        // Which matrices take SmallBatchMatmul.rowTile.
         final boolean[] small = new boolean[3];
         float[] x;
         float[] xT;
@@ -483,7 +483,7 @@ public final class CpuBackend implements Backend {
             int r0 = (index - first[m]) * tile[m];
             int n = Math.min(tile[m], rows[m] - r0);
             if (small[m]) {
-                BatchMatmul.rowTileSmall(w[m], x, out[m], batch, rows[m], cols, r0, n, scratch(cols), smallRows.get(), xq);
+                SmallBatchMatmul.rowTile(w[m], x, out[m], batch, rows[m], cols, r0, n, scratch(cols), smallRows.get(), xq);
             } else {
                 BatchMatmul.rowTile(w[m], x, out[m], batch, rows[m], cols, r0, n, scratch(cols), VectorSupport.ENABLED, xT);
             }
@@ -506,7 +506,7 @@ public final class CpuBackend implements Backend {
         float[] out;
         // x transposed into panels (BatchMatmul.OUTER), or null.
         float[] xT;
-        // x in 8 bits in panels, where w takes BatchMatmul.rowTileSmall; else null.
+        // x in 8 bits in panels, where w takes SmallBatchMatmul.rowTile; else null.
         Q8Panels xq;
         // Rows per tile (BatchMatmul.tileRows).
         int tile;
@@ -519,7 +519,7 @@ public final class CpuBackend implements Backend {
             int r0 = index * this.tile;
             int n = Math.min(this.tile, rows - r0);
             if (xq != null) {
-                BatchMatmul.rowTileSmall(w, x, out, batch, rows, cols, r0, n, scratch(cols), smallRows.get(), xq);
+                SmallBatchMatmul.rowTile(w, x, out, batch, rows, cols, r0, n, scratch(cols), smallRows.get(), xq);
             } else {
                 BatchMatmul.rowTile(w, x, out, batch, rows, cols, r0, n, scratch(cols), VectorSupport.ENABLED, xT);
             }

@@ -188,7 +188,7 @@ class BatchMatmulParityTest {
         // Where decode multiplies against 8-bit activations (CpuBackend.matmul through matvecQ8), each
         // activation moves by at most half its block's step max|x|/127 before the exact integer sums.
         boolean int8 = w.hasQ8Dot() && w.prefersQ8(cols);
-        // Tokens in whole panels of a type with small quants take the 16-bit kernel (rowTileSmall), against
+        // Tokens in whole panels of a type with small quants take the 16-bit kernel (SmallBatchMatmul), against
         // the same 8-bit activations: checked against that arithmetic done in double, and against the float
         // reference with the activations' rounding allowed for.
         int smallTokens = smallPath(w, cols) ? Math.min(batch, BatchMatmul.panels(batch) * BatchMatmul.PANEL) : 0;
@@ -201,7 +201,7 @@ class BatchMatmulParityTest {
             step[k] = amax / 127;
         }
         Q8Activations[] quantized = new Q8Activations[smallTokens];
-        Q8Panels panels = new Q8Panels(BatchMatmul.PANEL, BatchMatmul.SMALL_GROUP);
+        Q8Panels panels = new Q8Panels(BatchMatmul.PANEL, SmallBatchMatmul.GROUP);
         if (smallTokens > 0) {
             panels.reserve(BatchMatmul.panels(batch), cols);
             for (int p = 0; p < BatchMatmul.panels(batch); p++) {
@@ -256,9 +256,9 @@ class BatchMatmulParityTest {
         }
     }
 
-    /** Whether the backend's batched products with {@code w} take {@link BatchMatmul#rowTileSmall} (CpuBackend.small). */
+    /** Whether the backend's batched products with {@code w} take {@link SmallBatchMatmul#rowTile} (CpuBackend.small). */
     private static boolean smallPath(FloatTensor w, int cols) {
-        return BatchMatmul.SMALL && VectorSupport.ENABLED && w.hasSmallQuants() && cols % Q8Activations.BLOCK == 0
+        return SmallBatchMatmul.ENABLED && VectorSupport.ENABLED && w.hasSmallQuants() && cols % Q8Activations.BLOCK == 0
                 && !"off".equals(System.getProperty("lucid.int8"));
     }
 
