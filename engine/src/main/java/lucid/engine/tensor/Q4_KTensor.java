@@ -610,11 +610,9 @@ public final class Q4_KTensor extends FloatTensor {
     // a the factor and 8a - b (8a exact, one rounding) the offset of each sub-block of 32.
     @Override
     void decodeSmallQuants(long offset, short[] q, int qOffset, float[] scale, float[] offsets, int fOffset, int n) {
-        float[] factors = SubBlockProducts.decodeFactorScratch();
         long block = offset / BLOCK_WEIGHTS * BLOCK_BYTES;
         for (int i = 0; i < n; i += BLOCK_WEIGHTS, block += BLOCK_BYTES) {
-            decodeFactors(data, block, factors);
-            smallFactors(factors, 8, scale, offsets, fOffset + i / 32);
+            smallFactors(data, block, 8, scale, offsets, fOffset + i / 32);
             for (int run = 0; run < 4; run++) {
                 int at = qOffset + i + run * 64;
                 for (int k = 0; k < 32; k += SMALL_BYTES.length()) {
@@ -638,14 +636,22 @@ public final class Q4_KTensor extends FloatTensor {
     }
 
     /**
-     * A super-block's factors from {@link #decodeFactors} as {@link #decodeSmall}'s: factor a and offset
-     * {@code center · a - b} of each of the eight sub-blocks, from {@code scale[f]} and {@code offsets[f]}
-     * on, for quants stored as {@code 0..2·center - 1} (Q4_K's center is 8, Q5_K's 16).
+     * The factors of the super-block at {@code block} as {@link #decodeSmall}'s: factor {@code a = d·sc}
+     * and offset {@code center · a - dmin · m} of each of the eight sub-blocks, to {@code scale[f..]}
+     * and {@code offsets[f..]}, for quants stored as {@code 0..2·center - 1} (Q4_K's center is 8, Q5_K's
+     * 16). In scalar code, sixteen products a super-block of 256 weights: the vector form
+     * ({@link #decodeFactors}, a masked store of eight lanes at AVX-512) was one more Vector API call
+     * site whose compiled form varies with the profiles other kernels leave.
      */
-    static void smallFactors(float[] factors, int center, float[] scale, float[] offsets, int f) {
+    static void smallFactors(MemorySegment data, long block, int center, float[] scale, float[] offsets, int f) {
+        float d = Float.float16ToFloat(data.get(SHORT_LE, block));
+        float dmin = Float.float16ToFloat(data.get(SHORT_LE, block + DMIN));
+        long low = PackedScales.lowWordK4(data, block + SCALES);
+        int high = PackedScales.highWordK4(data, block + SCALES);
         for (int sub = 0; sub < 8; sub++) {
-            scale[f + sub] = factors[sub];
-            offsets[f + sub] = center * factors[sub] + factors[8 + sub];
+            float a = d * PackedScales.scaleK4(low, high, sub);
+            scale[f + sub] = a;
+            offsets[f + sub] = center * a - dmin * PackedScales.minK4(low, high, sub);
         }
     }
 

@@ -367,11 +367,9 @@ public final class Q5_KTensor extends FloatTensor {
     // quants, a the factor and 16a - b (16a exact, one rounding) the offset of each sub-block of 32.
     @Override
     void decodeSmallQuants(long offset, short[] q, int qOffset, float[] scale, float[] offsets, int fOffset, int n) {
-        float[] factors = SubBlockProducts.decodeFactorScratch();
         long block = offset / BLOCK_WEIGHTS * BLOCK_BYTES;
         for (int i = 0; i < n; i += BLOCK_WEIGHTS, block += BLOCK_BYTES) {
-            Q4_KTensor.decodeFactors(data, block, factors);
-            Q4_KTensor.smallFactors(factors, 16, scale, offsets, fOffset + i / 32);
+            Q4_KTensor.smallFactors(data, block, 16, scale, offsets, fOffset + i / 32);
             for (int run = 0; run < 4; run++) {
                 int at = qOffset + i + run * 64;
                 for (int k = 0; k < 32; k += SMALL_BYTES.length()) {
