@@ -113,13 +113,16 @@ public abstract class FloatTensor {
      * weights, so that prefill can multiply weights by 8-bit activations in 16-bit integer lanes and
      * sum 32 · 8 / bound of the products without overflow (32 · 8 · 127 = 32512).
      */
-    public boolean hasSmallQuants() {
-        return false;
+    public final boolean hasSmallQuants() {
+        return smallQuantsBound() > 0;
     }
 
-    /** The largest magnitude of {@link #decodeSmall}'s integers: 8 for the 4-bit types, 16 for the 5-bit ones. */
+    /**
+     * The largest magnitude of {@link #decodeSmall}'s integers: 8 for the 4-bit types, 16 for the 5-bit
+     * ones, 0 for a type without small quants.
+     */
     public int smallQuantsBound() {
-        return 8;
+        return 0;
     }
 
     /** Whether {@link #decodeSmall} gives offsets that are not all zero (Q4_K's minimums). */

@@ -303,8 +303,8 @@ public final class Q4_0Tensor extends FloatTensor {
     }
 
     @Override
-    public boolean hasSmallQuants() {
-        return true;
+    public int smallQuantsBound() {
+        return 8;
     }
 
     @Override
@@ -337,8 +337,9 @@ public final class Q4_0Tensor extends FloatTensor {
                 .convertShape(VectorOperators.B2S, SMALL_SHORTS, 0)).intoArray(q, to + 16);
     }
 
-    private static final VectorSpecies<Byte> SMALL_BYTES = ByteVector.SPECIES_128;
-    private static final VectorSpecies<Short> SMALL_SHORTS = ShortVector.SPECIES_256;
+    // A block's 16 bytes of nibbles and their widening to 16 shorts (Q4_0, Q4_1, Q5_0, Q5_1).
+    static final VectorSpecies<Byte> SMALL_BYTES = ByteVector.SPECIES_128;
+    static final VectorSpecies<Short> SMALL_SHORTS = ShortVector.SPECIES_256;
 
     /**
      * One block of {@code src[from..from + 32)} into {@code out} at byte {@code at}, as ggml's

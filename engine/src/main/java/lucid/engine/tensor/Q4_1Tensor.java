@@ -151,8 +151,8 @@ public final class Q4_1Tensor extends FloatTensor {
     }
 
     @Override
-    public boolean hasSmallQuants() {
-        return true;
+    public int smallQuantsBound() {
+        return 8;
     }
 
     @Override

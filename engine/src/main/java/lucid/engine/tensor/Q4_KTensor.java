@@ -597,8 +597,8 @@ public final class Q4_KTensor extends FloatTensor {
     }
 
     @Override
-    public boolean hasSmallQuants() {
-        return true;
+    public int smallQuantsBound() {
+        return 8;
     }
 
     @Override

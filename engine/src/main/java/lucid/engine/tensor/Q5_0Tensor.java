@@ -228,11 +228,6 @@ public final class Q5_0Tensor extends FloatTensor {
     }
 
     @Override
-    public boolean hasSmallQuants() {
-        return true;
-    }
-
-    @Override
     public int smallQuantsBound() {
         return 16;
     }
@@ -246,8 +241,8 @@ public final class Q5_0Tensor extends FloatTensor {
         }
     }
 
-    private static final VectorSpecies<Byte> SMALL_BYTES = ByteVector.SPECIES_128;
-    private static final VectorSpecies<Short> SMALL_SHORTS = ShortVector.SPECIES_256;
+    private static final VectorSpecies<Byte> SMALL_BYTES = Q4_0Tensor.SMALL_BYTES;
+    private static final VectorSpecies<Short> SMALL_SHORTS = Q4_0Tensor.SMALL_SHORTS;
     private static final short[] SMALL_LANES = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
 
     /**

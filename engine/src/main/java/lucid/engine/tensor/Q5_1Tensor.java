@@ -154,11 +154,6 @@ public final class Q5_1Tensor extends FloatTensor {
     }
 
     @Override
-    public boolean hasSmallQuants() {
-        return true;
-    }
-
-    @Override
     public int smallQuantsBound() {
         return 16;
     }

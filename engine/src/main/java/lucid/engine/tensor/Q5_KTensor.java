@@ -349,11 +349,6 @@ public final class Q5_KTensor extends FloatTensor {
     }
 
     @Override
-    public boolean hasSmallQuants() {
-        return true;
-    }
-
-    @Override
     public int smallQuantsBound() {
         return 16;
     }

@@ -249,10 +249,6 @@ public final class CpuBackend implements Backend {
     }
 
     /**
-     * Whether a product with {@code w} takes 8-bit activations: with {@link ProductPrecision#FAST}, for
-     * the types whose integer kernel is the faster (see also {@link #INT8_MODE}).
-     */
-    /**
      * Whether a batched product with {@code w} runs in 16-bit integers against 8-bit activations
      * ({@link SmallBatchMatmul#rowTile}): with {@link ProductPrecision#FAST}, for the types with small
      * quants, where whole panels of tokens go to the outer-product kernel.
@@ -262,6 +258,10 @@ public final class CpuBackend implements Backend {
                 && w.hasSmallQuants() && cols % Q8Activations.BLOCK == 0 && BatchMatmul.panels(batch) > 0;
     }
 
+    /**
+     * Whether a product with {@code w} takes 8-bit activations: with {@link ProductPrecision#FAST}, for
+     * the types whose integer kernel is the faster (see also {@link #INT8_MODE}).
+     */
     private boolean int8(FloatTensor w, int cols) {
         return precision == ProductPrecision.FAST && INT8 && w.hasQ8Dot() && (INT8_FORCED || w.prefersQ8(cols))
                 && cols % Q8Activations.BLOCK == 0;
@@ -373,20 +373,19 @@ public final class CpuBackend implements Backend {
         }
         SharedBatchJob j = sharedBatchJob;
         try {
+            j.set(w0, out0, rows0, w1, out1, rows1, w2, out2, rows2);
             boolean anySmall = false;
             boolean anyFloat = false;
-            FloatTensor[] ws = {w0, w1, w2};
             for (int m = 0; m < 3; m++) {
-                j.small[m] = small(ws[m], batch, cols);
+                j.small[m] = small(j.w[m], batch, cols);
                 anySmall |= j.small[m];
-                anyFloat |= ws[m] != null && !j.small[m];
+                anyFloat |= j.w[m] != null && !j.small[m];
             }
             j.xq = anySmall ? quantizeForPanels(x, batch, cols) : null;
             j.xT = anyFloat ? transposeForPanels(x, batch, cols) : null;
             j.x = x;
             j.batch = batch;
             j.cols = cols;
-            j.set(w0, out0, rows0, w1, out1, rows1, w2, out2, rows2);
             j.first[0] = 0;
             for (int m = 0; m < 3; m++) {
                 j.tile[m] = BatchMatmul.tileRows(Math.max(1, j.rows[m]), threads);

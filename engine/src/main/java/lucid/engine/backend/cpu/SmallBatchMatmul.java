@@ -68,7 +68,7 @@ final class SmallBatchMatmul {
      * @param scratch (>= {@link BatchMatmul#scratchLength}) the panel's sums, and the float rows for the tokens after the panels
      */
     static void rowTile(FloatTensor w, float[] x, float[] out, int batch, int rows, int cols, int r0, int n,
-                             float[] scratch, Scratch small, Q8Panels xq) {
+                        float[] scratch, Scratch small, Q8Panels xq) {
         small.reserve(cols);
         w.decodeSmall((long) r0 * cols, small.q, 0, small.scale, small.offsets, 0, n * cols);
         boolean offsets = w.smallQuantsHaveOffsets();
@@ -78,11 +78,10 @@ final class SmallBatchMatmul {
         int blocks = cols / BLOCK;
         int sums = n * cols;
         for (int p = 0; p < panels; p++) {
-            Arrays.fill(scratch, sums, sums + n * PANEL, 0f);
             int x0 = p * cols * PANEL;
             int d0 = p * blocks * PANEL;
+            // Every row's sums start from the offsets' terms (written, not added), or from zero.
             if (offsets) {
-                // The offsets' terms first, as the start of every row's sums.
                 int i = 0;
                 for (; i + 4 <= n; i += 4) {
                     BatchMatmul.outer4(small.offsets, i * blocks, blocks, xq.sums(), d0, scratch, sums + i * PANEL);
@@ -90,6 +89,8 @@ final class SmallBatchMatmul {
                 for (; i < n; i++) {
                     BatchMatmul.outer1(small.offsets, i * blocks, blocks, xq.sums(), d0, scratch, sums + i * PANEL);
                 }
+            } else {
+                Arrays.fill(scratch, sums, sums + n * PANEL, 0f);
             }
             int i = 0;
             for (; i + 3 <= n; i += 3) {
