@@ -33,8 +33,8 @@ import jdk.incubator.vector.VectorSpecies;
  *           weight 4k + t in its low nibble and weight 4k + 2 + t in its high nibble
  * </pre>
  * Zero-extended to shorts, lanes {@code 2r} and {@code 2r + 1} of a step are row {@code r}'s; the low
- * nibbles multiply activations {@code 4k, 4k + 1} (the block's pair 2k, in every lane: {@link
- * Q8Activations#pairLanes}) and the high nibbles {@code 4k + 2, 4k + 3}. After a block's 8 steps
+ * nibbles multiply activations {@code 4k, 4k + 1} (the block's pair 2k, {@link Q8Activations#pairs}, broadcast
+ * to every int lane) and the high nibbles {@code 4k + 2, 4k + 3}. After a block's 8 steps
  * each lane holds 16 products of a nibble (0..15) and an activation (-127..127), at most 30480 in
  * magnitude, so short lanes do not overflow; the two lanes of a row then sum exactly in an int lane.
  *
@@ -165,7 +165,7 @@ final class Q4_0RowGroups {
      * {@link #cols}), into {@code out[outOffset..]}.
      */
     void products(int g0, int g1, Q8Activations a, float[] out, int outOffset) {
-        short[] pairLanes = a.pairLanes;
+        int[] pairs = a.pairs;
         int[] blockSums = a.blockSum;
         float[] xd = a.d;
         int steps = blocks * STEPS_PER_BLOCK;
@@ -183,14 +183,14 @@ final class Q4_0RowGroups {
                 int at = stepAt + s * STEP;
                 ShortVector packed = (ShortVector) ByteVector.fromArray(STEP_BYTES, nibbles, at)
                         .convertShape(VectorOperators.ZERO_EXTEND_B2S, SHORTS, 0);
-                sum = sum.add(packed.and((short) 0x0F).mul(ShortVector.fromArray(SHORTS, pairLanes, (2 * s) * STEP)))
+                sum = sum.add(packed.and((short) 0x0F).mul(IntVector.broadcast(INTS, pairs[2 * s]).reinterpretAsShorts()))
                         .add(packed.lanewise(VectorOperators.LSHR, 4)
-                                .mul(ShortVector.fromArray(SHORTS, pairLanes, (2 * s + 1) * STEP)));
+                                .mul(IntVector.broadcast(INTS, pairs[2 * s + 1]).reinterpretAsShorts()));
                 packed = (ShortVector) ByteVector.fromArray(STEP_BYTES, nibbles, at + STEP)
                         .convertShape(VectorOperators.ZERO_EXTEND_B2S, SHORTS, 0);
-                sum = sum.add(packed.and((short) 0x0F).mul(ShortVector.fromArray(SHORTS, pairLanes, (2 * s + 2) * STEP)))
+                sum = sum.add(packed.and((short) 0x0F).mul(IntVector.broadcast(INTS, pairs[2 * s + 2]).reinterpretAsShorts()))
                         .add(packed.lanewise(VectorOperators.LSHR, 4)
-                                .mul(ShortVector.fromArray(SHORTS, pairLanes, (2 * s + 3) * STEP)));
+                                .mul(IntVector.broadcast(INTS, pairs[2 * s + 3]).reinterpretAsShorts()));
                 if ((s & (STEPS_PER_BLOCK - 1)) == STEPS_PER_BLOCK - 2) {
                     int b = s / STEPS_PER_BLOCK;
                     IntVector lanes = sum.reinterpretAsInts();

@@ -202,7 +202,7 @@ public final class Q4_0Tensor extends FloatTensor {
     // rows outside whole groups the mapping's kernel).
     @Override
     public int q8Forms() {
-        return Q8Activations.NIBBLE_BIAS | (rowGroups != null ? Q8Activations.PAIR_LANES : 0);
+        return Q8Activations.NIBBLE_BIAS | (rowGroups != null ? Q8Activations.PAIRS : 0);
     }
 
     // Integer path in decode: 13 to 21% faster than the float kernel at rows of 576, 2048 and 8192 (JMH Q8DotBenchmark, docs/PERFORMANCE.md).

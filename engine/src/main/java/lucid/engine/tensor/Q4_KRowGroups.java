@@ -127,7 +127,7 @@ final class Q4_KRowGroups {
      * {@link #cols}), into {@code out[outOffset..]}.
      */
     void products(int g0, int g1, Q8Activations a, float[] out, int outOffset) {
-        short[] pairLanes = a.pairLanes;
+        int[] pairs = a.pairs;
         float[] xd = a.d;
         float[] xsum = a.sum;
         int subBlocks = superBlocks * SUBS;
@@ -146,14 +146,14 @@ final class Q4_KRowGroups {
                 int at = stepAt + s * STEP;
                 ShortVector packed = (ShortVector) ByteVector.fromArray(STEP_BYTES, nibbles, at)
                         .convertShape(VectorOperators.ZERO_EXTEND_B2S, SHORTS, 0);
-                sum = sum.add(packed.and((short) 0x0F).mul(ShortVector.fromArray(SHORTS, pairLanes, (2 * s) * STEP)))
+                sum = sum.add(packed.and((short) 0x0F).mul(IntVector.broadcast(INTS, pairs[2 * s]).reinterpretAsShorts()))
                         .add(packed.lanewise(VectorOperators.LSHR, 4)
-                                .mul(ShortVector.fromArray(SHORTS, pairLanes, (2 * s + 1) * STEP)));
+                                .mul(IntVector.broadcast(INTS, pairs[2 * s + 1]).reinterpretAsShorts()));
                 packed = (ShortVector) ByteVector.fromArray(STEP_BYTES, nibbles, at + STEP)
                         .convertShape(VectorOperators.ZERO_EXTEND_B2S, SHORTS, 0);
-                sum = sum.add(packed.and((short) 0x0F).mul(ShortVector.fromArray(SHORTS, pairLanes, (2 * s + 2) * STEP)))
+                sum = sum.add(packed.and((short) 0x0F).mul(IntVector.broadcast(INTS, pairs[2 * s + 2]).reinterpretAsShorts()))
                         .add(packed.lanewise(VectorOperators.LSHR, 4)
-                                .mul(ShortVector.fromArray(SHORTS, pairLanes, (2 * s + 3) * STEP)));
+                                .mul(IntVector.broadcast(INTS, pairs[2 * s + 3]).reinterpretAsShorts()));
                 if ((s & (STEPS_PER_SUB - 1)) == STEPS_PER_SUB - 2) {
                     int sub = s / STEPS_PER_SUB;
                     IntVector lanes = sum.reinterpretAsInts();

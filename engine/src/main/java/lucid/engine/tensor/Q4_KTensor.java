@@ -366,7 +366,7 @@ public final class Q4_KTensor extends FloatTensor {
 
     @Override
     public int q8Forms() {
-        return rowGroups != null ? Q8Activations.PAIR_LANES : 0;
+        return rowGroups != null ? Q8Activations.PAIRS : 0;
     }
 
     // Integer path in decode, as llama.cpp multiplies Q4_K by 8-bit activations: 1.4 to 1.6 times the

@@ -34,12 +34,12 @@ public final class Q8Activations {
      * them for every product took longer than quantizing (see {@link FloatTensor#q8Forms}).
      */
     public static final int NIBBLE_BIAS = 1;
-    /** The pairs repeated across a vector's lanes that the repacked kernels read ({@link #pairLanes}). */
-    public static final int PAIR_LANES = 2;
+    /** The quants in pairs, one int each, that the repacked kernels broadcast ({@link #pairs}). */
+    public static final int PAIRS = 2;
     /** The quants split into even and odd positions that Q6_K, Q3_K and Q2_K read ({@link #evenWide}). */
     public static final int EVEN_ODD = 4;
     /** Every form. */
-    public static final int ALL_FORMS = NIBBLE_BIAS | PAIR_LANES | EVEN_ODD;
+    public static final int ALL_FORMS = NIBBLE_BIAS | PAIRS | EVEN_ODD;
 
     /**
      * Rows longer than this are multiplied against the quants as bytes ({@link #readsBytes}), not
@@ -81,13 +81,14 @@ public final class Q8Activations {
     short[] nibbleBias = new short[0];
     // Σ qs of each block, exact.
     int[] blockSum = new int[0];
-    // The quants in pairs, qs[2i] in the low and qs[2i + 1] in the high half of int i.
+    // The quants in pairs, qs[2i] in the low and qs[2i + 1] in the high half of int i: the repacked
+    // kernels (Q4_0RowGroups, Q4_KRowGroups) broadcast pair i to every int lane, which gives each row of
+    // a group its two activations. They once read the pairs already repeated across a vector's lanes
+    // (2 · lanes shorts a pair: 64 KB for a row of 2048 at 512 bits), one load folded into the multiply
+    // instead of a broadcast; that array and the weights streaming from memory crowded each other out
+    // of the caches, and one thread's Q4_0 kernel read 8.8 GB/s from memory against 19.7 with the
+    // 4 KB of pairs (docs/PERFORMANCE.md).
     int[] pairs = new int[0];
-    // Pair i repeated in every int lane of a float-width vector, as shorts (qs[2i], qs[2i + 1], qs[2i],
-    // ...) from short 2 · LANES · i: the repacked kernels (Q4_0RowGroups, Q4_KRowGroups) give every row
-    // of a group its two activations with one vector load, which x86 folds into the multiply, where a
-    // broadcast of the pair took one to three instructions of its own.
-    short[] pairLanes = new short[0];
     // The quants split by position within each chunk of PAIR_CHUNK (16 or 32): chunk c's even positions
     // in evenWide[c/2 ..], its odd ones in oddWide[c/2 ..]. A kernel that builds a chunk of quants in byte
     // lanes reads them as shorts, the even quant in each short's low byte and the odd one in its high
@@ -101,7 +102,6 @@ public final class Q8Activations {
     // where no byte shape is that narrow, and the bytes are copied from the shorts.
     private static final VectorSpecies<Byte> QUANT_BYTES = FLOATS.length() < 8 ? null
             : ByteVector.SPECIES_PREFERRED.withShape(VectorShape.forBitSize(FLOATS.vectorBitSize() / 4));
-    private static final int LANES = FLOATS.length();
     private int length;
     private int forms;
 
@@ -143,7 +143,6 @@ public final class Q8Activations {
             nibbleBias = new short[n / 2];
             blockSum = new int[n / BLOCK];
             pairs = new int[n / 2];
-            pairLanes = new short[n * LANES];
             evenWide = new short[n / 2];
             oddWide = new short[n / 2];
         }
@@ -202,7 +201,7 @@ public final class Q8Activations {
         if ((forms & NIBBLE_BIAS) != 0) {
             fillNibbleBias(b);
         }
-        if ((forms & PAIR_LANES) != 0) {
+        if ((forms & PAIRS) != 0) {
             fillPairs(b);
         }
         if ((forms & EVEN_ODD) != 0) {
@@ -241,13 +240,10 @@ public final class Q8Activations {
                 }
             }
         }
-        if ((forms & PAIR_LANES) != 0) {
+        if ((forms & PAIRS) != 0) {
             // Two consecutive shorts are one little-endian int.
             for (int j = 0; j < n; j += SHORTS.length()) {
                 ShortVector.fromArray(SHORTS, wide, j).reinterpretAsInts().intoArray(pairs, j / 2);
-            }
-            for (int i = 0; i < n / 2; i++) {
-                IntVector.broadcast(INTS, pairs[i]).reinterpretAsShorts().intoArray(pairLanes, 2 * LANES * i);
             }
         }
         if ((forms & EVEN_ODD) != 0) {
@@ -306,10 +302,6 @@ public final class Q8Activations {
     private void fillPairs(int b) {
         for (int i = b * (BLOCK / 2); i < (b + 1) * (BLOCK / 2); i++) {
             pairs[i] = (wide[2 * i] & 0xFFFF) | (wide[2 * i + 1] << 16);
-            for (int lane = 0; lane < LANES; lane++) {
-                pairLanes[2 * LANES * i + 2 * lane] = wide[2 * i];
-                pairLanes[2 * LANES * i + 2 * lane + 1] = wide[2 * i + 1];
-            }
         }
     }
 
