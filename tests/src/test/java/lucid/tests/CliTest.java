@@ -192,22 +192,36 @@ class CliTest {
     }
 
     @Test
-    void benchRepacksQ4_0WeightsWhenAsked() throws IOException {
+    void benchRepacksQ4_0WeightsInTheBackgroundUnlessTold() throws IOException {
         String model = Golden.load("synth-llama-q4_0").modelPath().toString();
         Run mapped = lucid("bench", "--model", model, "-p", "4", "-n", "4", "--reps", "1", "--bandwidth-mib", "0",
-                "--threads", "1", "--json");
+                "--threads", "1", "--json", "--no-repack");
         Run repacked = lucid("bench", "--model", model, "-p", "4", "-n", "4", "--reps", "1", "--bandwidth-mib", "0",
                 "--threads", "1", "--json", "--repack");
+        Run background = lucid("bench", "--model", model, "-p", "4", "-n", "4", "--reps", "1", "--bandwidth-mib", "0",
+                "--threads", "1", "--json");
         assertEquals(0, mapped.code(), mapped.err());
         assertEquals(0, repacked.code(), repacked.err());
+        assertEquals(0, background.code(), background.err());
         JsonNode before = new ObjectMapper().readTree(mapped.out());
         JsonNode after = new ObjectMapper().readTree(repacked.out());
+        JsonNode later = new ObjectMapper().readTree(background.out());
         assertEquals(0, before.get("repacked_bytes").asLong());
+        assertEquals("none", before.get("repacking").asText());
+        assertEquals("at_load", after.get("repacking").asText());
+        assertEquals("in_background", later.get("repacking").asText());
         long copies = after.get("repacked_bytes").asLong();
         assertTrue(copies > 0, repacked.out());
+        // The bench waits for the background copies: the same copies, timed.
+        assertEquals(copies, later.get("repacked_bytes").asLong(), background.out());
+        assertTrue(later.get("repack_ms").asDouble() > 0, background.out());
         // Generation reads the copies instead of the rows they hold: a tenth more bytes (20 for 18).
         long grew = after.get("bytes_per_token").asLong() - before.get("bytes_per_token").asLong();
         assertEquals(copies / 10, grew, repacked.out());
+        assertEquals(after.get("bytes_per_token").asLong(), later.get("bytes_per_token").asLong());
+        Run both = lucid("bench", "--model", model, "--repack", "--no-repack");
+        assertEquals(2, both.code(), both.out());
+        assertTrue(both.err().contains("--no-repack"), both.err());
         Run text = lucid("generate", "--model", model, "--prompt", "Once upon a time", "--max-tokens", "4",
                 "--temp", "0", "--threads", "1", "--repack");
         assertEquals(0, text.code(), text.err());

@@ -20,6 +20,7 @@ import lucid.engine.backend.ProductPrecision;
 import lucid.engine.inference.Engine;
 import lucid.engine.inference.InferenceSession;
 import lucid.engine.inference.LoadedModel;
+import lucid.engine.model.Repacking;
 import lucid.engine.sampling.SamplerChain;
 import lucid.engine.sampling.SamplingParams;
 
@@ -112,7 +113,7 @@ class GoldenLogitsTest {
             "synth-qwen3-q4_k_s", "synth-phi3-q4_k_s"})
     void repackedWeightsMatchLlamaCpp(String stem) throws IOException {
         Golden.Model golden = Golden.load(stem);
-        try (LoadedModel model = fast.load(golden.modelPath(), true)) {
+        try (LoadedModel model = fast.load(golden.modelPath(), Repacking.AT_LOAD)) {
             assertTrue(model.repackedBytes() > 0, stem + ": the 4-bit matrices were copied");
             check(stem, ProductPrecision.FAST, golden, model);
         }

@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 
 import lucid.engine.backend.ProductPrecision;
 import lucid.engine.inference.Engine;
+import lucid.engine.model.Repacking;
 
 /** Options and small helpers several commands share. */
 final class CommonOptions {
@@ -15,7 +16,11 @@ final class CommonOptions {
     static final Option EXACT = Option.flag("exact",
             "float activations in every product: slower, equal to a run on dequantized weights");
     static final Option REPACK = Option.flag("repack",
-            "copy Q4_0 and Q4_K weights at load into a layout that generates faster (about 1.1x their size in extra memory)");
+            "copy Q4_0 and Q4_K weights during the load into the layout that generates faster (about 1.1x their size "
+                    + "in extra memory); generate and bench make these copies in the background after the load unless "
+                    + "--no-repack");
+    static final Option NO_REPACK = Option.flag("no-repack",
+            "make no copies of the weights: generation reads the file mapping only");
     static final Option JSON = Option.flag("json", "print JSON instead of text");
     static final Option PROMPT = Option.required("prompt", "TEXT", "prompt text");
 
@@ -32,9 +37,19 @@ final class CommonOptions {
         return Engine.create(threads(args), args.flag("exact") ? ProductPrecision.EXACT : ProductPrecision.FAST);
     }
 
-    /** Loads --model on {@code engine}, with the copies --repack asks for. */
-    static lucid.engine.inference.LoadedModel load(Engine engine, ParsedArgs args) throws java.io.IOException {
-        return engine.load(args.existingFile("model"), args.flag("repack"));
+    /**
+     * Loads --model on {@code engine}: with copies made during the load for --repack, none for
+     * --no-repack, else as {@code otherwise} says (commands that generate copy in the background;
+     * the ones that only process prompts, which read the mapping, copy nothing).
+     */
+    static lucid.engine.inference.LoadedModel load(Engine engine, ParsedArgs args, Repacking otherwise)
+            throws java.io.IOException {
+        if (args.flag("repack") && args.flag("no-repack")) {
+            throw new UsageException("--repack and --no-repack cannot both be given");
+        }
+        Repacking repacking = args.flag("repack") ? Repacking.AT_LOAD
+                : args.flag("no-repack") ? Repacking.NONE : otherwise;
+        return engine.load(args.existingFile("model"), repacking);
     }
 
     /**

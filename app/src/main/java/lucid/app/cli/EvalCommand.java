@@ -7,6 +7,7 @@ import lucid.app.workbench.SuiteRunner;
 import lucid.app.workbench.SuiteYaml;
 import lucid.engine.inference.Engine;
 import lucid.engine.inference.LoadedModel;
+import lucid.engine.model.Repacking;
 
 /**
  * {@code lucid eval}: runs a prompt suite headless and exits 1 when an assertion fails, so suites can
@@ -29,14 +30,14 @@ final class EvalCommand implements Command {
     @Override
     public List<Option> options() {
         return List.of(CommonOptions.MODEL, Option.required("suite", "FILE.yaml", "the suite to run"),
-                CommonOptions.THREADS, CommonOptions.EXACT, CommonOptions.REPACK, CommonOptions.JSON);
+                CommonOptions.THREADS, CommonOptions.EXACT, CommonOptions.REPACK, CommonOptions.NO_REPACK, CommonOptions.JSON);
     }
 
     @Override
     public int run(ParsedArgs args, CliContext ctx) throws Exception {
         PromptSuite suite = SuiteYaml.read(args.existingFile("suite"));
         try (Engine engine = CommonOptions.engine(args);
-             LoadedModel model = CommonOptions.load(engine, args)) {
+             LoadedModel model = CommonOptions.load(engine, args, Repacking.NONE)) {
             CommonOptions.warnAbout(model.tokenizer(), ctx.err());
             boolean json = args.flag("json");
             SuiteRunner.SuiteResult result = new SuiteRunner(model, ChatPrompts.renderer(model, ctx.err()))

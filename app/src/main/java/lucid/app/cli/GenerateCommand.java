@@ -9,6 +9,7 @@ import lucid.engine.inference.Generator;
 import lucid.engine.inference.InferenceSession;
 import lucid.engine.inference.LoadedModel;
 import lucid.engine.inference.Warmup;
+import lucid.engine.model.Repacking;
 import lucid.engine.sampling.SamplingParams;
 
 /**
@@ -46,7 +47,7 @@ final class GenerateCommand implements Command {
                 Option.flag("no-bos", "do not add the BOS token in front of the prompt"),
                 Option.flag("warm-up", "before the prompt, run a throwaway one so the JIT compiles the kernels, as the"
                         + " app does after loading a model (its time goes to stderr; for measuring)"),
-                CommonOptions.THREADS, CommonOptions.EXACT, CommonOptions.REPACK);
+                CommonOptions.THREADS, CommonOptions.EXACT, CommonOptions.REPACK, CommonOptions.NO_REPACK);
     }
 
     @Override
@@ -70,7 +71,7 @@ final class GenerateCommand implements Command {
             throw new UsageException(e.getMessage());
         }
         try (Engine engine = CommonOptions.engine(args);
-             LoadedModel model = CommonOptions.load(engine, args)) {
+             LoadedModel model = CommonOptions.load(engine, args, Repacking.IN_BACKGROUND)) {
             CommonOptions.warnAbout(model.tokenizer(), ctx.err());
             int ctxLen = args.integer("ctx", Math.min(4096, model.config().contextLength()));
             if (ctxLen < 1) {

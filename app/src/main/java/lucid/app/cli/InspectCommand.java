@@ -14,6 +14,7 @@ import lucid.engine.inspect.Distribution;
 import lucid.engine.inspect.LogitLens;
 import lucid.engine.inspect.OcclusionAttribution;
 import lucid.engine.inspect.TokenProbability;
+import lucid.engine.model.Repacking;
 import lucid.engine.sampling.SamplingParams;
 
 /**
@@ -43,7 +44,7 @@ final class InspectCommand implements Command {
                 Option.value("target", "POS", "attribution: the position of the token to explain (default: the "
                         + "token the model predicts greedily after the prompt)"),
                 Option.flag("stages", "probs: include the distribution after each sampler stage"),
-                CommonOptions.THREADS, CommonOptions.EXACT, CommonOptions.REPACK, Option.flag("json", "JSON output (the only format)"));
+                CommonOptions.THREADS, CommonOptions.EXACT, CommonOptions.REPACK, CommonOptions.NO_REPACK, Option.flag("json", "JSON output (the only format)"));
     }
 
     @Override
@@ -57,7 +58,7 @@ final class InspectCommand implements Command {
             throw new UsageException("--top must be between 0 and " + Distribution.MAX_TOP_K);
         }
         try (Engine engine = CommonOptions.engine(args);
-             LoadedModel model = CommonOptions.load(engine, args)) {
+             LoadedModel model = CommonOptions.load(engine, args, Repacking.NONE)) {
             CommonOptions.warnAbout(model.tokenizer(), ctx.err());
             int[] prompt = model.tokenizer().encode(args.string("prompt", ""), true, false);
             if (prompt.length < 1) {

@@ -5,6 +5,7 @@ import java.util.List;
 import lucid.engine.inference.Engine;
 import lucid.engine.inference.InferenceSession;
 import lucid.engine.inference.LoadedModel;
+import lucid.engine.model.Repacking;
 
 /**
  * {@code lucid logits}: the next-token logits at every prompt position, the prompt tokenized with BOS
@@ -24,14 +25,14 @@ final class LogitsCommand implements Command {
 
     @Override
     public List<Option> options() {
-        return List.of(CommonOptions.MODEL, CommonOptions.PROMPT, CommonOptions.THREADS, CommonOptions.EXACT, CommonOptions.REPACK,
+        return List.of(CommonOptions.MODEL, CommonOptions.PROMPT, CommonOptions.THREADS, CommonOptions.EXACT, CommonOptions.REPACK, CommonOptions.NO_REPACK,
                 Option.flag("json", "JSON output (the only format)"));
     }
 
     @Override
     public int run(ParsedArgs args, CliContext ctx) throws Exception {
         try (Engine engine = CommonOptions.engine(args);
-             LoadedModel model = CommonOptions.load(engine, args)) {
+             LoadedModel model = CommonOptions.load(engine, args, Repacking.NONE)) {
             CommonOptions.warnAbout(model.tokenizer(), ctx.err());
             int[] tokens = model.tokenizer().encode(args.string("prompt", ""), true, false);
             if (tokens.length == 0) {

@@ -7,6 +7,7 @@ import java.util.List;
 import lucid.engine.inference.Engine;
 import lucid.engine.inference.LoadedModel;
 import lucid.engine.lab.Perplexity;
+import lucid.engine.model.Repacking;
 
 /** {@code lucid perplexity}: how well a model predicts a text, comparable with llama.cpp's numbers. */
 final class PerplexityCommand implements Command {
@@ -24,7 +25,7 @@ final class PerplexityCommand implements Command {
     @Override
     public List<Option> options() {
         return List.of(CommonOptions.MODEL, Option.required("file", "TEXT_FILE", "UTF-8 text to score"),
-                Option.value("ctx", "N", "chunk length in tokens (default 512)"), CommonOptions.THREADS, CommonOptions.EXACT, CommonOptions.REPACK);
+                Option.value("ctx", "N", "chunk length in tokens (default 512)"), CommonOptions.THREADS, CommonOptions.EXACT, CommonOptions.REPACK, CommonOptions.NO_REPACK);
     }
 
     @Override
@@ -32,7 +33,7 @@ final class PerplexityCommand implements Command {
         String text = Files.readString(args.existingFile("file"), StandardCharsets.UTF_8);
         int n = args.integer("ctx", 512);
         try (Engine engine = CommonOptions.engine(args);
-             LoadedModel model = CommonOptions.load(engine, args)) {
+             LoadedModel model = CommonOptions.load(engine, args, Repacking.NONE)) {
             CommonOptions.warnAbout(model.tokenizer(), ctx.err());
             long start = System.nanoTime();
             Perplexity.Result r = Perplexity.compute(model, text, n,

@@ -22,6 +22,7 @@ import lucid.app.chat.ChatEngine;
 import lucid.app.chat.PromptFormats;
 import lucid.engine.inference.Engine;
 import lucid.engine.inference.LoadedModel;
+import lucid.engine.model.Repacking;
 
 /**
  * The model in use: what can be loaded (recent files, the models folder), what a file is before it
@@ -70,8 +71,9 @@ public final class ModelViewModel {
     }
 
     /**
-     * Whether models loaded from now on get their Q4_0 and Q4_K weights copied into the layout that
-     * generates fastest ({@link Engine#load(Path, boolean)}): the setting "Repack 4-bit weights".
+     * Whether models loaded from now on get their Q4_0 and Q4_K weights copied, in the background after
+     * the load, into the layout that generates fastest ({@link Repacking#IN_BACKGROUND}): the setting
+     * "Repack 4-bit weights".
      */
     public void setRepack(boolean repack) {
         this.repack = repack;
@@ -141,7 +143,7 @@ public final class ModelViewModel {
                         info.set(header);
                     }
                 });
-                model = engine.load(path, repackThis);
+                model = engine.load(path, repackThis ? Repacking.IN_BACKGROUND : Repacking.NONE);
             } catch (Exception | OutOfMemoryError e) {
                 String reason = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
                 fx.execute(() -> {

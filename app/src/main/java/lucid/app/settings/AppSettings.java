@@ -12,11 +12,12 @@ import java.util.List;
  * @param recentModels most recent first
  * @param exactProducts float activations in every matrix product (slower; results equal a run on
  *                      dequantized weights) instead of the engine's fast 8-bit ones where those are faster
- * @param repackWeights copy Q4_0 and Q4_K weights at load into the layout that generates fastest (more memory,
- *                      a longer load; from the next model loaded)
+ * @param repackWeights copy Q4_0 and Q4_K weights, in the background after a load, into the layout that
+ *                      generates fastest (more memory; from the next model loaded). On unless turned off: null
+ *                      (settings saved before it existed) reads as on
  */
 public record AppSettings(String language, Theme theme, double fontSize, String modelsFolder,
-                          List<String> recentModels, boolean exactProducts, boolean repackWeights) {
+                          List<String> recentModels, boolean exactProducts, Boolean repackWeights) {
 
     public static final int MAX_RECENT = 10;
 
@@ -26,10 +27,11 @@ public record AppSettings(String language, Theme theme, double fontSize, String 
         fontSize = fontSize < 8 || fontSize > 32 ? 13 : fontSize;
         modelsFolder = modelsFolder == null ? "" : modelsFolder;
         recentModels = recentModels == null ? List.of() : List.copyOf(recentModels);
+        repackWeights = repackWeights == null || repackWeights;
     }
 
     public static AppSettings defaults() {
-        return new AppSettings("en", Theme.PRIMER_LIGHT, 13, "", List.of(), false, false);
+        return new AppSettings("en", Theme.PRIMER_LIGHT, 13, "", List.of(), false, true);
     }
 
     public AppSettings withLanguage(String value) {

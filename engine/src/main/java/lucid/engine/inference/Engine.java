@@ -11,6 +11,7 @@ import lucid.engine.model.Architecture;
 import lucid.engine.model.Architectures;
 import lucid.engine.model.ModelConfig;
 import lucid.engine.model.RepackedWeights;
+import lucid.engine.model.Repacking;
 import lucid.engine.model.Transformer;
 import lucid.engine.model.UnsupportedModelException;
 import lucid.engine.tokenizer.Tokenizer;
@@ -60,20 +61,24 @@ public final class Engine implements AutoCloseable {
      * @throws UnsupportedModelException the file is valid but describes a model the engine cannot run
      */
     public LoadedModel load(Path path) throws IOException {
-        return load(path, false);
+        return load(path, Repacking.NONE);
     }
 
     /**
-     * {@link #load(Path)}, and with {@code repack} also copies the weight matrices whose type has a
-     * faster layout for generation (Q4_0 and Q4_K: rows grouped by vector lane) into memory of their own:
-     * faster token generation for about 1.06 (Q4_K) to 1.11 (Q4_0) times those matrices' bytes of extra
-     * memory, and a longer load.
-     * Prompt processing still reads the mapping. See {@link RepackedWeights}.
+     * {@link #load(Path)}, and with {@code repacking} other than {@link Repacking#NONE} also copies the
+     * weight matrices whose type has a faster layout for generation (Q4_0 and Q4_K: rows grouped by
+     * vector lane) into memory of their own, during the load or after it: faster token generation for
+     * about 1.06 (Q4_K) to 1.11 (Q4_0) times those matrices' bytes of extra memory. Prompt processing
+     * still reads the mapping. See {@link RepackedWeights}.
+     *
+     * <p>{@link Repacking#AT_LOAD} refuses a load whose copies would not fit; {@link
+     * Repacking#IN_BACKGROUND} loads the model without them then ({@link LoadedModel#repacking()} says
+     * why).
      */
-    public LoadedModel load(Path path, boolean repack) throws IOException {
+    public LoadedModel load(Path path, Repacking repacking) throws IOException {
         long start = System.nanoTime();
         GgufFile file = GgufFile.open(path);
-        RepackedWeights repacked = repack ? RepackedWeights.enabled() : RepackedWeights.none();
+        RepackedWeights repacked = RepackedWeights.of(repacking);
         try {
             String archName = file.metadata().getString("general.architecture")
                     .orElseThrow(() -> new UnsupportedModelException(path.getFileName()
@@ -87,9 +92,10 @@ public final class Engine implements AutoCloseable {
                     .map(t -> (int) t.dim(1))
                     .orElseThrow(() -> new UnsupportedModelException("tensor 'token_embd.weight' is missing"));
             ModelConfig config = architecture.config(file, vocab);
-            long copies = repack ? RepackedWeights.estimate(file) : 0;
+            boolean atLoad = repacking == Repacking.AT_LOAD;
+            long copies = atLoad ? RepackedWeights.estimate(file) : 0;
             MemoryCheck.requireWeightsFit(LoadedModel.weightBytes(file) + copies,
-                    path.getFileName() + (repack ? " with its repacked copies" : ""));
+                    path.getFileName() + (atLoad ? " with its repacked copies" : ""));
             if (copies > MemoryCheck.availableHeapBytes()) {
                 throw new InsufficientMemoryException("Repacking " + path.getFileName() + " needs "
                         + MemoryCheck.mib(copies) + " MiB of memory for the copies, but only "
@@ -97,12 +103,37 @@ public final class Engine implements AutoCloseable {
                         + "load it without repacking, or give Lucid more memory (-Xmx)");
             }
             Transformer transformer = architecture.build(file, config, repacked);
+            repacked.start("lucid-repack " + path.getFileName(), backgroundCopiesNotMade(file, repacked.pendingBytes()));
             return new LoadedModel(file, architecture, config, transformer, tokenizer, backend, repacked,
                     System.nanoTime() - start);
         } catch (RuntimeException | Error e) {
             file.close();
             throw e;
         }
+    }
+
+    /**
+     * Why background copies of {@code copies} bytes should not be made, or null when they fit: the
+     * heap must keep room beside them for the sessions' caches (a quarter of what is free, at least
+     * 512 MiB), and the file and the copies together must leave a fifth of the machine's memory to
+     * the rest of the system, since prompts still read the file.
+     */
+    private static String backgroundCopiesNotMade(GgufFile file, long copies) {
+        if (copies == 0) {
+            return null;
+        }
+        long heap = MemoryCheck.availableHeapBytes();
+        long reserve = Math.max(512L << 20, heap / 4);
+        if (copies > heap - reserve) {
+            return "the copies need " + MemoryCheck.mib(copies) + " MiB, and " + MemoryCheck.mib(heap)
+                    + " MiB of memory are available to Lucid";
+        }
+        long physical = MemoryCheck.physicalMemoryBytes();
+        if (physical > 0 && LoadedModel.weightBytes(file) + copies > physical / 5 * 4) {
+            return "the file and its copies (" + MemoryCheck.mib(LoadedModel.weightBytes(file) + copies)
+                    + " MiB) would take more than four fifths of this machine's " + MemoryCheck.mib(physical) + " MiB";
+        }
+        return null;
     }
 
     @Override

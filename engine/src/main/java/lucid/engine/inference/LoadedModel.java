@@ -11,6 +11,7 @@ import lucid.engine.model.ForwardState;
 import lucid.engine.model.KvCache;
 import lucid.engine.model.ModelConfig;
 import lucid.engine.model.RepackedWeights;
+import lucid.engine.model.Repacking;
 import lucid.engine.model.Transformer;
 import lucid.engine.tokenizer.Tokenizer;
 
@@ -95,9 +96,17 @@ public final class LoadedModel implements AutoCloseable {
         return weightBytes(file);
     }
 
-    /** Bytes of weights copied at load into faster layouts ({@link Engine#load(Path, boolean)}): 0 unless asked for. */
+    /**
+     * Bytes of weights copied into faster layouts ({@link Engine#load(Path, Repacking)}) so far: 0
+     * unless asked for; with {@link Repacking#IN_BACKGROUND} it grows while {@link #repacking()} copies.
+     */
     public long repackedBytes() {
         return repacked.bytes();
+    }
+
+    /** The copies: how they are made, whether background copies are still being made, why not. */
+    public RepackedWeights repacking() {
+        return repacked;
     }
 
     /** Bytes of the file's weights whose copies generation reads instead ({@link #repackedBytes}'s originals). */
@@ -126,6 +135,8 @@ public final class LoadedModel implements AutoCloseable {
 
     @Override
     public void close() {
+        // Background copies read the mapping: they stop before it is unmapped.
+        repacked.close();
         file.close();
     }
 

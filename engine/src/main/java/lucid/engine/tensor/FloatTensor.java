@@ -358,6 +358,18 @@ public abstract class FloatTensor {
         return this;
     }
 
+    /**
+     * Makes the copy that {@link #repacked} makes, on the calling thread alone, and has this tensor's
+     * integer kernel read it from then on: for copies made in the background while the model already
+     * runs ({@code Repacking.IN_BACKGROUND}). A product that starts before the copy is published reads
+     * the mapping; one after it, the copy: the two kernels add in different orders, so their results
+     * differ in the last bits. Returns the bytes copied: 0 where {@link #repacked} would copy nothing,
+     * or when this tensor already reads a copy.
+     */
+    public long attachRepacked(int rows, int cols) {
+        return 0;
+    }
+
     /** The bytes {@link #repacked} would allocate for a matrix of {@code rows} by {@code cols}: 0 when it copies nothing. */
     public long repackedBytes(int rows, int cols) {
         return 0;

@@ -97,11 +97,12 @@ final class Q4_0RowGroups {
 
     /**
      * Copies the whole groups of {@code rows} rows of {@code cols} weights of the Q4_0 bytes
-     * {@code source}, the groups in parallel.
+     * {@code source}: with {@code parallel}, the groups on several threads where any thread may read
+     * the source; else on the calling thread (a copy made in the background, beside the model's work).
      *
      * @throws IllegalArgumentException when the copy would not fit a Java array (2^31 bytes)
      */
-    static Q4_0RowGroups copy(MemorySegment source, int rows, int cols) {
+    static Q4_0RowGroups copy(MemorySegment source, int rows, int cols, boolean parallel) {
         int groups = rows / ROWS;
         int blocks = cols / BLOCK_WEIGHTS;
         long nibbleBytes = (long) groups * blocks * STEPS_PER_BLOCK * STEP;
@@ -110,17 +111,17 @@ final class Q4_0RowGroups {
         }
         float[] scales = new float[groups * blocks * ROWS];
         byte[] nibbles = new byte[(int) nibbleBytes];
-        forEachGroup(source, groups, g -> copyGroup(source, cols, g, scales, nibbles));
+        forEachGroup(source, groups, parallel, g -> copyGroup(source, cols, g, scales, nibbles));
         return new Q4_0RowGroups(cols, groups, scales, nibbles);
     }
 
     /**
-     * Runs {@code copy} for groups {@code 0..groups - 1}: in parallel where any thread may read
-     * {@code source} (a file mapping is shared), else on this thread (a confined segment).
+     * Runs {@code copy} for groups {@code 0..groups - 1}: with {@code parallel}, in parallel where any
+     * thread may read {@code source} (a file mapping is shared); else on this thread.
      */
-    static void forEachGroup(MemorySegment source, int groups, java.util.function.IntConsumer copy) {
+    static void forEachGroup(MemorySegment source, int groups, boolean parallel, java.util.function.IntConsumer copy) {
         IntStream range = IntStream.range(0, groups);
-        if (source.isAccessibleBy(OTHER_THREAD)) {
+        if (parallel && source.isAccessibleBy(OTHER_THREAD)) {
             range = range.parallel();
         }
         range.forEach(copy);

@@ -43,7 +43,8 @@ public final class Q4_0Tensor extends FloatTensor {
     private static final VectorSpecies<Byte> NIBBLE_BYTES = VectorSupport.PRODUCT_BYTE_SPECIES;
 
     // The rows in groups for the integer kernel (--repack), or null: decode only reads the mapping.
-    private final Q4_0RowGroups rowGroups;
+    // Volatile: a copy made in the background is published here while other threads run products.
+    private volatile Q4_0RowGroups rowGroups;
 
     Q4_0Tensor(MemorySegment data, long size) {
         this(data, size, null);
@@ -60,7 +61,17 @@ public final class Q4_0Tensor extends FloatTensor {
             return this;
         }
         checkShape(rows, cols);
-        return new Q4_0Tensor(data, size, Q4_0RowGroups.copy(data, rows, cols));
+        return new Q4_0Tensor(data, size, Q4_0RowGroups.copy(data, rows, cols, true));
+    }
+
+    @Override
+    public long attachRepacked(int rows, int cols) {
+        if (rowGroups != null || Q4_0RowGroups.byteSize(rows, cols) == 0) {
+            return 0;
+        }
+        checkShape(rows, cols);
+        rowGroups = Q4_0RowGroups.copy(data, rows, cols, false);
+        return Q4_0RowGroups.byteSize(rows, cols);
     }
 
     @Override
@@ -144,16 +155,17 @@ public final class Q4_0Tensor extends FloatTensor {
     @Override
     void rowsQ8Vector(int rowStart, int rowEnd, int cols, Q8Activations a, float[] out, int outOffset) {
         int r = rowStart;
-        if (rowGroups != null && rowGroups.cols == cols) {
+        Q4_0RowGroups groups = rowGroups;
+        if (groups != null && groups.cols == cols) {
             int rows = Q4_0RowGroups.ROWS;
             int g0 = (rowStart + rows - 1) / rows;
-            int g1 = Math.min(rowEnd / rows, rowGroups.groups);
+            int g1 = Math.min(rowEnd / rows, groups.groups);
             if (g0 < g1) {
                 // The rows before the first whole group, the groups, then what is left after them.
                 for (; r < g0 * rows; r++) {
                     out[outOffset + r - rowStart] = dotQ8Vector((long) r * cols, a, 0, cols);
                 }
-                rowGroups.products(g0, g1, a, out, outOffset + r - rowStart);
+                groups.products(g0, g1, a, out, outOffset + r - rowStart);
                 r = g1 * rows;
             }
         }
@@ -198,11 +210,13 @@ public final class Q4_0Tensor extends FloatTensor {
         return true;
     }
 
-    // The mapping's kernel adds the nibble bias; a repacked copy reads the pairs across lanes (and its
-    // rows outside whole groups the mapping's kernel).
+    // The mapping's kernel adds the nibble bias; a repacked copy reads the pairs (and its rows outside
+    // whole groups the mapping's kernel). The pairs are asked for wherever a copy could be made, not
+    // only once one is: a copy published in the background between a product's quantization and its
+    // kernel must find them.
     @Override
     public int q8Forms() {
-        return Q8Activations.NIBBLE_BIAS | (rowGroups != null ? Q8Activations.PAIRS : 0);
+        return Q8Activations.NIBBLE_BIAS | (Q4_0RowGroups.SUPPORTED ? Q8Activations.PAIRS : 0);
     }
 
     // Integer path in decode: 13 to 21% faster than the float kernel at rows of 576, 2048 and 8192 (JMH Q8DotBenchmark, docs/PERFORMANCE.md).

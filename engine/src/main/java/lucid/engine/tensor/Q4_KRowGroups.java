@@ -75,11 +75,11 @@ final class Q4_KRowGroups {
 
     /**
      * Copies the whole groups of {@code rows} rows of {@code cols} weights of the Q4_K bytes
-     * {@code source}, in parallel where other threads may read the source.
+     * {@code source}, as {@link Q4_0RowGroups#copy} does ({@code parallel} the same).
      *
      * @throws IllegalArgumentException when the copy would not fit Java arrays (2^31 bytes)
      */
-    static Q4_KRowGroups copy(MemorySegment source, int rows, int cols) {
+    static Q4_KRowGroups copy(MemorySegment source, int rows, int cols, boolean parallel) {
         int groups = rows / ROWS;
         int superBlocks = cols / Q4_KTensor.BLOCK_WEIGHTS;
         long nibbleBytes = (long) groups * superBlocks * SUBS * STEPS_PER_SUB * STEP;
@@ -89,7 +89,7 @@ final class Q4_KRowGroups {
         float[] supers = new float[groups * superBlocks * 2 * ROWS];
         byte[] subs = new byte[groups * superBlocks * SUBS * 2 * ROWS + PAD];
         byte[] nibbles = new byte[(int) nibbleBytes];
-        Q4_0RowGroups.forEachGroup(source, groups, g -> copyGroup(source, cols, g, supers, subs, nibbles));
+        Q4_0RowGroups.forEachGroup(source, groups, parallel, g -> copyGroup(source, cols, g, supers, subs, nibbles));
         return new Q4_KRowGroups(cols, groups, supers, subs, nibbles);
     }
 

@@ -61,7 +61,8 @@ public final class Q4_KTensor extends FloatTensor {
     private static final VectorMask<Float> FIRST_EIGHT = FLOATS.indexInRange(0, 8);
 
     // The rows in groups for the integer kernel (--repack), or null: decode only reads the mapping.
-    private final Q4_KRowGroups rowGroups;
+    // Volatile: a copy made in the background is published here while other threads run products.
+    private volatile Q4_KRowGroups rowGroups;
 
     Q4_KTensor(MemorySegment data, long size) {
         this(data, size, null);
@@ -78,7 +79,17 @@ public final class Q4_KTensor extends FloatTensor {
             return this;
         }
         checkShape(rows, cols);
-        return new Q4_KTensor(data, size, Q4_KRowGroups.copy(data, rows, cols));
+        return new Q4_KTensor(data, size, Q4_KRowGroups.copy(data, rows, cols, true));
+    }
+
+    @Override
+    public long attachRepacked(int rows, int cols) {
+        if (rowGroups != null || Q4_KRowGroups.byteSize(rows, cols) == 0) {
+            return 0;
+        }
+        checkShape(rows, cols);
+        rowGroups = Q4_KRowGroups.copy(data, rows, cols, false);
+        return Q4_KRowGroups.byteSize(rows, cols);
     }
 
     @Override
@@ -328,14 +339,15 @@ public final class Q4_KTensor extends FloatTensor {
     @Override
     void rowsQ8Vector(int rowStart, int rowEnd, int cols, Q8Activations a, float[] out, int outOffset) {
         int r = rowStart;
-        if (rowGroups != null && rowGroups.cols == cols) {
+        Q4_KRowGroups groups = rowGroups;
+        if (groups != null && groups.cols == cols) {
             int rows = Q4_KRowGroups.ROWS;
             int g0 = (rowStart + rows - 1) / rows;
-            int g1 = Math.min(rowEnd / rows, rowGroups.groups);
+            int g1 = Math.min(rowEnd / rows, groups.groups);
             if (g0 < g1) {
                 // The rows before the first whole group on the mapping, then the groups.
                 mappedRows(rowStart, g0 * rows, cols, a, out, outOffset);
-                rowGroups.products(g0, g1, a, out, outOffset + g0 * rows - rowStart);
+                groups.products(g0, g1, a, out, outOffset + g0 * rows - rowStart);
                 r = g1 * rows;
             }
         }
@@ -366,7 +378,8 @@ public final class Q4_KTensor extends FloatTensor {
 
     @Override
     public int q8Forms() {
-        return rowGroups != null ? Q8Activations.PAIRS : 0;
+        // Wherever a copy could be made, as Q4_0Tensor.q8Forms says.
+        return Q4_KRowGroups.SUPPORTED ? Q8Activations.PAIRS : 0;
     }
 
     // Integer path in decode, as llama.cpp multiplies Q4_K by 8-bit activations: 1.4 to 1.6 times the

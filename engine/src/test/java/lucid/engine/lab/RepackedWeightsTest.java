@@ -1,10 +1,13 @@
 package lucid.engine.lab;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 
 import org.junit.jupiter.api.AfterAll;
@@ -16,12 +19,14 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 import lucid.engine.inference.Engine;
 import lucid.engine.inference.LoadedModel;
+import lucid.engine.model.Repacking;
 import lucid.engine.tensor.GgmlType;
 
 /**
- * {@code Engine.load(path, true)} ({@code --repack}): a Q4_0 and a Q4_K model of every architecture generates
- * what the same file generates from its mapping, its copies are counted, and a model of another
- * type copies nothing.
+ * {@code Engine.load(path, Repacking.AT_LOAD)} ({@code --repack}): a Q4_0 and a Q4_K model of every
+ * architecture generates what the same file generates from its mapping, its copies are counted, and a
+ * model of another type copies nothing. {@link Repacking#IN_BACKGROUND} ends with the same copies
+ * read by the same kernels, and a model closed while it copies stops the copies first.
  */
 class RepackedWeightsTest {
 
@@ -63,7 +68,7 @@ class RepackedWeightsTest {
             assertEquals(0, model.repackedBytes());
             mapped = SyntheticModelTest.run(model);
         }
-        try (LoadedModel model = engine.load(path, true)) {
+        try (LoadedModel model = engine.load(path, Repacking.AT_LOAD)) {
             assertTrue(model.repackedBytes() > model.repackedSourceBytes(), arch + ": copies are made, and are larger");
             // Experts (3-D tensors) stay on the mapping: only a fraction of them runs per token.
             boolean experts = model.config().experts().isEnabled();
@@ -95,13 +100,85 @@ class RepackedWeightsTest {
         SyntheticModel m = SyntheticModel.plan(SyntheticArchitecture.named("llama"), SyntheticPreset.TINY, GgmlType.Q8_0);
         Path path = dir.resolve("llama-q8_0.gguf");
         m.write(path, 7, null);
-        try (LoadedModel model = engine.load(path, true)) {
+        try (LoadedModel model = engine.load(path, Repacking.AT_LOAD)) {
             assertEquals(0, model.repackedBytes());
             assertEquals(model.weightBytes() - model.file().tensor("token_embd.weight").orElseThrow().byteSize()
                     + model.file().tensor("token_embd.weight").orElseThrow().byteSize()
                     / model.file().tensor("token_embd.weight").orElseThrow().dim(1)
                     * (model.file().tensor("output.weight").isPresent() ? 1 : model.file().tensor("token_embd.weight").orElseThrow().dim(1)),
                     Benchmark.bytesPerToken(model));
+        }
+    }
+
+    /**
+     * The background copies are the copies a load makes: once made, the same bytes are counted, and
+     * the model computes the logits of a model copied at load (to the bound of the test above: two
+     * runs of the same kernels in different compiled states can round their lane sums differently)
+     * and the same greedy tokens.
+     */
+    @ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.EnumSource(value = GgmlType.class, names = {"Q4_0", "Q4_K"})
+    void backgroundCopiesEndAsCopiesMadeAtLoad(GgmlType type) throws Exception {
+        SyntheticModel m = SyntheticModel.plan(SyntheticArchitecture.named("llama"), SyntheticPreset.TINY, type);
+        Path path = dir.resolve("background-" + type + ".gguf");
+        m.write(path, 11, null);
+        long atLoadBytes;
+        long atLoadSource;
+        List<float[]> atLoad;
+        try (LoadedModel model = engine.load(path, Repacking.AT_LOAD)) {
+            atLoadBytes = model.repackedBytes();
+            atLoadSource = model.repackedSourceBytes();
+            atLoad = SyntheticModelTest.run(model);
+        }
+        try (LoadedModel model = engine.load(path, Repacking.IN_BACKGROUND)) {
+            assertTrue(model.repacking().awaitCopies(Duration.ofMinutes(2)), "the copies were made");
+            assertFalse(model.repacking().isCopying());
+            assertNull(model.repacking().notMade());
+            assertTrue(atLoadBytes > 0);
+            assertEquals(atLoadBytes, model.repackedBytes());
+            assertEquals(atLoadSource, model.repackedSourceBytes());
+            List<float[]> background = SyntheticModelTest.run(model);
+            assertEquals(atLoad.size(), background.size());
+            for (int pos = 0; pos < atLoad.size(); pos++) {
+                float[] a = atLoad.get(pos);
+                float[] b = background.get(pos);
+                float scale = 0;
+                for (float v : a) {
+                    scale = Math.max(scale, Math.abs(v));
+                }
+                for (int v = 0; v < a.length; v++) {
+                    assertEquals(a[v], b[v], 1e-2f * scale, "position " + pos + ", logit " + v);
+                }
+                assertEquals(SyntheticModelTest.argmax(a), SyntheticModelTest.argmax(b), "position " + pos);
+            }
+        }
+    }
+
+    /** Closing a model while its copies are being made stops them before the file is unmapped. */
+    @Test
+    void closingWhileCopyingStopsTheCopies() throws Exception {
+        SyntheticModel m = SyntheticModel.plan(SyntheticArchitecture.named("llama"), SyntheticPreset.TINY, GgmlType.Q4_0);
+        Path path = dir.resolve("closed-while-copying.gguf");
+        m.write(path, 13, null);
+        for (int i = 0; i < 5; i++) {
+            LoadedModel model = engine.load(path, Repacking.IN_BACKGROUND);
+            model.close();
+            assertFalse(model.repacking().isCopying(), "the copier ended with the close");
+            assertTrue(model.repacking().awaitCopies(Duration.ZERO));
+            String why = model.repacking().notMade();
+            assertTrue(why == null || why.contains("closed"), String.valueOf(why));
+        }
+    }
+
+    @Test
+    void backgroundCopiesOfAModelWithoutFourBitMatricesEndAtOnce() throws Exception {
+        SyntheticModel m = SyntheticModel.plan(SyntheticArchitecture.named("llama"), SyntheticPreset.TINY, GgmlType.Q8_0);
+        Path path = dir.resolve("llama-q8_0-background.gguf");
+        m.write(path, 7, null);
+        try (LoadedModel model = engine.load(path, Repacking.IN_BACKGROUND)) {
+            assertTrue(model.repacking().awaitCopies(Duration.ZERO));
+            assertEquals(0, model.repackedBytes());
+            assertNull(model.repacking().notMade());
         }
     }
 }

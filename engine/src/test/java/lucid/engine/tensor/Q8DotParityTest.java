@@ -212,6 +212,42 @@ class Q8DotParityTest {
     }
 
     /**
+     * A copy attached to the tensor itself ({@link FloatTensor#attachRepacked}, as background copies
+     * are made) is the copy {@link FloatTensor#repacked} makes: the same bytes, the same groups, and
+     * the tensor's products then give the same numbers as the repacked tensor's.
+     */
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q4_K"})
+    void attachedCopiesAreTheRepackedCopies(GgmlType type) {
+        int cols = type == GgmlType.Q4_K ? 2 * 256 : 5 * 32;
+        int rows = 2 * Q4_0RowGroups.ROWS + 3;
+        Random random = new Random(SEED + 77 + type.ordinal());
+        try (Arena arena = Arena.ofShared()) {
+            FloatTensor mapped = wrap(arena, type, rows * cols, 1, random);
+            FloatTensor repacked = mapped.repacked(rows, cols);
+            Q8Activations a = quantized(cols, random);
+            float[] expected = new float[rows];
+            repacked.matvecQ8(0, rows, cols, a, expected, 0);
+            assertEquals(1, mapped.rowAlignment(), "no groups before the copy");
+            assertEquals(mapped.repackedBytes(rows, cols), mapped.attachRepacked(rows, cols));
+            assertEquals(0, mapped.attachRepacked(rows, cols), "attaching twice copies once");
+            assertEquals(repacked.rowAlignment(), mapped.rowAlignment());
+            assertEquals(Q4_0RowGroups.SUPPORTED, mapped.rowAlignment() == Q4_0RowGroups.ROWS);
+            float[] out = new float[rows];
+            mapped.matvecQ8(0, rows, cols, a, out, 0);
+            float[] x = new float[cols];
+            for (int j = 0; j < cols; j++) {
+                x[j] = a.get(j);
+            }
+            for (int r = 0; r < rows; r++) {
+                long offset = (long) r * cols;
+                check(mapped, "attached row " + r, out[r], expected[r], floatTolerance(mapped, offset, x, 0, cols), offset, cols);
+            }
+            assertEquals(0, mapped.attachRepacked(rows + 1, cols), "a tensor that reads a copy keeps it");
+        }
+    }
+
+    /**
      * The largest products of the repacked kernels, all of one sign: their short lanes sum 16 of
      * them per 32 weights (Q4_0 nibbles 0 against +127, Q4_K nibbles 15 with scales and minimums 63).
      */

@@ -64,7 +64,7 @@ class SettingsAndPresetsTest {
             assertEquals(Theme.NORD_DARK, s.theme());
             assertEquals(List.of("/a.gguf"), s.recentModels());
             assertFalse(s.exactProducts(), "the new setting starts at its default");
-            assertFalse(s.repackWeights(), "so does a later one");
+            assertTrue(s.repackWeights(), "so does a later one (on)");
         }
     }
 
@@ -72,9 +72,10 @@ class SettingsAndPresetsTest {
     void repackingIsSaved() {
         try (ConversationStore store = new ConversationStore(dir)) {
             SettingsRepository repository = new SettingsRepository(store);
-            repository.save(AppSettings.defaults().withExactProducts(true).withRepackWeights(true).withLanguage("zh-CN"));
+            assertTrue(AppSettings.defaults().repackWeights(), "on by default");
+            repository.save(AppSettings.defaults().withExactProducts(true).withRepackWeights(false).withLanguage("zh-CN"));
             AppSettings s = repository.load();
-            assertTrue(s.repackWeights());
+            assertFalse(s.repackWeights(), "turned off and saved");
             assertTrue(s.exactProducts());
             assertEquals("zh-CN", s.language());
         }
