@@ -39,8 +39,8 @@ public final class Q6_KTensor extends FloatTensor {
     static final int BLOCK_WEIGHTS = 256;
     static final int BLOCK_BYTES = 128 + 64 + 16 + 2;
     private static final int QH = 128;
-    private static final int SCALES = 192;
-    private static final int D = 208;
+    static final int SCALES = 192;
+    static final int D = 208;
 
     static {
         checkBlockLayout(GgmlType.Q6_K, BLOCK_WEIGHTS, BLOCK_BYTES);
@@ -55,8 +55,70 @@ public final class Q6_KTensor extends FloatTensor {
     private static final int CHUNK = SubBlockProducts.CHUNK;
     private static final int CHUNKS_PER_RUN = SubBlockProducts.CHUNKS_PER_RUN;
     private static final int CHUNK_STEPS_PER_BLOCK = SubBlockProducts.CHUNK_STEPS_PER_BLOCK;
+
+    // The rows in groups for the integer kernel (repacking), or null: decode only reads the mapping.
+    // Volatile: a copy made in the background is published here while other threads run products.
+    private volatile Q6_KRowGroups rowGroups;
+
     Q6_KTensor(MemorySegment data, long size) {
+        this(data, size, null);
+    }
+
+    private Q6_KTensor(MemorySegment data, long size, Q6_KRowGroups rowGroups) {
         super(data, size);
+        this.rowGroups = rowGroups;
+    }
+
+    @Override
+    public FloatTensor repacked(int rows, int cols) {
+        if (rowGroups != null || Q6_KRowGroups.byteSize(rows, cols) == 0) {
+            return this;
+        }
+        checkShape(rows, cols);
+        return new Q6_KTensor(data, size, Q6_KRowGroups.copy(data, rows, cols, true));
+    }
+
+    @Override
+    public long attachRepacked(int rows, int cols) {
+        if (rowGroups != null || Q6_KRowGroups.byteSize(rows, cols) == 0) {
+            return 0;
+        }
+        checkShape(rows, cols);
+        rowGroups = Q6_KRowGroups.copy(data, rows, cols, false);
+        return Q6_KRowGroups.byteSize(rows, cols);
+    }
+
+    @Override
+    public long repackedBytes(int rows, int cols) {
+        return Q6_KRowGroups.byteSize(rows, cols);
+    }
+
+    @Override
+    public int rowAlignment() {
+        return rowGroups != null ? Q6_KRowGroups.ROWS : 1;
+    }
+
+    @Override
+    public int repackedRows(int rows, int cols) {
+        return Q6_KRowGroups.byteSize(rows, cols) > 0 ? rows / Q6_KRowGroups.ROWS * Q6_KRowGroups.ROWS : 0;
+    }
+
+    /** The 256 quants (0..63) of the super-block at {@code block} into {@code q}, in weight order. */
+    static void quants(MemorySegment data, long block, int[] q) {
+        for (int half = 0; half < 2; half++) {
+            long ql = block + 64L * half;
+            long qh = block + QH + 32L * half;
+            for (int l = 0; l < 32; l++) {
+                int lowRun = data.get(JAVA_BYTE, ql + l);
+                int highRun = data.get(JAVA_BYTE, ql + 32 + l);
+                int h = data.get(JAVA_BYTE, qh + l);
+                int at = 128 * half + l;
+                q[at] = lowRun & 0x0F | (h & 3) << 4;
+                q[at + 32] = highRun & 0x0F | (h >> 2 & 3) << 4;
+                q[at + 64] = lowRun >> 4 & 0x0F | (h >> 4 & 3) << 4;
+                q[at + 96] = highRun >> 4 & 0x0F | (h >> 6 & 3) << 4;
+            }
+        }
     }
 
     @Override
@@ -174,6 +236,23 @@ public final class Q6_KTensor extends FloatTensor {
 
     @Override
     void rowsQ8Vector(int rowStart, int rowEnd, int cols, Q8Activations a, float[] out, int outOffset) {
+        Q6_KRowGroups groups = rowGroups;
+        if (groups != null && groups.cols == cols) {
+            int rows = Q6_KRowGroups.ROWS;
+            int g0 = (rowStart + rows - 1) / rows;
+            int g1 = Math.min(rowEnd / rows, groups.groups);
+            if (g0 < g1) {
+                // The rows before the first whole group on the mapping, the groups, then what is left.
+                mappedRows(rowStart, g0 * rows, cols, a, out, outOffset);
+                groups.products(g0, g1, a, out, outOffset + g0 * rows - rowStart);
+                mappedRows(g1 * rows, rowEnd, cols, a, out, outOffset + g1 * rows - rowStart);
+                return;
+            }
+        }
+        mappedRows(rowStart, rowEnd, cols, a, out, outOffset);
+    }
+
+    private void mappedRows(int rowStart, int rowEnd, int cols, Q8Activations a, float[] out, int outOffset) {
         float[] scales = SubBlockProducts.chunkScaleScratch(cols);
         for (int r = rowStart; r < rowEnd; r++) {
             long offset = (long) r * cols;
@@ -189,7 +268,8 @@ public final class Q6_KTensor extends FloatTensor {
 
     @Override
     public int q8Forms() {
-        return Q8Activations.EVEN_ODD;
+        // The pairs wherever a copy could be made, as Q4_0Tensor.q8Forms says.
+        return Q8Activations.EVEN_ODD | (Q6_KRowGroups.SUPPORTED ? Q8Activations.PAIRS : 0);
     }
 
     // Integer path in decode, as llama.cpp multiplies Q6_K by 8-bit activations: the float kernel read

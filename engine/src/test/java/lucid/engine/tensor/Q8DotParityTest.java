@@ -167,9 +167,9 @@ class Q8DotParityTest {
      * that fill no whole group at the end of the matrix stay on the mapping's kernel.
      */
     @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q4_K"})
+    @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q4_K", "Q6_K"})
     void repackedRowsEqualTheReferenceDots(GgmlType type) {
-        int cols = type == GgmlType.Q4_K ? 3 * 256 : 7 * 32;
+        int cols = type.blockSize() == 256 ? 3 * 256 : 7 * 32;
         int groupRows = Q4_0RowGroups.ROWS;
         int rows = 3 * groupRows + 5;
         Random random = new Random(SEED + 99 + type.ordinal());
@@ -177,7 +177,11 @@ class Q8DotParityTest {
             FloatTensor mapped = wrap(arena, type, rows * cols, 1, random);
             FloatTensor repacked = mapped.repacked(rows, cols);
             assertEquals(Q4_0RowGroups.SUPPORTED, repacked != mapped, "repacked where the vectors suit it");
-            long perGroup = type == GgmlType.Q4_K ? Q4_KRowGroups.bytesPerGroup(cols) : Q4_0RowGroups.bytesPerGroup(cols);
+            long perGroup = switch (type) {
+                case Q4_K -> Q4_KRowGroups.bytesPerGroup(cols);
+                case Q6_K -> Q6_KRowGroups.bytesPerGroup(cols);
+                default -> Q4_0RowGroups.bytesPerGroup(cols);
+            };
             assertEquals(Q4_0RowGroups.SUPPORTED ? rows / groupRows * perGroup : 0, mapped.repackedBytes(rows, cols));
             assertEquals(Q4_0RowGroups.SUPPORTED ? rows / groupRows * groupRows : 0, mapped.repackedRows(rows, cols));
             assertTrue(repacked.repacked(rows, cols) == repacked, "repacking twice copies once");
@@ -217,9 +221,9 @@ class Q8DotParityTest {
      * the tensor's products then give the same numbers as the repacked tensor's.
      */
     @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q4_K"})
+    @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q4_K", "Q6_K"})
     void attachedCopiesAreTheRepackedCopies(GgmlType type) {
-        int cols = type == GgmlType.Q4_K ? 2 * 256 : 5 * 32;
+        int cols = type.blockSize() == 256 ? 2 * 256 : 5 * 32;
         int rows = 2 * Q4_0RowGroups.ROWS + 3;
         Random random = new Random(SEED + 77 + type.ordinal());
         try (Arena arena = Arena.ofShared()) {
@@ -249,10 +253,11 @@ class Q8DotParityTest {
 
     /**
      * The largest products of the repacked kernels, all of one sign: their short lanes sum 16 of
-     * them per 32 weights (Q4_0 nibbles 0 against +127, Q4_K nibbles 15 with scales and minimums 63).
+     * them per 32 weights (Q4_0 nibbles 0 against +127, Q4_K nibbles 15 with scales and minimums 63),
+     * or 8 per 16 (Q6_K quants 0, that is -32, with scales 127).
      */
     @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q4_K"})
+    @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q4_K", "Q6_K"})
     void repackedExtremeQuantsDoNotOverflow(GgmlType type) {
         int rows = Q4_0RowGroups.ROWS;
         int cols = 256;
@@ -260,6 +265,15 @@ class Q8DotParityTest {
         for (int sign : new int[] {1, -1}) {
             java.nio.ByteBuffer bytes = TensorBytes.block(blocks * type.typeSize());
             for (int b = 0; b < blocks; b++) {
+                if (type == GgmlType.Q6_K) {
+                    // Quants 0 (ql and qh all zero bits), every scale 127, d 1.
+                    bytes.put(new byte[192]);
+                    for (int sub = 0; sub < 16; sub++) {
+                        bytes.put((byte) 127);
+                    }
+                    bytes.putShort(Float.floatToFloat16(1f));
+                    continue;
+                }
                 bytes.putShort(Float.floatToFloat16(1f));
                 if (type == GgmlType.Q4_K) {
                     bytes.putShort(Float.floatToFloat16(0.5f));
