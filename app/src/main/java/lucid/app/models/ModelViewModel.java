@@ -71,7 +71,7 @@ public final class ModelViewModel {
     }
 
     /**
-     * Whether models loaded from now on get their Q4_0 and Q4_K weights copied, in the background after
+     * Whether models loaded from now on get their Q4_0, Q4_K and Q6_K weights copied, in the background after
      * the load, into the layout that generates fastest ({@link Repacking#IN_BACKGROUND}): the setting
      * "Repack 4-bit weights".
      */

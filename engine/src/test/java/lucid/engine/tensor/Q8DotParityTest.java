@@ -161,7 +161,7 @@ class Q8DotParityTest {
     }
 
     /**
-     * Q4_0 and Q4_K rows copied into groups of one row per float lane ({@link FloatTensor#repacked}):
+     * Q4_0, Q4_K and Q6_K rows copied into groups of one row per float lane ({@link FloatTensor#repacked}):
      * every row range, whether it starts or ends inside a group or covers none, gives each row's
      * {@code dotQ8} reference within the float tolerance, and writes nothing outside its rows. Rows
      * that fill no whole group at the end of the matrix stay on the mapping's kernel.
