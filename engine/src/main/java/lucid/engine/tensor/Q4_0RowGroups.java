@@ -45,11 +45,12 @@ final class Q4_0RowGroups {
     private static final VectorSpecies<Float> FLOATS = VectorSupport.FLOAT_SPECIES;
     /** Rows per group: one per float lane. */
     static final int ROWS = FLOATS.length();
-    private static final VectorSpecies<Integer> INTS = VectorSupport.INT_SPECIES;
-    private static final VectorSpecies<Short> SHORTS = ShortVector.SPECIES_PREFERRED.withShape(FLOATS.vectorShape());
-    private static final VectorSpecies<Byte> STEP_BYTES = ByteVector.SPECIES_PREFERRED.withShape(
+    // The species and the step size of every repacked layout (Q4_KRowGroups, Q6_KRowGroups too).
+    static final VectorSpecies<Integer> INTS = VectorSupport.INT_SPECIES;
+    static final VectorSpecies<Short> SHORTS = ShortVector.SPECIES_PREFERRED.withShape(FLOATS.vectorShape());
+    static final VectorSpecies<Byte> STEP_BYTES = ByteVector.SPECIES_PREFERRED.withShape(
             VectorShape.forBitSize(Math.max(64, FLOATS.vectorBitSize() / 2)));
-    private static final int STEP = 2 * ROWS;
+    static final int STEP = 2 * ROWS;
     private static final int STEPS_PER_BLOCK = 8;
     private static final int BLOCK_WEIGHTS = Q4_0Tensor.BLOCK_WEIGHTS;
 

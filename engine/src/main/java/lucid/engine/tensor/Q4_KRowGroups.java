@@ -28,17 +28,16 @@ final class Q4_KRowGroups {
 
     private static final VectorSpecies<Float> FLOATS = VectorSupport.FLOAT_SPECIES;
     /** Rows per group: one per float lane. */
-    static final int ROWS = FLOATS.length();
-    private static final VectorSpecies<Integer> INTS = VectorSupport.INT_SPECIES;
-    private static final VectorSpecies<Short> SHORTS = ShortVector.SPECIES_PREFERRED.withShape(FLOATS.vectorShape());
-    private static final VectorSpecies<Byte> STEP_BYTES = ByteVector.SPECIES_PREFERRED.withShape(
-            VectorShape.forBitSize(Math.max(64, FLOATS.vectorBitSize() / 2)));
+    static final int ROWS = Q4_0RowGroups.ROWS;
+    private static final VectorSpecies<Integer> INTS = Q4_0RowGroups.INTS;
+    private static final VectorSpecies<Short> SHORTS = Q4_0RowGroups.SHORTS;
+    private static final VectorSpecies<Byte> STEP_BYTES = Q4_0RowGroups.STEP_BYTES;
     // A sub-block's ROWS scales (or minimums) as bytes: at least 64 bits are loaded, so the array has
-    // room after its last sub-block.
-    private static final VectorSpecies<Byte> SUB_BYTES = ByteVector.SPECIES_PREFERRED.withShape(
+    // room after its last sub-block (Q6_KRowGroups' scales too).
+    static final VectorSpecies<Byte> SUB_BYTES = ByteVector.SPECIES_PREFERRED.withShape(
             VectorShape.forBitSize(Math.max(64, ROWS * 8)));
-    private static final int PAD = SUB_BYTES.length();
-    private static final int STEP = 2 * ROWS;
+    static final int PAD = SUB_BYTES.length();
+    private static final int STEP = Q4_0RowGroups.STEP;
     private static final int STEPS_PER_SUB = 8;
     private static final int SUBS = 8;
     private static final int SUB_WEIGHTS = 32;

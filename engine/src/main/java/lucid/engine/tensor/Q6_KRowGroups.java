@@ -7,7 +7,6 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -36,17 +35,13 @@ final class Q6_KRowGroups {
 
     private static final VectorSpecies<Float> FLOATS = VectorSupport.FLOAT_SPECIES;
     /** Rows per group: one per float lane. */
-    static final int ROWS = FLOATS.length();
-    private static final VectorSpecies<Integer> INTS = VectorSupport.INT_SPECIES;
-    private static final VectorSpecies<Short> SHORTS = ShortVector.SPECIES_PREFERRED.withShape(FLOATS.vectorShape());
-    private static final VectorSpecies<Byte> STEP_BYTES = ByteVector.SPECIES_PREFERRED.withShape(
-            VectorShape.forBitSize(Math.max(64, FLOATS.vectorBitSize() / 2)));
-    // A sub-block's ROWS scales as bytes: at least 64 bits are loaded, so the array has room after its
-    // last sub-block.
-    private static final VectorSpecies<Byte> SUB_BYTES = ByteVector.SPECIES_PREFERRED.withShape(
-            VectorShape.forBitSize(Math.max(64, ROWS * 8)));
-    private static final int PAD = SUB_BYTES.length();
-    private static final int STEP = 2 * ROWS;
+    static final int ROWS = Q4_0RowGroups.ROWS;
+    private static final VectorSpecies<Integer> INTS = Q4_0RowGroups.INTS;
+    private static final VectorSpecies<Short> SHORTS = Q4_0RowGroups.SHORTS;
+    private static final VectorSpecies<Byte> STEP_BYTES = Q4_0RowGroups.STEP_BYTES;
+    private static final VectorSpecies<Byte> SUB_BYTES = Q4_KRowGroups.SUB_BYTES;
+    private static final int PAD = Q4_KRowGroups.PAD;
+    private static final int STEP = Q4_0RowGroups.STEP;
     /** Chunks of {@link #STEP} bytes per sub-block: 4 of low bits, 2 of high bits. */
     private static final int CHUNKS_PER_SUB = 6;
     private static final int SUBS = 16;
