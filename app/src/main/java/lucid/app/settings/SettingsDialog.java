@@ -94,7 +94,11 @@ public final class SettingsDialog {
         g.add(repack, 1, 6);
         g.add(repackHelp, 1, 7);
         d.getDialogPane().setContent(g);
-        d.getDialogPane().getButtonTypes().add(ButtonType.CLOSE);
+        // The dialog's own button in the app's language (ButtonType.CLOSE follows the JVM's locale),
+        // switching with it as the rest of the dialog does.
+        ButtonType close = new ButtonType("", javafx.scene.control.ButtonBar.ButtonData.CANCEL_CLOSE);
+        d.getDialogPane().getButtonTypes().add(close);
+        ((javafx.scene.control.Button) d.getDialogPane().lookupButton(close)).textProperty().bind(m.bind("settings.close"));
         d.showAndWait();
     }
 

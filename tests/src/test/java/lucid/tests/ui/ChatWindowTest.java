@@ -180,6 +180,7 @@ class ChatWindowTest {
         Messages zh = new Messages("zh-CN");
         waitFor(5, () -> zh.get("settings.exact").equals(robot.lookup("#settings-exact").queryLabeled().getText()));
         assertEquals(zh.get("settings.repack.help"), robot.lookup("#settings-repack-help").queryLabeled().getText());
+        assertTrue(visibleText().contains(zh.get("settings.close")), "the dialog's button: " + visibleText());
         assertTrue(visibleText().contains(zh.get("settings.theme")), "the theme's label: " + visibleText());
         assertTrue(visibleText().contains(zh.get(ctx.settings().get().theme().messageKey())),
                 "the chosen theme's name: " + visibleText());
