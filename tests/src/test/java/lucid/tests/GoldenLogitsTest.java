@@ -105,12 +105,12 @@ class GoldenLogitsTest {
     }
 
     /**
-     * {@code --repack}: generation reads the Q4_0, Q4_K and Q6_K copies (rows grouped by vector lane), and
+     * {@code --repack}: generation reads the Q4_0, Q4_K, Q5_K and Q6_K copies (rows grouped by vector lane), and
      * the logits and greedy tokens still match llama.cpp's as closely as the mapping's do.
      */
     @ParameterizedTest(name = "{0}")
     @org.junit.jupiter.params.provider.ValueSource(strings = {"synth-llama-q4_0", "synth-llama-q4_k_s",
-            "synth-qwen3-q4_k_s", "synth-phi3-q4_k_s", "synth-llama-q6_k"})
+            "synth-qwen3-q4_k_s", "synth-phi3-q4_k_s", "synth-llama-q5_k_s", "synth-llama-q6_k"})
     void repackedWeightsMatchLlamaCpp(String stem) throws IOException {
         Golden.Model golden = Golden.load(stem);
         try (LoadedModel model = fast.load(golden.modelPath(), Repacking.AT_LOAD)) {

@@ -16,7 +16,7 @@ final class CommonOptions {
     static final Option EXACT = Option.flag("exact",
             "float activations in every product: slower, equal to a run on dequantized weights");
     static final Option REPACK = Option.flag("repack",
-            "copy Q4_0, Q4_K and Q6_K weights during the load into the layout that generates faster (about 1.1x their size "
+            "copy Q4_0, Q4_K, Q5_K and Q6_K weights during the load into the layout that generates faster (1.0x to 1.25x their size "
                     + "in extra memory); generate and bench make these copies in the background after the load unless "
                     + "--no-repack");
     static final Option NO_REPACK = Option.flag("no-repack",

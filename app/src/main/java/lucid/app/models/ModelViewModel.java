@@ -71,9 +71,9 @@ public final class ModelViewModel {
     }
 
     /**
-     * Whether models loaded from now on get their Q4_0, Q4_K and Q6_K weights copied, in the background after
+     * Whether models loaded from now on get their Q4_0, Q4_K, Q5_K and Q6_K weights copied, in the background after
      * the load, into the layout that generates fastest ({@link Repacking#IN_BACKGROUND}): the setting
-     * "Repack 4- and 6-bit weights".
+     * "Repack 4-, 5- and 6-bit weights".
      */
     public void setRepack(boolean repack) {
         this.repack = repack;

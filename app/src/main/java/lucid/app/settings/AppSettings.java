@@ -12,7 +12,7 @@ import java.util.List;
  * @param recentModels most recent first
  * @param exactProducts float activations in every matrix product (slower; results equal a run on
  *                      dequantized weights) instead of the engine's fast 8-bit ones where those are faster
- * @param repackWeights copy Q4_0, Q4_K and Q6_K weights, in the background after a load, into the layout that
+ * @param repackWeights copy Q4_0, Q4_K, Q5_K and Q6_K weights, in the background after a load, into the layout that
  *                      generates fastest (more memory; from the next model loaded). On unless turned off: null
  *                      (settings saved before it existed) reads as on
  */

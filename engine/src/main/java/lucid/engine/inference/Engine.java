@@ -66,9 +66,9 @@ public final class Engine implements AutoCloseable {
 
     /**
      * {@link #load(Path)}, and with {@code repacking} other than {@link Repacking#NONE} also copies the
-     * weight matrices whose type has a faster layout for generation (Q4_0, Q4_K and Q6_K: rows grouped by
+     * weight matrices whose type has a faster layout for generation (Q4_0, Q4_K, Q5_K and Q6_K: rows grouped by
      * vector lane) into memory of their own, during the load or after it: faster token generation for
-     * about 1.01 (Q6_K) to 1.11 (Q4_0) times those matrices' bytes of extra memory. Prompt processing
+     * about 1.01 (Q6_K) to 1.23 (Q5_K) times those matrices' bytes of extra memory. Prompt processing
      * still reads the mapping. See {@link RepackedWeights}.
      *
      * <p>{@link Repacking#AT_LOAD} refuses a load whose copies would not fit; {@link

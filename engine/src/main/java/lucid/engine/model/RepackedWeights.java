@@ -14,7 +14,7 @@ import lucid.engine.tensor.FloatTensor;
 /**
  * Copies of a model's weight matrices in the layouts their kernels read fastest
  * ({@link FloatTensor#repacked}), made at load or after it ({@link Repacking}). Without them every
- * product reads the file mapping. With them, generation reads the copies (Q4_0, Q4_K and Q6_K), which live
+ * product reads the file mapping. With them, generation reads the copies (Q4_0, Q4_K, Q5_K and Q6_K), which live
  * on the Java heap until the model is dropped, and prompt processing still reads the mapping, so the
  * copies cost their size in memory on top of the file.
  */

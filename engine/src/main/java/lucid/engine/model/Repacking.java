@@ -2,7 +2,7 @@ package lucid.engine.model;
 
 /**
  * Whether and when a load copies the weight matrices whose type has a faster layout for generation
- * (Q4_0, Q4_K and Q6_K: rows grouped by vector lane; {@link RepackedWeights}).
+ * (Q4_0, Q4_K, Q5_K and Q6_K: rows grouped by vector lane; {@link RepackedWeights}).
  */
 public enum Repacking {
     /** No copies: every product reads the file mapping. */

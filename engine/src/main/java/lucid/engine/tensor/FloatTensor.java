@@ -349,7 +349,7 @@ public abstract class FloatTensor {
 
     /**
      * This matrix of {@code rows} by {@code cols} with, where its type has one, a copy of its rows on
-     * the Java heap in a layout its integer kernel reads faster (Q4_0, Q4_K and Q6_K: groups of rows, one per
+     * the Java heap in a layout its integer kernel reads faster (Q4_0, Q4_K, Q5_K and Q6_K: groups of rows, one per
      * vector lane), made on several threads when this tensor's memory may be read from any (a file mapping).
      * The mapping stays what every other read uses. Types without such a layout, and machines whose
      * vectors do not suit it, return this tensor unchanged.

@@ -36,8 +36,8 @@ public final class Q5_KTensor extends FloatTensor {
     static final int BLOCK_BYTES = 2 + 2 + 12 + 32 + 128;
     private static final int DMIN = 2;
     private static final int SCALES = 4;
-    private static final int QH = 16;
-    private static final int QS = 48;
+    static final int QH = 16;
+    static final int QS = 48;
 
     static {
         checkBlockLayout(GgmlType.Q5_K, BLOCK_WEIGHTS, BLOCK_BYTES);
@@ -49,8 +49,57 @@ public final class Q5_KTensor extends FloatTensor {
     private static final VectorSpecies<Short> SHORTS = SubBlockProducts.SHORTS;
     private static final VectorSpecies<Byte> HALF_BYTES = VectorSupport.PRODUCT_BYTE_SPECIES;
 
+    // The rows in groups for the integer kernel (repacking), or null: decode only reads the mapping.
+    // Volatile: a copy made in the background is published here while other threads run products.
+    private volatile Q5_KRowGroups rowGroups;
+
     Q5_KTensor(MemorySegment data, long size) {
+        this(data, size, null);
+    }
+
+    private Q5_KTensor(MemorySegment data, long size, Q5_KRowGroups rowGroups) {
         super(data, size);
+        this.rowGroups = rowGroups;
+    }
+
+    @Override
+    public FloatTensor repacked(int rows, int cols) {
+        if (rowGroups != null || Q5_KRowGroups.byteSize(rows, cols) == 0) {
+            return this;
+        }
+        checkShape(rows, cols);
+        return new Q5_KTensor(data, size, Q5_KRowGroups.copy(data, rows, cols, true));
+    }
+
+    @Override
+    public long attachRepacked(int rows, int cols) {
+        if (rowGroups != null || Q5_KRowGroups.byteSize(rows, cols) == 0) {
+            return 0;
+        }
+        checkShape(rows, cols);
+        rowGroups = Q5_KRowGroups.copy(data, rows, cols, false);
+        return Q5_KRowGroups.byteSize(rows, cols);
+    }
+
+    @Override
+    public long repackedBytes(int rows, int cols) {
+        return Q5_KRowGroups.byteSize(rows, cols);
+    }
+
+    @Override
+    public int rowAlignment() {
+        return rowGroups != null ? Q5_KRowGroups.ROWS : 1;
+    }
+
+    @Override
+    public int repackedRows(int rows, int cols) {
+        return Q5_KRowGroups.byteSize(rows, cols) > 0 ? rows / Q5_KRowGroups.ROWS * Q5_KRowGroups.ROWS : 0;
+    }
+
+    // The pairs wherever a copy could be made, as Q4_0Tensor.q8Forms says.
+    @Override
+    public int q8Forms() {
+        return Q5_KRowGroups.SUPPORTED ? Q8Activations.PAIRS : 0;
     }
 
     @Override
@@ -168,6 +217,23 @@ public final class Q5_KTensor extends FloatTensor {
 
     @Override
     void rowsQ8Vector(int rowStart, int rowEnd, int cols, Q8Activations a, float[] out, int outOffset) {
+        Q5_KRowGroups groups = rowGroups;
+        if (groups != null && groups.cols == cols) {
+            int rows = Q5_KRowGroups.ROWS;
+            int g0 = (rowStart + rows - 1) / rows;
+            int g1 = Math.min(rowEnd / rows, groups.groups);
+            if (g0 < g1) {
+                // The rows before the first whole group on the mapping, the groups, then what is left.
+                mappedRows(rowStart, g0 * rows, cols, a, out, outOffset);
+                groups.products(g0, g1, a, out, outOffset + g0 * rows - rowStart);
+                mappedRows(g1 * rows, rowEnd, cols, a, out, outOffset + g1 * rows - rowStart);
+                return;
+            }
+        }
+        mappedRows(rowStart, rowEnd, cols, a, out, outOffset);
+    }
+
+    private void mappedRows(int rowStart, int rowEnd, int cols, Q8Activations a, float[] out, int outOffset) {
         float[] scales = Q4_KTensor.sumScratch(cols);
         if (Q8Activations.readsBytes(cols)) {
             for (int r = rowStart; r < rowEnd; r++) {

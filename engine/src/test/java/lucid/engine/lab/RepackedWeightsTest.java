@@ -23,7 +23,7 @@ import lucid.engine.model.Repacking;
 import lucid.engine.tensor.GgmlType;
 
 /**
- * {@code Engine.load(path, Repacking.AT_LOAD)} ({@code --repack}): a Q4_0, a Q4_K and a Q6_K model of every
+ * {@code Engine.load(path, Repacking.AT_LOAD)} ({@code --repack}): a Q4_0, Q4_K, Q5_K and Q6_K model of every
  * architecture generates what the same file generates from its mapping, its copies are counted, and a
  * model of another type copies nothing. {@link Repacking#IN_BACKGROUND} ends with the same copies
  * read by the same kernels, and a model closed while it copies stops the copies first.
@@ -48,6 +48,7 @@ class RepackedWeightsTest {
         return SyntheticModelTest.architectures().flatMap(arch -> java.util.stream.Stream.of(
                 org.junit.jupiter.params.provider.Arguments.of(arch, GgmlType.Q4_0),
                 org.junit.jupiter.params.provider.Arguments.of(arch, GgmlType.Q4_K),
+                org.junit.jupiter.params.provider.Arguments.of(arch, GgmlType.Q5_K),
                 org.junit.jupiter.params.provider.Arguments.of(arch, GgmlType.Q6_K)));
     }
 
@@ -125,7 +126,7 @@ class RepackedWeightsTest {
      * and the same greedy tokens.
      */
     @ParameterizedTest(name = "{0}")
-    @org.junit.jupiter.params.provider.EnumSource(value = GgmlType.class, names = {"Q4_0", "Q4_K", "Q6_K"})
+    @org.junit.jupiter.params.provider.EnumSource(value = GgmlType.class, names = {"Q4_0", "Q4_K", "Q5_K", "Q6_K"})
     void backgroundCopiesEndAsCopiesMadeAtLoad(GgmlType type) throws Exception {
         SyntheticModel m = SyntheticModel.plan(SyntheticArchitecture.named("llama"), SyntheticPreset.TINY, type);
         Path path = dir.resolve("background-" + type + ".gguf");

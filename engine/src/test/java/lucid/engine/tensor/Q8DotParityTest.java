@@ -161,13 +161,13 @@ class Q8DotParityTest {
     }
 
     /**
-     * Q4_0, Q4_K and Q6_K rows copied into groups of one row per float lane ({@link FloatTensor#repacked}):
+     * Q4_0, Q4_K, Q5_K and Q6_K rows copied into groups of one row per float lane ({@link FloatTensor#repacked}):
      * every row range, whether it starts or ends inside a group or covers none, gives each row's
      * {@code dotQ8} reference within the float tolerance, and writes nothing outside its rows. Rows
      * that fill no whole group at the end of the matrix stay on the mapping's kernel.
      */
     @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q4_K", "Q6_K"})
+    @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q4_K", "Q5_K", "Q6_K"})
     void repackedRowsEqualTheReferenceDots(GgmlType type) {
         int cols = type.blockSize() == 256 ? 3 * 256 : 7 * 32;
         int groupRows = Q4_0RowGroups.ROWS;
@@ -179,6 +179,7 @@ class Q8DotParityTest {
             assertEquals(Q4_0RowGroups.SUPPORTED, repacked != mapped, "repacked where the vectors suit it");
             long perGroup = switch (type) {
                 case Q4_K -> Q4_KRowGroups.bytesPerGroup(cols);
+                case Q5_K -> Q5_KRowGroups.bytesPerGroup(cols);
                 case Q6_K -> Q6_KRowGroups.bytesPerGroup(cols);
                 default -> Q4_0RowGroups.bytesPerGroup(cols);
             };
@@ -221,7 +222,7 @@ class Q8DotParityTest {
      * the tensor's products then give the same numbers as the repacked tensor's.
      */
     @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q4_K", "Q6_K"})
+    @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q4_K", "Q5_K", "Q6_K"})
     void attachedCopiesAreTheRepackedCopies(GgmlType type) {
         int cols = type.blockSize() == 256 ? 2 * 256 : 5 * 32;
         int rows = 2 * Q4_0RowGroups.ROWS + 3;
@@ -254,10 +255,11 @@ class Q8DotParityTest {
     /**
      * The largest products of the repacked kernels, all of one sign: their short lanes sum 16 of
      * them per 32 weights (Q4_0 nibbles 0 against +127, Q4_K nibbles 15 with scales and minimums 63),
-     * or 8 per 16 (Q6_K quants 0, that is -32, with scales 127).
+     * or 8 per 16 (Q6_K quants 0, that is -32, with scales 127; Q5_K quants 0 and 31, -16 and 15 in
+     * the lanes, with scales and minimums 63).
      */
     @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q4_K", "Q6_K"})
+    @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q4_K", "Q5_K", "Q6_K"})
     void repackedExtremeQuantsDoNotOverflow(GgmlType type) {
         int rows = Q4_0RowGroups.ROWS;
         int cols = 256;
@@ -275,11 +277,19 @@ class Q8DotParityTest {
                     continue;
                 }
                 bytes.putShort(Float.floatToFloat16(1f));
-                if (type == GgmlType.Q4_K) {
+                boolean kQuant = type == GgmlType.Q4_K || type == GgmlType.Q5_K;
+                if (kQuant) {
                     bytes.putShort(Float.floatToFloat16(0.5f));
                 }
-                for (int i = 0; i < type.typeSize() - (type == GgmlType.Q4_K ? 4 : 2); i++) {
-                    bytes.put((byte) (type == GgmlType.Q4_K || b % 2 == 1 ? 0xFF : 0x00));
+                for (int i = 0; i < type.typeSize() - (kQuant ? 4 : 2); i++) {
+                    // Q5_K: scales and minimums 63; in odd blocks every quant 0 (-16 in the lanes),
+                    // in even ones 31 (+15).
+                    boolean ones = switch (type) {
+                        case Q4_K -> true;
+                        case Q5_K -> i < 12 || b % 2 == 0;
+                        default -> b % 2 == 1;
+                    };
+                    bytes.put((byte) (ones ? 0xFF : 0x00));
                 }
             }
             float[] x = new float[cols];
