@@ -34,6 +34,7 @@ import lucid.app.chat.Conversation;
 import lucid.app.chat.ConversationSettings;
 import lucid.app.chat.ConversationSettingsDialog;
 import lucid.app.chat.SidebarView;
+import lucid.app.common.DialogButtons;
 import lucid.app.models.ModelBar;
 import lucid.app.models.ModelViewModel;
 import lucid.app.settings.AppSettings;
@@ -261,7 +262,7 @@ public final class MainWindow {
     }
 
     private void error(String title, String text) {
-        Alert a = new Alert(Alert.AlertType.ERROR, text, ButtonType.OK);
+        Alert a = new Alert(Alert.AlertType.ERROR, text, DialogButtons.ok(messages));
         a.initOwner(stage);
         a.setTitle(title);
         a.setHeaderText(title);

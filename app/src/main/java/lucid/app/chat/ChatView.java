@@ -25,6 +25,7 @@ import javafx.stage.Window;
 import org.kordamp.ikonli.feather.Feather;
 import org.kordamp.ikonli.javafx.FontIcon;
 
+import lucid.app.common.DialogButtons;
 import lucid.app.settings.Messages;
 import lucid.app.visualize.AttentionWindow;
 import lucid.app.visualize.AttributionWindow;
@@ -296,7 +297,7 @@ public final class ChatView {
         area.setPrefSize(560, 240);
         d.getDialogPane().setContent(area);
         ButtonType save = new ButtonType(messages.get("edit.save"), ButtonBar.ButtonData.OK_DONE);
-        d.getDialogPane().getButtonTypes().addAll(save, ButtonType.CANCEL);
+        d.getDialogPane().getButtonTypes().addAll(save, DialogButtons.cancel(messages));
         d.getDialogPane().lookupButton(save).setId("edit-save");
         d.setResultConverter(b -> b == save ? area.getText() : null);
         d.setOnShown(e -> area.requestFocus());

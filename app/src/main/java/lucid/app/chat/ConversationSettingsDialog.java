@@ -18,6 +18,7 @@ import javafx.scene.layout.GridPane;
 import javafx.stage.Window;
 import javafx.util.StringConverter;
 
+import lucid.app.common.DialogButtons;
 import lucid.app.settings.Messages;
 
 /**
@@ -102,7 +103,7 @@ public final class ConversationSettingsDialog {
         d.getDialogPane().setContent(g);
         ButtonType save = new ButtonType(messages.get("csettings.apply"), ButtonBar.ButtonData.OK_DONE);
         ButtonType asPreset = new ButtonType(messages.get("csettings.savepreset"), ButtonBar.ButtonData.LEFT);
-        d.getDialogPane().getButtonTypes().addAll(asPreset, save, ButtonType.CANCEL);
+        d.getDialogPane().getButtonTypes().addAll(asPreset, save, DialogButtons.cancel(messages));
         ConversationSettings[] parsed = new ConversationSettings[1];
         Runnable parse = () -> {
             List<String> stopList = Arrays.stream(stops.getText().split("\\|")).map(String::strip)

@@ -20,6 +20,8 @@ import javafx.util.StringConverter;
 
 import atlantafx.base.theme.Styles;
 
+import lucid.app.common.DialogButtons;
+
 /**
  * Language, theme, font size, models folder and arithmetic. Changes apply at once, so the user sees
  * them; the dialog's own text follows a change of language while it is open.
@@ -94,11 +96,10 @@ public final class SettingsDialog {
         g.add(repack, 1, 6);
         g.add(repackHelp, 1, 7);
         d.getDialogPane().setContent(g);
-        // The dialog's own button in the app's language (ButtonType.CLOSE follows the JVM's locale),
-        // switching with it as the rest of the dialog does.
-        ButtonType close = new ButtonType("", javafx.scene.control.ButtonBar.ButtonData.CANCEL_CLOSE);
+        // In the app's language (DialogButtons), switching with it as the rest of the dialog does.
+        ButtonType close = DialogButtons.close(m);
         d.getDialogPane().getButtonTypes().add(close);
-        ((javafx.scene.control.Button) d.getDialogPane().lookupButton(close)).textProperty().bind(m.bind("settings.close"));
+        ((javafx.scene.control.Button) d.getDialogPane().lookupButton(close)).textProperty().bind(m.bind("dialog.close"));
         d.showAndWait();
     }
 

@@ -19,7 +19,6 @@ import javafx.scene.Node;
 import javafx.scene.Scene;
 import javafx.scene.control.Alert;
 import javafx.scene.control.Button;
-import javafx.scene.control.ButtonType;
 import javafx.scene.control.Label;
 import javafx.scene.control.MenuButton;
 import javafx.scene.control.MenuItem;
@@ -41,6 +40,7 @@ import javafx.stage.Stage;
 import javafx.stage.Window;
 
 import lucid.app.chat.ChatEngine;
+import lucid.app.common.DialogButtons;
 import lucid.app.settings.Messages;
 
 /**
@@ -396,7 +396,7 @@ public final class WorkbenchWindow {
     }
 
     private void error(String title, String text) {
-        Alert a = new Alert(Alert.AlertType.ERROR, text, ButtonType.OK);
+        Alert a = new Alert(Alert.AlertType.ERROR, text, DialogButtons.ok(messages));
         a.initOwner(stage);
         a.setTitle(title);
         a.setHeaderText(title);

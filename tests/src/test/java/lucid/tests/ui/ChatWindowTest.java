@@ -180,7 +180,7 @@ class ChatWindowTest {
         Messages zh = new Messages("zh-CN");
         waitFor(5, () -> zh.get("settings.exact").equals(robot.lookup("#settings-exact").queryLabeled().getText()));
         assertEquals(zh.get("settings.repack.help"), robot.lookup("#settings-repack-help").queryLabeled().getText());
-        assertTrue(visibleText().contains(zh.get("settings.close")), "the dialog's button: " + visibleText());
+        assertTrue(visibleText().contains(zh.get("dialog.close")), "the dialog's button: " + visibleText());
         assertTrue(visibleText().contains(zh.get("settings.theme")), "the theme's label: " + visibleText());
         assertTrue(visibleText().contains(zh.get(ctx.settings().get().theme().messageKey())),
                 "the chosen theme's name: " + visibleText());
@@ -234,7 +234,10 @@ class ChatWindowTest {
         assertTrue(dialog.getContentText().contains("broken.gguf"), dialog.getContentText());
         assertTrue(dialog.getContentText().length() > "broken.gguf cannot be loaded: ".length() + 5,
                 "it says why: " + dialog.getContentText());
-        robot.clickOn((Node) dialog.lookupButton(javafx.scene.control.ButtonType.OK));
+        // Its one button is the app's own, in the app's language (DialogButtons).
+        javafx.scene.control.ButtonType ok = dialog.getButtonTypes().getFirst();
+        assertEquals(new Messages("en").get("dialog.ok"), ((Labeled) dialog.lookupButton(ok)).getText());
+        robot.clickOn((Node) dialog.lookupButton(ok));
         waitFor(5, () -> robot.lookup("#error-dialog").tryQuery().isEmpty());
 
         // The model loaded before is still there, and chat still works.
