@@ -99,14 +99,9 @@ final class Q4_KRowGroups {
             int superAt = ((g * superBlocks + b) * 2) * ROWS;
             for (int r = 0; r < ROWS; r++) {
                 long block = ((long) g * ROWS + r) * rowBytes + (long) b * Q4_KTensor.BLOCK_BYTES;
-                supers[superAt + r] = Float.float16ToFloat(source.get(FloatTensor.SHORT_LE, block));
-                supers[superAt + ROWS + r] = Float.float16ToFloat(source.get(FloatTensor.SHORT_LE, block + 2));
-                long low = PackedScales.lowWordK4(source, block + 4);
-                int high = PackedScales.highWordK4(source, block + 4);
+                copyFactors(source, block, r, supers, superAt, subs, (g * superBlocks + b) * SUBS);
                 for (int j = 0; j < SUBS; j++) {
                     int sub = (g * superBlocks + b) * SUBS + j;
-                    subs[sub * 2 * ROWS + r] = (byte) PackedScales.scaleK4(low, high, j);
-                    subs[sub * 2 * ROWS + ROWS + r] = (byte) PackedScales.minK4(low, high, j);
                     // Sub-block j's weight w is in byte 32 (j / 2) + w of the quants, the low nibble
                     // for even j, the high one for odd j. Step k takes weights 4k .. 4k + 3.
                     long qs = block + 16 + 32 * (j / 2);
@@ -118,6 +113,24 @@ final class Q4_KRowGroups {
                     }
                 }
             }
+        }
+    }
+
+    /**
+     * Row {@code r}'s factors of the super-block at {@code block} into its group's arrays: d and dmin
+     * at {@code supers[superAt + r]} and {@code [superAt + ROWS + r]}, and the 8 sub-blocks' sc and m
+     * from sub-block {@code firstSub} of {@code subs}. Q4_K and Q5_K super-blocks begin alike.
+     */
+    static void copyFactors(MemorySegment source, long block, int r, float[] supers, int superAt, byte[] subs,
+            int firstSub) {
+        supers[superAt + r] = Float.float16ToFloat(source.get(FloatTensor.SHORT_LE, block));
+        supers[superAt + ROWS + r] = Float.float16ToFloat(source.get(FloatTensor.SHORT_LE, block + 2));
+        long low = PackedScales.lowWordK4(source, block + 4);
+        int high = PackedScales.highWordK4(source, block + 4);
+        for (int j = 0; j < SUBS; j++) {
+            int sub = firstSub + j;
+            subs[sub * 2 * ROWS + r] = (byte) PackedScales.scaleK4(low, high, j);
+            subs[sub * 2 * ROWS + ROWS + r] = (byte) PackedScales.minK4(low, high, j);
         }
     }
 

@@ -106,14 +106,9 @@ final class Q5_KRowGroups {
             int superAt = ((g * superBlocks + b) * 2) * ROWS;
             for (int r = 0; r < ROWS; r++) {
                 long block = ((long) g * ROWS + r) * rowBytes + (long) b * Q5_KTensor.BLOCK_BYTES;
-                supers[superAt + r] = Float.float16ToFloat(source.get(FloatTensor.SHORT_LE, block));
-                supers[superAt + ROWS + r] = Float.float16ToFloat(source.get(FloatTensor.SHORT_LE, block + 2));
-                long low = PackedScales.lowWordK4(source, block + 4);
-                int high = PackedScales.highWordK4(source, block + 4);
+                Q4_KRowGroups.copyFactors(source, block, r, supers, superAt, subs, (g * superBlocks + b) * SUBS);
                 for (int j = 0; j < SUBS; j++) {
                     int sub = (g * superBlocks + b) * SUBS + j;
-                    subs[sub * 2 * ROWS + r] = (byte) PackedScales.scaleK4(low, high, j);
-                    subs[sub * 2 * ROWS + ROWS + r] = (byte) PackedScales.minK4(low, high, j);
                     // As Q4_KRowGroups: sub-block j's weight w is in byte 32 (j / 2) + w of the low
                     // bits, the low nibble for even j; its fifth bit is bit j of byte w of qh.
                     long qs = block + Q5_KTensor.QS + 32 * (j / 2);
